@@ -1,0 +1,210 @@
+//! Documents in owners' repositories: the list, one document's metadata, its PDF and
+//! its original scan. A document the caller may not read answers exactly like one that
+//! does not exist (404).
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use crate::app::App;
+use crate::auth;
+use crate::db::documents::{self, Document};
+use crate::db::scans::{self, ScanFile};
+use crate::domain::SubjectId;
+
+/// A line of an owner's document list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentSummary {
+    pub id: String,
+    pub title: Option<String>,
+    pub doc_type: Option<String>,
+    /// Number and symbol (*số, ký hiệu*), e.g. `1234/QĐ-UBND`.
+    pub number: Option<String>,
+    /// Issue date, `YYYY-MM-DD`.
+    pub issued_on: Option<String>,
+    /// `valid`, `expired`, `revoked` or `superseded`.
+    pub status: String,
+    pub page_count: i64,
+    /// Filing time, Unix milliseconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentList {
+    pub documents: Vec<DocumentSummary>,
+}
+
+/// Where a document came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Provenance {
+    pub scan_id: String,
+    pub job_id: String,
+    pub pipeline_version: String,
+    /// The uploaded files, in page order; fetch one at `/original?file=N`.
+    pub originals: Vec<ScanFile>,
+}
+
+/// One document's metadata.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentDetail {
+    pub id: String,
+    pub owner_id: String,
+    pub title: Option<String>,
+    pub doc_type: Option<String>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
+    pub status: String,
+    /// SHA-256 (hex) of the PDF served at `/pdf`.
+    pub sha256: String,
+    pub pdf_bytes: i64,
+    pub page_count: i64,
+    /// Mean OCR confidence over the pages, 0–100.
+    pub mean_confidence: f64,
+    /// Per page: size, resolution (and whether it was assumed), OCR confidence, words.
+    #[schema(value_type = Vec<Object>)]
+    pub pages: serde_json::Value,
+    /// The OCR text, pages separated by form feeds.
+    pub text: String,
+    pub provenance: Provenance,
+    pub created_at: i64,
+}
+
+impl From<&Document> for DocumentSummary {
+    fn from(d: &Document) -> Self {
+        DocumentSummary {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.clone(),
+            number: d.number.clone(),
+            issued_on: d.issued_on.clone(),
+            status: d.status.clone(),
+            page_count: d.page_count,
+            created_at: d.created_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/subjects/{owner_id}/documents", tag = "documents",
+    params(("owner_id" = String, Path, description = "personal ID (12 digits) or tax code")),
+    responses((status = 200, body = DocumentList), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "not a repository this token may read"),
+              (status = 422, body = ErrorBody, description = "invalid owner ID")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(owner_id): Path<String>,
+) -> Result<Json<DocumentList>, ApiError> {
+    let owner = SubjectId::parse(&owner_id).map_err(|e| ApiError::InvalidId(e.0))?;
+    if !auth::can_read(&caller, owner.as_str()) {
+        return Err(ApiError::NotFound("repository"));
+    }
+    let docs = documents::list_by_owner(&app.db, owner.as_str()).await?;
+    Ok(Json(DocumentList { documents: docs.iter().map(DocumentSummary::from).collect() }))
+}
+
+/// The document, if it exists and the caller may read it.
+async fn readable(app: &App, caller: &crate::db::tokens::TokenOwner, id: &str) -> Result<Document, ApiError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::NotFound("document"));
+    }
+    match documents::get(&app.db, id).await? {
+        Some(d) if auth::can_read(caller, &d.owner_id) => Ok(d),
+        _ => Err(ApiError::NotFound("document")),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DocumentDetail), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentDetail>, ApiError> {
+    let d = readable(&app, &caller, &id).await?;
+    let originals = scans::files(&app.db, &d.scan_id).await?;
+    Ok(Json(DocumentDetail {
+        pages: serde_json::from_str(&d.pages_json).unwrap_or(serde_json::Value::Null),
+        provenance: Provenance {
+            scan_id: d.scan_id.clone(),
+            job_id: d.job_id.clone(),
+            pipeline_version: d.pipeline_version.clone(),
+            originals,
+        },
+        id: d.id,
+        owner_id: d.owner_id,
+        title: d.title,
+        doc_type: d.doc_type,
+        number: d.number,
+        issued_on: d.issued_on,
+        status: d.status,
+        sha256: d.pdf_sha256,
+        pdf_bytes: d.pdf_bytes,
+        page_count: d.page_count,
+        mean_confidence: d.mean_confidence,
+        text: d.ocr_text,
+        created_at: d.created_at,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}/pdf", tag = "documents",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn pdf(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = readable(&app, &caller, &id).await?;
+    let bytes = app.store.get(&d.pdf_sha256).await?;
+    Ok(file_response(bytes, "application/pdf", &format!("{}.pdf", d.id)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OriginalQuery {
+    /// Which uploaded file, 1-based (default 1).
+    pub file: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}/original", tag = "documents",
+    params(("id" = String, Path), OriginalQuery),
+    responses((status = 200, description = "the file as uploaded", body = Vec<u8>,
+               content_type = "application/octet-stream"),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn original(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<OriginalQuery>,
+) -> Result<Response, ApiError> {
+    let d = readable(&app, &caller, &id).await?;
+    let position = q.file.unwrap_or(1);
+    let files = scans::files(&app.db, &d.scan_id).await?;
+    let f = files.iter().find(|f| f.position == position).ok_or(ApiError::NotFound("original file"))?;
+    let bytes = app.store.get(&f.sha256).await?;
+    let ext = f.content_type.rsplit('/').next().unwrap_or("bin");
+    Ok(file_response(bytes, &f.content_type, &format!("{}-{}.{}", d.id, position, ext)))
+}
+
+fn file_response(bytes: bytes::Bytes, content_type: &str, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}

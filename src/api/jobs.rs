@@ -1,0 +1,29 @@
+//! `GET /api/v1/jobs/{job_id}`: where a job stands.
+
+use axum::Json;
+use axum::extract::{Path, State};
+
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use crate::app::App;
+use crate::auth;
+use crate::db::jobs::{self, JobView};
+
+#[utoipa::path(get, path = "/api/v1/jobs/{job_id}", tag = "scans",
+    params(("job_id" = String, Path)),
+    responses((status = 200, body = JobView), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such job, or not yours")),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(job_id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    if uuid::Uuid::parse_str(&job_id).is_err() {
+        return Err(ApiError::NotFound("job"));
+    }
+    match jobs::get(&app.db, &job_id).await? {
+        Some((job, owner)) if auth::can_read(&caller, &owner) => Ok(Json(job)),
+        _ => Err(ApiError::NotFound("job")),
+    }
+}

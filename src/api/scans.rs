@@ -1,0 +1,79 @@
+//! `POST /api/v1/subjects/{owner_id}/scans`: upload the pages of one document.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use crate::app::App;
+use crate::auth;
+use crate::domain::SubjectId;
+use crate::intake::{self, Incoming};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    /// Follow it at `GET /api/v1/jobs/{job_id}`.
+    pub job_id: String,
+    pub scan_id: String,
+}
+
+/// The multipart form: one or more `file` parts, the pages of one document in order.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct ScanUpload {
+    /// PNG, JPEG or TIFF (multi-page TIFF allowed); repeat the part for more pages.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/subjects/{owner_id}/scans", tag = "scans",
+    params(("owner_id" = String, Path, description = "personal ID (12 digits) or tax code")),
+    request_body(content = ScanUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, body = Accepted, description = "stored and queued for digitization"),
+        (status = 400, body = ErrorBody, description = "no file, an empty file, or a malformed form"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "over the size or page limits"),
+        (status = 415, body = ErrorBody, description = "a file that is not a PNG, JPEG or TIFF image"),
+        (status = 422, body = ErrorBody, description = "invalid owner ID or a corrupt image")),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(owner_id): Path<String>,
+    mut form: Multipart,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    if !auth::can_upload(&caller) {
+        return Err(ApiError::Forbidden);
+    }
+    let owner = SubjectId::parse(&owner_id).map_err(|e| ApiError::InvalidId(e.0))?;
+    let mut files = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("file") => {
+                let filename = field.file_name().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                files.push(Incoming { filename, bytes });
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unexpected form field {:?}: send pages as `file` parts",
+                    other.unwrap_or("")
+                )));
+            }
+        }
+    }
+    let created = intake::submit(&app, &owner, files, Some(&caller.id)).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { job_id: created.job_id, scan_id: created.scan_id })))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(format!("the upload exceeds the limit: {}", e.body_text()))
+    } else {
+        ApiError::BadRequest(format!("malformed multipart form: {}", e.body_text()))
+    }
+}

@@ -1,0 +1,73 @@
+//! The `kho` command line. `kho --help` and `kho COMMAND --help` list every option with
+//! its `KHO_*` environment variable (see [`crate::config::Config`]).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::Role;
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "kho", version, about = "Kho: digital-records vault with a digitization pipeline",
+    long_about = "Kho: digital-records vault with a digitization pipeline.\n\n\
+    Embedded default: everything under KHO_DATA_DIR (SQLite file + object folder), workers \
+    in-process. Scale-out: KHO_DATABASE_URL=postgres://… and KHO_OBJECT_STORE_URL=s3://…, \
+    any number of `kho serve` and `kho worker` processes.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API with in-process workers (migrations are applied first).
+    Serve {
+        /// Address to listen on; port 0 picks a free port (printed at start).
+        #[arg(long, env = "KHO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Run pipeline workers only, against the same database and object store.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+    /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF; a multi-page TIFF
+    /// is one document) becomes one document; a folder contributes its files in name order.
+    Ingest {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Owner: a personal ID (12 digits) or a tax code.
+        #[arg(long)]
+        owner: String,
+        /// Treat all the files as the pages of a single document, in the order given.
+        #[arg(long)]
+        one_document: bool,
+        /// Run workers here and wait until every document is filed or failed (exit 1 if
+        /// any failed). Without it, a running `kho serve` or `kho worker` picks the jobs up.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print it (only its hash is stored).
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The subject a citizen or org_member token acts for (personal ID or tax code).
+        #[arg(long)]
+        subject: Option<String>,
+        /// The agency a staff or issuer token belongs to.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}

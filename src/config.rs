@@ -1,0 +1,121 @@
+//! Configuration: every option in one place, from flags or `KHO_*` environment variables.
+//!
+//! `kho --help` prints this list; docs/ARCHITECTURE.md points here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Folder for the embedded deployment: the SQLite file and the object folder live here
+    /// unless the two URLs below say otherwise.
+    #[arg(long, env = "KHO_DATA_DIR", default_value = "kho-data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Database: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    /// Default: `sqlite://<data-dir>/kho.db`.
+    #[arg(long, env = "KHO_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Object store: `file:///ABS/PATH`, `s3://BUCKET/PREFIX` (credentials and endpoint from
+    /// `AWS_*` variables or `KHO_S3_ENDPOINT`) or `memory://` (tests only: lost at exit).
+    /// Default: `file://<data-dir>/objects`.
+    #[arg(long, env = "KHO_OBJECT_STORE_URL", global = true)]
+    pub object_store_url: Option<String>,
+
+    /// Endpoint of an S3-compatible server (MinIO, Ceph RGW, Garage…); plain http allowed.
+    #[arg(long, env = "KHO_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+
+    /// Pipeline workers: jobs processed at once and Tesseract engines (one per thread).
+    /// Default: the number of cores. `kho serve --workers 0` runs the API alone.
+    #[arg(long, env = "KHO_WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Tesseract's tessdata folder. Default: Tesseract's own.
+    #[arg(long, env = "KHO_TESSDATA", global = true)]
+    pub tessdata: Option<String>,
+
+    /// Tesseract languages.
+    #[arg(long, env = "KHO_OCR_LANGUAGES", default_value = "vie+eng", global = true)]
+    pub ocr_languages: String,
+
+    /// Largest scan upload (all files of one request), in bytes.
+    #[arg(long, env = "KHO_MAX_UPLOAD_BYTES", default_value_t = 200 * 1024 * 1024, global = true)]
+    pub max_upload_bytes: usize,
+
+    /// Attempts a job gets before it is marked failed.
+    #[arg(long, env = "KHO_JOB_MAX_ATTEMPTS", default_value_t = 5, global = true)]
+    pub job_max_attempts: u32,
+
+    /// Seconds a claimed job stays leased without a heartbeat before another worker may take it.
+    #[arg(long, env = "KHO_JOB_LEASE_SECS", default_value_t = 60, global = true)]
+    pub job_lease_secs: u64,
+
+    /// First retry delay in milliseconds; it doubles with each attempt (capped at 10 minutes).
+    #[arg(long, env = "KHO_JOB_RETRY_BASE_MS", default_value_t = 2000, global = true)]
+    pub job_retry_base_ms: u64,
+
+    /// How often an idle worker looks for new jobs, in milliseconds.
+    #[arg(long, env = "KHO_JOB_POLL_MS", default_value_t = 1000, global = true)]
+    pub job_poll_ms: u64,
+
+    /// Log format.
+    #[arg(long, env = "KHO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", absolute(&self.data_dir.join("kho.db")).display())
+        })
+    }
+
+    pub fn object_store_url(&self) -> String {
+        self.object_store_url
+            .clone()
+            .unwrap_or_else(|| format!("file://{}", absolute(&self.data_dir.join("objects")).display()))
+    }
+
+    pub fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+    }
+
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.job_lease_secs.max(1))
+    }
+
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.job_poll_ms.max(10))
+    }
+
+    /// Delay before attempt `attempts + 1`, after `attempts` failures.
+    pub fn retry_delay(&self, attempts: u32) -> Duration {
+        let factor = 1u64 << attempts.saturating_sub(1).min(20);
+        Duration::from_millis(self.job_retry_base_ms.saturating_mul(factor).min(600_000))
+    }
+
+    pub fn pipeline(&self) -> kho_workers::PipelineConfig {
+        kho_workers::PipelineConfig {
+            threads: self.worker_count().max(1),
+            tessdata: self.tessdata.clone(),
+            languages: self.ocr_languages.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+fn absolute(p: &std::path::Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}

@@ -1,0 +1,126 @@
+//! SQL for `documents`: filed results in their owners' repositories.
+
+use sqlx::any::{Any, AnyRow};
+use sqlx::{AssertSqlSafe, Row, Transaction};
+
+use super::{Db, DbError, now_ms};
+
+/// A document about to be filed.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub id: String,
+    pub owner_id: String,
+    pub scan_id: String,
+    pub job_id: String,
+    pub title: Option<String>,
+    pub status: String,
+    pub pdf_sha256: String,
+    pub pdf_bytes: i64,
+    pub page_count: i64,
+    pub mean_confidence: f64,
+    pub ocr_text: String,
+    pub pages_json: String,
+    pub pipeline_version: String,
+}
+
+/// A filed document as stored.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub id: String,
+    pub owner_id: String,
+    pub scan_id: String,
+    pub job_id: String,
+    pub title: Option<String>,
+    pub doc_type: Option<String>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
+    pub status: String,
+    pub pdf_sha256: String,
+    pub pdf_bytes: i64,
+    pub page_count: i64,
+    pub mean_confidence: f64,
+    pub ocr_text: String,
+    pub pages_json: String,
+    pub pipeline_version: String,
+    pub created_at: i64,
+}
+
+pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO documents (id, owner_id, scan_id, job_id, title, status, pdf_sha256, pdf_bytes,
+                                page_count, mean_confidence, ocr_text, pages_json, pipeline_version,
+                                created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&d.id)
+    .bind(&d.owner_id)
+    .bind(&d.scan_id)
+    .bind(&d.job_id)
+    .bind(d.title.as_deref())
+    .bind(&d.status)
+    .bind(&d.pdf_sha256)
+    .bind(d.pdf_bytes)
+    .bind(d.page_count)
+    .bind(d.mean_confidence)
+    .bind(&d.ocr_text)
+    .bind(&d.pages_json)
+    .bind(&d.pipeline_version)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "id, owner_id, scan_id, job_id, title, doc_type, number, issued_on, status,
+    pdf_sha256, pdf_bytes, page_count, mean_confidence, ocr_text, pages_json, pipeline_version,
+    created_at";
+
+fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
+    Ok(Document {
+        id: r.try_get("id")?,
+        owner_id: r.try_get("owner_id")?,
+        scan_id: r.try_get("scan_id")?,
+        job_id: r.try_get("job_id")?,
+        title: r.try_get("title")?,
+        doc_type: r.try_get("doc_type")?,
+        number: r.try_get("number")?,
+        issued_on: r.try_get("issued_on")?,
+        status: r.try_get("status")?,
+        pdf_sha256: r.try_get("pdf_sha256")?,
+        pdf_bytes: r.try_get("pdf_bytes")?,
+        page_count: r.try_get("page_count")?,
+        mean_confidence: r.try_get("mean_confidence")?,
+        ocr_text: r.try_get("ocr_text")?,
+        pages_json: r.try_get("pages_json")?,
+        pipeline_version: r.try_get("pipeline_version")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<Document>, DbError> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM documents WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// An owner's documents, newest first.
+pub async fn list_by_owner(db: &Db, owner_id: &str) -> Result<Vec<Document>, DbError> {
+    // COLUMNS is a constant: no caller input reaches the SQL text.
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE owner_id = $1 ORDER BY created_at DESC, id"
+    )))
+    .bind(owner_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// How many documents were filed from one scan (exactly-once checks).
+pub async fn count_for_scan(db: &Db, scan_id: &str) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE scan_id = $1")
+        .bind(scan_id)
+        .fetch_one(&db.pool)
+        .await?)
+}

@@ -1,0 +1,133 @@
+//! SQL for `subjects`, `scans` and `scan_files`: an upload is recorded together with the
+//! job that will digitize it, in one transaction.
+
+use sqlx::Row;
+
+use super::{Db, DbError, new_id, now_ms};
+use crate::domain::SubjectId;
+
+/// One uploaded file, already stored as an object.
+#[derive(Debug, Clone)]
+pub struct NewScanFile {
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub pages: i64,
+    pub filename: Option<String>,
+}
+
+/// A stored file of a scan, in upload order.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ScanFile {
+    /// 1-based position among the upload's files.
+    pub position: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub pages: i64,
+    pub filename: Option<String>,
+}
+
+/// Ids created for an upload.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub scan_id: String,
+    pub job_id: String,
+}
+
+/// Record the owner (when new), the scan, its files and a queued `digitize` job — all or
+/// nothing.
+pub async fn create_with_job(
+    db: &Db,
+    owner: &SubjectId,
+    files: &[NewScanFile],
+    uploaded_by: Option<&str>,
+    max_attempts: u32,
+) -> Result<Created, DbError> {
+    let now = now_ms();
+    let scan_id = new_id();
+    let job_id = new_id();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO subjects (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(owner.as_str())
+    .bind(owner.kind())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&scan_id)
+    .bind(owner.as_str())
+    .bind(files.len() as i64)
+    .bind(files.iter().map(|f| f.pages).sum::<i64>())
+    .bind(files.iter().map(|f| f.bytes).sum::<i64>())
+    .bind(uploaded_by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for (i, f) in files.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO scan_files (scan_id, position, sha256, content_type, bytes, pages, filename)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&scan_id)
+        .bind(i as i64 + 1)
+        .bind(&f.sha256)
+        .bind(&f.content_type)
+        .bind(f.bytes)
+        .bind(f.pages)
+        .bind(f.filename.as_deref())
+        .execute(&mut *tx)
+        .await?;
+    }
+    super::jobs::enqueue(&mut tx, &job_id, "digitize", &scan_id, max_attempts, now).await?;
+    tx.commit().await?;
+    Ok(Created { scan_id, job_id })
+}
+
+/// The files of a scan, in upload order.
+pub async fn files(db: &Db, scan_id: &str) -> Result<Vec<ScanFile>, DbError> {
+    let rows = sqlx::query(
+        "SELECT position, sha256, content_type, bytes, pages, filename
+         FROM scan_files WHERE scan_id = $1 ORDER BY position",
+    )
+    .bind(scan_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ScanFile {
+                position: r.try_get("position")?,
+                sha256: r.try_get("sha256")?,
+                content_type: r.try_get("content_type")?,
+                bytes: r.try_get("bytes")?,
+                pages: r.try_get("pages")?,
+                filename: r.try_get("filename")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// The owner of a scan.
+pub async fn owner(db: &Db, scan_id: &str) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar("SELECT owner_id FROM scans WHERE id = $1")
+        .bind(scan_id)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Counts used by tests and health figures: (subjects, scans, scan files, jobs).
+pub async fn counts(db: &Db) -> Result<(i64, i64, i64, i64), DbError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM subjects) AS a, (SELECT COUNT(*) FROM scans) AS b,
+                (SELECT COUNT(*) FROM scan_files) AS c, (SELECT COUNT(*) FROM jobs) AS d",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.try_get("a")?, row.try_get("b")?, row.try_get("c")?, row.try_get("d")?))
+}

@@ -1,0 +1,65 @@
+//! SQL for `api_tokens`. Only the SHA-256 of a token is stored; the token is shown once,
+//! when it is created.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Db, DbError, new_id, now_ms};
+use crate::auth::Role;
+
+/// Who a valid token belongs to.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    pub id: String,
+    pub role: Role,
+    pub subject_id: Option<String>,
+    pub agency: Option<String>,
+}
+
+/// Create a token and return it in clear (the only time it exists in clear).
+pub async fn create(
+    db: &Db,
+    role: Role,
+    subject_id: Option<&str>,
+    agency: Option<&str>,
+) -> Result<String, DbError> {
+    let secret: [u8; 32] = rand::random();
+    let token = format!("kho_{}", hex::encode(secret));
+    sqlx::query(
+        "INSERT INTO api_tokens (id, token_hash, role, subject_id, agency, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(hash(&token))
+    .bind(role.as_str())
+    .bind(subject_id)
+    .bind(agency)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(token)
+}
+
+/// The owner of `token`, when it exists and is not revoked.
+pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
+    let row = sqlx::query(
+        "SELECT id, role, subject_id, agency FROM api_tokens
+         WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let role: String = r.try_get("role")?;
+    let Ok(role) = role.parse::<Role>() else { return Ok(None) };
+    Ok(Some(TokenOwner {
+        id: r.try_get("id")?,
+        role,
+        subject_id: r.try_get("subject_id")?,
+        agency: r.try_get("agency")?,
+    }))
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

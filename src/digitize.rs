@@ -1,0 +1,129 @@
+//! The `digitize` job: a scan's stored files → the pipeline → a searchable PDF filed as a
+//! document in the owner's repository.
+//!
+//! The pipeline runs on its own threads (never on the async runtime). The PDF is stored
+//! first (content-addressed, so a repeat is harmless); the document row and the job's
+//! completion are then written in one transaction that only commits while this worker
+//! still holds the job's lease — so each scan is filed exactly once.
+
+use bytes::Bytes;
+use kho_workers::PipelineError;
+
+use crate::app::App;
+use crate::db::jobs::{self, ClaimedJob};
+use crate::db::{DbError, documents, new_id, scans};
+use crate::storage::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DigitizeError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("object store: {0}")]
+    Store(#[from] StoreError),
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("scan {0} has no files")]
+    NoFiles(String),
+    #[error("pipeline task ended abnormally: {0}")]
+    Crashed(String),
+    #[error("the job's lease was lost to another worker")]
+    LostLease,
+}
+
+impl DigitizeError {
+    /// Bad input cannot get better by retrying; storage, database and engine trouble may.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            DigitizeError::Pipeline(e) => e.is_permanent(),
+            DigitizeError::NoFiles(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Run the job to the end; returns the filed document's id.
+pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
+    let files = scans::files(&app.db, &job.scan_id).await?;
+    if files.is_empty() {
+        return Err(DigitizeError::NoFiles(job.scan_id.clone()));
+    }
+    let owner_id = scans::owner(&app.db, &job.scan_id)
+        .await?
+        .ok_or_else(|| DigitizeError::NoFiles(job.scan_id.clone()))?;
+    let mut inputs: Vec<Bytes> = Vec::with_capacity(files.len());
+    for f in &files {
+        inputs.push(app.store.get(&f.sha256).await?);
+    }
+    let pipeline = app.pipeline.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_ref()).collect();
+        pipeline.process(&refs, None)
+    })
+    .await
+    .map_err(|e| DigitizeError::Crashed(e.to_string()))??;
+
+    let pdf_bytes = output.pdf.len() as i64;
+    let pdf_sha256 = app.store.put(Bytes::from(output.pdf)).await?;
+    let doc = documents::NewDocument {
+        id: new_id(),
+        owner_id,
+        scan_id: job.scan_id.clone(),
+        job_id: job.id.clone(),
+        title: title_from_text(&output.text),
+        status: "valid".into(),
+        pdf_sha256,
+        pdf_bytes,
+        page_count: output.pages.len() as i64,
+        mean_confidence: output.mean_confidence as f64,
+        ocr_text: output.text,
+        pages_json: serde_json::to_string(&output.pages).expect("page reports serialize"),
+        pipeline_version: kho_workers::PIPELINE_VERSION.into(),
+    };
+    let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
+    if !jobs::finish(&mut tx, job, "done", &doc.id, None).await? {
+        tx.rollback().await.map_err(DbError::from)?;
+        return Err(DigitizeError::LostLease);
+    }
+    documents::insert(&mut tx, &doc).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(doc.id)
+}
+
+/// Document types of Vietnamese administrative results, as they head the page.
+const TYPE_HEADINGS: &[&str] = &[
+    "QUYẾT ĐỊNH",
+    "GIẤY CHỨNG NHẬN",
+    "GIẤY PHÉP",
+    "GIẤY KHAI SINH",
+    "GIẤY XÁC NHẬN",
+    "CHỨNG NHẬN",
+    "THÔNG BÁO",
+    "GIẤY ĐĂNG KÝ",
+    "BẢN SAO",
+];
+
+/// A provisional title until field extraction exists: the line naming the document type
+/// (e.g. `QUYẾT ĐỊNH`), or else the first line of text.
+fn title_from_text(text: &str) -> Option<String> {
+    let lines = || text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let found = lines()
+        .find(|l| {
+            let upper = l.to_uppercase();
+            TYPE_HEADINGS.iter().any(|t| upper.starts_with(t))
+        })
+        .or_else(|| lines().next())?;
+    Some(found.chars().take(200).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_from_text;
+
+    #[test]
+    fn the_title_is_the_type_heading_when_there_is_one() {
+        let text = "ỦY BAN NHÂN DÂN\nSố: 12/QĐ-UBND\nQUYẾT ĐỊNH\nVề việc cấp phép";
+        assert_eq!(title_from_text(text).as_deref(), Some("QUYẾT ĐỊNH"));
+        assert_eq!(title_from_text("\n  Biên bản họp\nx").as_deref(), Some("Biên bản họp"));
+        assert_eq!(title_from_text(" \n"), None);
+    }
+}

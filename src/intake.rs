@@ -1,0 +1,88 @@
+//! Intake: accept the files of one scan for an owner — check them, store them, record
+//! the scan and enqueue its job. Used by the upload API and by `kho ingest`.
+//!
+//! Everything is checked before anything is written, so a refused upload leaves no
+//! record and no object behind.
+
+use bytes::Bytes;
+use kho_workers::PipelineError;
+
+use crate::app::App;
+use crate::db::scans::{self, Created, NewScanFile};
+use crate::domain::SubjectId;
+
+/// One file as received.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub filename: Option<String>,
+    pub bytes: Bytes,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("no files: send the pages as one or more `file` parts")]
+    NoFiles,
+    #[error("file {position}{name} is empty")]
+    Empty { position: usize, name: String },
+    #[error("file {position}{name}: {source}")]
+    Rejected { position: usize, name: String, source: PipelineError },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Check, store and enqueue. Returns the new scan and job ids.
+pub async fn submit(
+    app: &App,
+    owner: &SubjectId,
+    files: Vec<Incoming>,
+    uploaded_by: Option<&str>,
+) -> Result<Created, IntakeError> {
+    if files.is_empty() {
+        return Err(IntakeError::NoFiles);
+    }
+    let label = |i: usize, f: &Incoming| {
+        (i + 1, f.filename.as_ref().map(|n| format!(" ({n})")).unwrap_or_default())
+    };
+    for (i, f) in files.iter().enumerate() {
+        if f.bytes.is_empty() {
+            let (position, name) = label(i, f);
+            return Err(IntakeError::Empty { position, name });
+        }
+    }
+    // Header checks only: cheap, but off the async runtime all the same.
+    let pipeline = app.pipeline.clone();
+    let all: Vec<Bytes> = files.iter().map(|f| f.bytes.clone()).collect();
+    let probes = tokio::task::spawn_blocking(move || {
+        all.iter().map(|b| pipeline.probe(&[b.as_ref()]).map(|mut v| v.remove(0))).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("probe task failed: {e}"))?;
+    let mut checked = Vec::with_capacity(files.len());
+    for (i, (f, probe)) in files.iter().zip(probes).enumerate() {
+        match probe {
+            Ok(p) => checked.push(p),
+            Err(source) => {
+                let (position, name) = label(i, f);
+                return Err(IntakeError::Rejected { position, name, source });
+            }
+        }
+    }
+    let mut records = Vec::with_capacity(files.len());
+    for (f, probe) in files.into_iter().zip(checked) {
+        let bytes = f.bytes.len() as i64;
+        let sha256 = app.store.put(f.bytes).await.map_err(anyhow::Error::from)?;
+        records.push(NewScanFile {
+            sha256,
+            content_type: probe.format.mime().to_owned(),
+            bytes,
+            pages: probe.pages as i64,
+            filename: f.filename,
+        });
+    }
+    let created =
+        scans::create_with_job(&app.db, owner, &records, uploaded_by, app.config.job_max_attempts)
+            .await
+            .map_err(anyhow::Error::from)?;
+    app.jobs_ready.notify_waiters();
+    Ok(created)
+}

@@ -1,0 +1,24 @@
+//! Kho: a digital-records vault with a digitization pipeline in front of it.
+//!
+//! This crate is the service: the `kho` binary's commands ([`cli`]), the HTTP API
+//! ([`api`]), the job queue and its workers ([`queue`], [`digitize`]), intake of scans
+//! ([`intake`]), database access ([`db`]), object storage ([`storage`]), access rules
+//! ([`auth`]) and the domain types ([`domain`]). The page-level pipeline itself lives in
+//! the `kho-workers` crate (`workers/`). docs/ARCHITECTURE.md is the map.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod digitize;
+pub mod domain;
+pub mod ingest;
+pub mod intake;
+pub mod queue;
+pub mod server;
+pub mod storage;
+
+pub use app::App;
+pub use config::Config;

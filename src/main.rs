@@ -1,0 +1,66 @@
+//! The `kho` binary: parse the command line and run the command (see `kho --help`).
+
+use clap::Parser;
+use kho::cli::{Cli, Command, TokensCommand};
+use kho::config::LogFormat;
+use kho::{App, db, ingest, server};
+
+fn main() -> anyhow::Result<()> {
+    // Tesseract must run single-threaded: pages are parallel, engines are not. This has to
+    // happen before any thread exists, hence before the runtime starts.
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
+    }
+    let cli = Cli::parse();
+    init_logging(cli.config.log_format);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let code = runtime.block_on(run(cli))?;
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let workers = cli.config.worker_count();
+    match cli.command {
+        Command::Migrate => {
+            let d = db::Db::connect(&cli.config.database_url()).await?;
+            d.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::Serve { addr } => server::serve(App::open(cli.config).await?, &addr, workers).await?,
+        Command::Worker => server::work(App::open(cli.config).await?, workers.max(1)).await?,
+        Command::Tokens { command: TokensCommand::Create { role, subject, agency } } => {
+            let subject = subject
+                .map(|s| kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}")))
+                .transpose()?;
+            if role.needs_subject() && subject.is_none() {
+                anyhow::bail!("a {role} token needs --subject ID");
+            }
+            let app = App::open(cli.config).await?;
+            let token = db::tokens::create(
+                &app.db,
+                role,
+                subject.as_ref().map(|s| s.as_str()),
+                agency.as_deref(),
+            )
+            .await?;
+            println!("{token}");
+        }
+        Command::Ingest { paths, owner, one_document, wait } => {
+            let app = App::open(cli.config).await?;
+            let failed = ingest::run(app, &paths, &owner, one_document, wait).await?;
+            return Ok(if failed > 0 { 1 } else { 0 });
+        }
+    }
+    Ok(0)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KHO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,58 @@
+//! `kho serve` and `kho worker`: run the API and/or the workers until SIGINT or SIGTERM,
+//! then stop gracefully — finish in-flight requests, stop claiming jobs, release the jobs
+//! still running so another worker takes them at once.
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::{api, queue};
+
+/// Serve the API on `addr` with `workers` in-process workers.
+pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut worker_set = queue::spawn_workers(&app, workers, stop_rx.clone());
+    // Printed on stdout so scripts and tests can find the port when it was 0.
+    println!("Kho is serving on http://{local}  (workers: {workers}; stop with Ctrl-C)");
+    tracing::info!(%local, workers, "serving");
+    let mut stop_http = stop_rx.clone();
+    let server = axum::serve(listener, api::router(app)).with_graceful_shutdown(async move {
+        let _ = stop_http.wait_for(|s| *s).await;
+    });
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    });
+    server.await?;
+    while worker_set.join_next().await.is_some() {}
+    signal.abort();
+    Ok(())
+}
+
+/// Run workers only, until a signal.
+pub async fn work(app: App, workers: usize) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut worker_set = queue::spawn_workers(&app, workers, stop_rx);
+    println!("Kho workers running: {workers} (stop with Ctrl-C)");
+    shutdown_signal().await;
+    tracing::info!("shutting down workers");
+    let _ = stop_tx.send(true);
+    while worker_set.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("install SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,54 @@
+//! The digitization pipeline: pure functions from uploaded bytes to a searchable PDF.
+//!
+//! One module per stage, in the order a page travels through them:
+//!
+//! | module | stage |
+//! |---|---|
+//! | [`decode`] | PNG / JPEG / TIFF (multi-page) bytes → page images with their resolution |
+//! | [`ocr`]    | Tesseract (`vie+eng`) → words with boxes and confidences |
+//! | [`pdf`]    | page images + words → a PDF with an invisible, word-placed text layer |
+//! | [`pipeline`] | runs the stages for one document, pages in parallel, one engine per thread |
+//!
+//! Nothing here touches a database, the network or global mutable state; the crate is
+//! tested and benchmarked on its own (`cargo test -p kho-workers`, `cargo bench -p kho-workers`).
+
+pub mod decode;
+pub mod ocr;
+pub mod pdf;
+pub mod pipeline;
+
+pub use pipeline::{DocumentOutput, PageReport, Pipeline, PipelineConfig};
+
+/// Version stamped into each document's provenance.
+pub const PIPELINE_VERSION: &str = concat!("kho-workers/", env!("CARGO_PKG_VERSION"));
+
+/// Everything that can go wrong in the pipeline. `is_permanent` tells the job queue
+/// whether retrying can help.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The bytes are not in a format the pipeline reads.
+    #[error("unsupported input: {0}")]
+    Unsupported(String),
+    /// The bytes claim a supported format but cannot be decoded.
+    #[error("corrupt input: {0}")]
+    Corrupt(String),
+    /// The input exceeds a size, dimension or page-count limit.
+    #[error("input too large: {0}")]
+    TooLarge(String),
+    /// Tesseract failed to start or to read a page.
+    #[error("OCR failed: {0}")]
+    Ocr(String),
+    /// The PDF could not be written.
+    #[error("PDF assembly failed: {0}")]
+    Pdf(String),
+}
+
+impl PipelineError {
+    /// Bad input stays bad however often it is retried; engine failures may be transient.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            PipelineError::Unsupported(_) | PipelineError::Corrupt(_) | PipelineError::TooLarge(_)
+        )
+    }
+}

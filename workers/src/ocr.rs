@@ -1,0 +1,188 @@
+//! ocr: a page image → words with boxes and confidences, through Tesseract in-process.
+//!
+//! One [`OcrEngine`] wraps one Tesseract instance. Loading the `vie+eng` models costs
+//! far more than reading a small page, so an engine is created once per worker thread
+//! and reused for every page that thread reads (see [`crate::pipeline`]). Tesseract must
+//! run single-threaded (`OMP_THREAD_LIMIT=1`, set by the `kho` binary at start-up):
+//! pages are parallel, the engine is not.
+
+use image::GrayImage;
+use serde::{Deserialize, Serialize};
+use tesseract::Tesseract;
+
+use crate::PipelineError;
+
+/// One recognised word, in pixel coordinates of the page image (origin top-left).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Tesseract's confidence, 0–100.
+    pub confidence: f32,
+}
+
+/// One text line: its box and its words in reading order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+    pub words: Vec<Word>,
+}
+
+/// What OCR read on one page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageText {
+    pub lines: Vec<Line>,
+}
+
+impl PageText {
+    /// The page's text: words joined by spaces, lines by newlines.
+    pub fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(|l| l.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Mean word confidence (0–100), weighted by word length; 0 for a page without words.
+    pub fn mean_confidence(&self) -> f32 {
+        let (sum, n) = self
+            .lines
+            .iter()
+            .flat_map(|l| &l.words)
+            .fold((0.0f64, 0usize), |(s, n), w| {
+                let len = w.text.chars().count();
+                (s + w.confidence as f64 * len as f64, n + len)
+            });
+        if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
+    }
+
+    pub fn word_count(&self) -> usize {
+        self.lines.iter().map(|l| l.words.len()).sum()
+    }
+}
+
+/// A reusable Tesseract instance.
+pub struct OcrEngine {
+    tess: Option<Tesseract>,
+    datapath: Option<String>,
+    languages: String,
+}
+
+impl OcrEngine {
+    /// Load the models for `languages` (e.g. `vie+eng`) from `datapath` (Tesseract's
+    /// default location when `None`).
+    pub fn new(datapath: Option<&str>, languages: &str) -> Result<Self, PipelineError> {
+        let mut engine =
+            OcrEngine { tess: None, datapath: datapath.map(str::to_owned), languages: languages.into() };
+        engine.tess = Some(engine.load()?);
+        Ok(engine)
+    }
+
+    fn load(&self) -> Result<Tesseract, PipelineError> {
+        Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
+            PipelineError::Ocr(format!("cannot load Tesseract languages {}: {e}", self.languages))
+        })
+    }
+
+    /// Read one page. `dpi` lets Tesseract judge text sizes.
+    pub fn recognize(&mut self, page: &GrayImage, dpi: f32) -> Result<PageText, PipelineError> {
+        // The tesseract crate's builder methods consume the engine; if a step fails the
+        // instance is gone and the next page loads a fresh one.
+        let tess = match self.tess.take() {
+            Some(t) => t,
+            None => self.load()?,
+        };
+        let (w, h) = page.dimensions();
+        let mut tess = tess
+            .set_frame(page.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| PipelineError::Ocr(format!("set image: {e}")))?
+            .set_source_resolution(dpi.round() as i32)
+            .recognize()
+            .map_err(|e| PipelineError::Ocr(format!("recognise: {e}")))?;
+        let tsv = tess.get_tsv_text(0).map_err(|e| PipelineError::Ocr(format!("read TSV: {e}")))?;
+        self.tess = Some(tess);
+        Ok(parse_tsv(&tsv))
+    }
+}
+
+/// Parse Tesseract's TSV output: level 4 rows are lines, level 5 rows are words.
+pub fn parse_tsv(tsv: &str) -> PageText {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut current: Option<(u32, u32, u32)> = None;
+    for row in tsv.lines() {
+        let cols: Vec<&str> = row.splitn(12, '\t').collect();
+        if cols.len() < 11 {
+            continue;
+        }
+        let num = |i: usize| cols[i].trim().parse::<i64>().ok();
+        let (Some(level), Some(block), Some(par), Some(line)) = (num(0), num(2), num(3), num(4))
+        else {
+            continue; // header row
+        };
+        let bbox = (num(6), num(7), num(8), num(9));
+        let (Some(left), Some(top), Some(width), Some(height)) = bbox else { continue };
+        let (left, top, width, height) =
+            (left.max(0) as u32, top.max(0) as u32, width.max(0) as u32, height.max(0) as u32);
+        let key = (block as u32, par as u32, line as u32);
+        match level {
+            4 => {
+                lines.push(Line { left, top, width, height, words: Vec::new() });
+                current = Some(key);
+            }
+            5 => {
+                let text = cols.get(11).map(|t| t.trim()).unwrap_or("");
+                if text.is_empty() || current != Some(key) {
+                    continue;
+                }
+                let confidence = cols[10].trim().parse::<f32>().unwrap_or(0.0).clamp(0.0, 100.0);
+                if let Some(l) = lines.last_mut() {
+                    l.words.push(Word { text: text.to_owned(), left, top, width, height, confidence });
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.retain(|l| !l.words.is_empty());
+    PageText { lines }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TSV: &str = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
+1\t1\t0\t0\t0\t0\t0\t0\t2480\t3508\t-1\t
+2\t1\t1\t0\t0\t0\t300\t200\t900\t60\t-1\t
+3\t1\t1\t1\t0\t0\t300\t200\t900\t60\t-1\t
+4\t1\t1\t1\t1\t0\t300\t200\t900\t60\t-1\t
+5\t1\t1\t1\t1\t1\t300\t200\t400\t60\t96.5\tCỘNG
+5\t1\t1\t1\t1\t2\t720\t200\t480\t60\t91.0\tHÒA
+4\t1\t1\t1\t2\t0\t300\t300\t500\t50\t-1\t
+5\t1\t1\t1\t2\t1\t300\t300\t500\t50\t80.0\tĐộc
+";
+
+    #[test]
+    fn tsv_rows_become_lines_of_words_with_boxes() {
+        let page = parse_tsv(TSV);
+        assert_eq!(page.lines.len(), 2);
+        assert_eq!(page.text(), "CỘNG HÒA\nĐộc");
+        let w = &page.lines[0].words[1];
+        assert_eq!((w.left, w.top, w.width, w.height), (720, 200, 480, 60));
+        assert_eq!(w.confidence, 91.0);
+    }
+
+    #[test]
+    fn mean_confidence_weights_words_by_length() {
+        let page = parse_tsv(TSV);
+        let expected = (96.5 * 4.0 + 91.0 * 3.0 + 80.0 * 3.0) / 10.0;
+        assert!((page.mean_confidence() - expected).abs() < 1e-3);
+        assert_eq!(PageText::default().mean_confidence(), 0.0);
+    }
+}

@@ -1,0 +1,365 @@
+//! pdf: page images + OCR words → a searchable PDF.
+//!
+//! Each page shows its scanned image and carries an invisible text layer (render mode 3)
+//! placed word by word over the image, so text search, copy and `pdftotext` give the
+//! Vietnamese text with its diacritics, and a selection highlights the right words.
+//!
+//! The text uses a glyphless font (Tesseract's `pdf.ttf`, one empty glyph) as a Type0
+//! font with `Identity-H` encoding: each character code is the UTF-16 code unit itself,
+//! every code maps to the one glyph, and a `ToUnicode` map sends each code back to the
+//! same code point. Each word is stretched horizontally (`Tz`) to the width of its box.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, GrayImage};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
+
+use crate::PipelineError;
+use crate::ocr::PageText;
+
+/// Tesseract's glyphless font: one glyph, advance width 500/1000 em (Apache-2.0).
+const GLYPHLESS_TTF: &[u8] = include_bytes!("../assets/glyphless.ttf");
+/// Advance of the glyph, in text-space units per unit font size.
+const GLYPH_ADVANCE: f32 = 0.5;
+/// Quality of JPEG re-encoding for pages that did not arrive as JPEG.
+const JPEG_QUALITY: u8 = 85;
+
+/// An encoded page image as it goes into the PDF.
+#[derive(Debug, Clone)]
+pub struct PageImage {
+    pub width: u32,
+    pub height: u32,
+    pub color_space: &'static str,
+    pub bits_per_component: u8,
+    pub filter: &'static str,
+    pub data: Vec<u8>,
+}
+
+impl PageImage {
+    /// Encode a page for embedding: an original JPEG as it came; a bilevel page as
+    /// 1-bit Flate; other grey or colour pages as JPEG.
+    pub fn encode(image: &DynamicImage, original_jpeg: Option<&[u8]>) -> Result<Self, PipelineError> {
+        let (width, height) = (image.width(), image.height());
+        let color_space = if image.color().has_color() { "DeviceRGB" } else { "DeviceGray" };
+        if let Some(jpeg) = original_jpeg {
+            // CMYK JPEGs would need /DeviceCMYK and a Decode array; re-encode those.
+            let channels = image.color().channel_count();
+            if channels == 1 || channels == 3 {
+                return Ok(PageImage {
+                    width,
+                    height,
+                    color_space,
+                    bits_per_component: 8,
+                    filter: "DCTDecode",
+                    data: jpeg.to_vec(),
+                });
+            }
+        }
+        if !image.color().has_color() {
+            let gray = image.to_luma8();
+            if is_bilevel(&gray) {
+                return Ok(PageImage {
+                    width,
+                    height,
+                    color_space: "DeviceGray",
+                    bits_per_component: 1,
+                    filter: "FlateDecode",
+                    data: deflate(&pack_bits(&gray))?,
+                });
+            }
+        }
+        let mut data = Vec::new();
+        let encoder =
+            image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut data), JPEG_QUALITY);
+        let result = if color_space == "DeviceRGB" {
+            image.to_rgb8().write_with_encoder(encoder)
+        } else {
+            image.to_luma8().write_with_encoder(encoder)
+        };
+        result.map_err(|e| PipelineError::Pdf(format!("JPEG encoding: {e}")))?;
+        Ok(PageImage { width, height, color_space, bits_per_component: 8, filter: "DCTDecode", data })
+    }
+}
+
+/// One page of the output: its image, its resolution and what OCR read on it.
+#[derive(Debug, Clone)]
+pub struct PdfPage {
+    pub image: PageImage,
+    pub dpi: f32,
+    pub text: PageText,
+}
+
+/// Metadata written into the document information dictionary.
+#[derive(Debug, Clone, Default)]
+pub struct PdfMeta {
+    pub title: Option<String>,
+}
+
+/// Assemble the searchable PDF.
+pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError> {
+    if pages.is_empty() {
+        return Err(PipelineError::Pdf("a document needs at least one page".into()));
+    }
+    let mut doc = Document::with_version("2.0");
+    let pages_id = doc.new_object_id();
+    let font_id = add_glyphless_font(&mut doc)?;
+
+    let mut kids = Vec::with_capacity(pages.len());
+    for page in pages {
+        let scale = 72.0 / page.dpi;
+        let (w_pt, h_pt) = (page.image.width as f32 * scale, page.image.height as f32 * scale);
+        let image_id = doc.add_object(image_stream(&page.image));
+        let mut content = format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", num(w_pt), num(h_pt));
+        content.push_str(&text_layer(&page.text, scale, h_pt));
+        let mut content = Stream::new(Dictionary::new(), content.into_bytes());
+        content.compress().map_err(pdf_err)?;
+        let content_id = doc.add_object(content);
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), Object::Real(w_pt), Object::Real(h_pt)],
+            "Resources" => dictionary! {
+                "XObject" => dictionary! { "Im0" => image_id },
+                "Font" => dictionary! { "F1" => font_id },
+            },
+            "Contents" => content_id,
+        });
+        kids.push(Object::Reference(page_id));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut info = dictionary! { "Producer" => Object::string_literal(crate::PIPELINE_VERSION) };
+    if let Some(title) = &meta.title {
+        info.set("Title", text_string(title));
+    }
+    let info_id = doc.add_object(info);
+    doc.trailer.set("Info", info_id);
+
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| PipelineError::Pdf(e.to_string()))?;
+    Ok(out)
+}
+
+/// The invisible text: one `Tj` per word, stretched to the word's box; words of a line
+/// share its baseline and size so extractors keep them on one line.
+fn text_layer(text: &PageText, scale: f32, page_h_pt: f32) -> String {
+    let mut out = String::from("BT\n3 Tr\n");
+    for line in &text.lines {
+        let size = (line.height as f32 * scale).max(1.0);
+        let baseline = page_h_pt - (line.top + line.height) as f32 * scale;
+        out.push_str(&format!("/F1 {} Tf\n", num(size)));
+        for (i, word) in line.words.iter().enumerate() {
+            let next = line.words.get(i + 1);
+            let mut s = word.text.clone();
+            let span_px = match next {
+                Some(n) if n.left > word.left => {
+                    s.push(' ');
+                    n.left - word.left
+                }
+                _ => word.width.max(1),
+            };
+            let units: Vec<u16> = s.encode_utf16().collect();
+            let natural = units.len() as f32 * GLYPH_ADVANCE * size;
+            let stretch = 100.0 * span_px as f32 * scale / natural;
+            out.push_str(&format!(
+                "{} Tz 1 0 0 1 {} {} Tm <",
+                num(stretch),
+                num(word.left as f32 * scale),
+                num(baseline)
+            ));
+            for u in units {
+                out.push_str(&format!("{u:04X}"));
+            }
+            out.push_str("> Tj\n");
+        }
+    }
+    out.push_str("ET\n");
+    out
+}
+
+fn add_glyphless_font(doc: &mut Document) -> Result<ObjectId, PipelineError> {
+    let file_id = doc.add_object(
+        Stream::new(
+            dictionary! { "Length1" => GLYPHLESS_TTF.len() as i64 },
+            GLYPHLESS_TTF.to_vec(),
+        )
+        .with_compression(true),
+    );
+    let descriptor_id = doc.add_object(dictionary! {
+        "Type" => "FontDescriptor",
+        "FontName" => "GlyphLessFont",
+        "Flags" => 5,
+        "FontBBox" => vec![0.into(), 0.into(), 500.into(), 1000.into()],
+        "ItalicAngle" => 0,
+        "Ascent" => 1000,
+        "Descent" => 0,
+        "CapHeight" => 1000,
+        "StemV" => 80,
+        "FontFile2" => file_id,
+    });
+    // Every CID (a UTF-16 code unit) is drawn with glyph 1.
+    let map: Vec<u8> = std::iter::repeat_n([0u8, 1u8], 65536).flatten().collect();
+    let mut cid_to_gid = Stream::new(Dictionary::new(), map);
+    cid_to_gid.compress().map_err(pdf_err)?;
+    let cid_to_gid_id = doc.add_object(cid_to_gid);
+    let cid_font_id = doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "CIDFontType2",
+        "BaseFont" => "GlyphLessFont",
+        "CIDSystemInfo" => dictionary! {
+            "Registry" => Object::string_literal("Adobe"),
+            "Ordering" => Object::string_literal("Identity"),
+            "Supplement" => 0,
+        },
+        "FontDescriptor" => descriptor_id,
+        "DW" => (GLYPH_ADVANCE * 1000.0) as i64,
+        "CIDToGIDMap" => cid_to_gid_id,
+    });
+    let mut to_unicode = Stream::new(Dictionary::new(), TO_UNICODE.as_bytes().to_vec());
+    to_unicode.compress().map_err(pdf_err)?;
+    let to_unicode_id = doc.add_object(to_unicode);
+    Ok(doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "Type0",
+        "BaseFont" => "GlyphLessFont",
+        "Encoding" => "Identity-H",
+        "DescendantFonts" => vec![Object::Reference(cid_font_id)],
+        "ToUnicode" => to_unicode_id,
+    }))
+}
+
+/// Identity map from 2-byte codes to the same UTF-16 code unit.
+const TO_UNICODE: &str = "/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identity-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<0000> <FFFF>
+endcodespacerange
+1 beginbfrange
+<0000> <FFFF> <0000>
+endbfrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+";
+
+fn image_stream(img: &PageImage) -> Stream {
+    Stream::new(
+        dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Image",
+            "Width" => img.width as i64,
+            "Height" => img.height as i64,
+            "ColorSpace" => img.color_space,
+            "BitsPerComponent" => img.bits_per_component as i64,
+            "Filter" => img.filter,
+        },
+        img.data.clone(),
+    )
+    .with_compression(false)
+}
+
+/// A PDF text string: UTF-16BE with a byte-order mark, so Vietnamese survives.
+fn text_string(s: &str) -> Object {
+    let mut bytes = vec![0xFE, 0xFF];
+    for u in s.encode_utf16() {
+        bytes.extend_from_slice(&u.to_be_bytes());
+    }
+    Object::String(bytes, lopdf::StringFormat::Hexadecimal)
+}
+
+fn num(v: f32) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn is_bilevel(gray: &GrayImage) -> bool {
+    gray.as_raw().iter().all(|&p| p == 0 || p == 255)
+}
+
+/// Pack a bilevel image to 1 bit per pixel, rows padded to bytes (1 = white, as DeviceGray).
+fn pack_bits(gray: &GrayImage) -> Vec<u8> {
+    let (w, h) = gray.dimensions();
+    let row_bytes = w.div_ceil(8) as usize;
+    let mut out = vec![0u8; row_bytes * h as usize];
+    for (y, row) in gray.as_raw().chunks(w as usize).enumerate() {
+        for (x, &p) in row.iter().enumerate() {
+            if p == 255 {
+                out[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+    }
+    out
+}
+
+fn deflate(data: &[u8]) -> Result<Vec<u8>, PipelineError> {
+    let mut s = Stream::new(Dictionary::new(), data.to_vec());
+    s.compress().map_err(pdf_err)?;
+    Ok(s.content)
+}
+
+fn pdf_err(e: lopdf::Error) -> PipelineError {
+    PipelineError::Pdf(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::{Line, Word};
+
+    fn page_with(words: &[(&str, u32, u32)]) -> PdfPage {
+        let img = DynamicImage::ImageLuma8(GrayImage::from_pixel(600, 300, image::Luma([250])));
+        let words = words
+            .iter()
+            .map(|&(t, left, width)| Word {
+                text: t.into(),
+                left,
+                top: 100,
+                width,
+                height: 40,
+                confidence: 90.0,
+            })
+            .collect();
+        PdfPage {
+            image: PageImage::encode(&img, None).unwrap(),
+            dpi: 300.0,
+            text: PageText { lines: vec![Line { left: 0, top: 100, width: 600, height: 40, words }] },
+        }
+    }
+
+    #[test]
+    fn words_are_written_as_utf16_codes_stretched_to_their_boxes() {
+        let page = page_with(&[("Số", 10, 100), ("đỏ", 150, 100)]);
+        let layer = text_layer(&page.text, 72.0 / 300.0, 72.0);
+        // "Số " = S, ố, space → 0053 1ED1 0020; "đỏ" = 0111 1ECF
+        assert!(layer.contains("<00531ED10020> Tj"), "{layer}");
+        assert!(layer.contains("<01111ECF> Tj"), "{layer}");
+        assert!(layer.contains("3 Tr"));
+    }
+
+    #[test]
+    fn the_pdf_has_one_page_per_input_page_and_parses_back() {
+        let pages = vec![page_with(&[("một", 10, 100)]), page_with(&[("hai", 10, 100)])];
+        let bytes = build(&pages, &PdfMeta { title: Some("Giấy chứng nhận".into()) }).unwrap();
+        let doc = Document::load_mem(&bytes).unwrap();
+        assert_eq!(doc.get_pages().len(), 2);
+        assert_eq!(doc.version, "2.0");
+    }
+
+    #[test]
+    fn a_bilevel_page_is_stored_at_one_bit_per_pixel() {
+        let mut g = GrayImage::from_pixel(64, 8, image::Luma([255]));
+        g.put_pixel(3, 3, image::Luma([0]));
+        let img = PageImage::encode(&DynamicImage::ImageLuma8(g), None).unwrap();
+        assert_eq!((img.bits_per_component, img.filter), (1, "FlateDecode"));
+    }
+}

@@ -1,0 +1,181 @@
+//! pipeline: runs the stages for one document — decode every file, read every page,
+//! assemble the PDF.
+//!
+//! Pages are read in parallel on a dedicated thread pool of `threads` threads. Each
+//! thread keeps its own [`OcrEngine`], created on first use and reused for every later
+//! page, so the models load once per thread. Several documents processed at the same
+//! time share the pool, so Tesseract never runs on more threads than configured.
+
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::{self, DecodedPage, Limits};
+use crate::ocr::OcrEngine;
+use crate::pdf::{self, PageImage, PdfMeta, PdfPage};
+use crate::PipelineError;
+
+/// How the pipeline runs.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Pages read at the same time (one Tesseract engine each).
+    pub threads: usize,
+    /// Tesseract's `tessdata` folder; `None` for Tesseract's default.
+    pub tessdata: Option<String>,
+    /// Tesseract languages, `vie+eng` by default.
+    pub languages: String,
+    /// Bounds on decoded input.
+    pub limits: Limits,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            tessdata: None,
+            languages: "vie+eng".into(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What the pipeline tells about one page of the output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageReport {
+    /// 1-based page number in the output PDF.
+    pub page: usize,
+    /// 0-based index of the uploaded file the page came from.
+    pub source_file: usize,
+    /// 1-based page number inside that file.
+    pub source_page: usize,
+    pub width: u32,
+    pub height: u32,
+    pub dpi: f32,
+    /// True when the file carried no resolution and 300 dpi was assumed.
+    pub dpi_assumed: bool,
+    pub mean_confidence: f32,
+    pub words: usize,
+}
+
+/// The result for one document.
+#[derive(Debug, Clone)]
+pub struct DocumentOutput {
+    pub pdf: Vec<u8>,
+    pub pages: Vec<PageReport>,
+    /// The OCR text, pages separated by form feeds.
+    pub text: String,
+    /// Mean of the pages' confidences (0–100).
+    pub mean_confidence: f32,
+    /// Size of the inputs, to compare with `pdf.len()`.
+    pub input_bytes: usize,
+}
+
+pub struct Pipeline {
+    pool: rayon::ThreadPool,
+    config: PipelineConfig,
+}
+
+thread_local! {
+    /// This thread's engine and the (tessdata, languages) it was loaded with.
+    static ENGINE: RefCell<Option<((Option<String>, String), OcrEngine)>> = const { RefCell::new(None) };
+}
+
+impl Pipeline {
+    pub fn new(config: PipelineConfig) -> Result<Self, PipelineError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.threads.max(1))
+            .thread_name(|i| format!("kho-ocr-{i}"))
+            .build()
+            .map_err(|e| PipelineError::Ocr(format!("cannot start OCR threads: {e}")))?;
+        Ok(Pipeline { pool, config })
+    }
+
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Check every file and count its pages without decoding pixels.
+    pub fn probe(&self, files: &[&[u8]]) -> Result<Vec<decode::Probe>, PipelineError> {
+        files.iter().map(|f| decode::probe(f, &self.config.limits)).collect()
+    }
+
+    /// Digitize one document whose pages are `files`, in order. Blocks the calling
+    /// thread; call it from a blocking context, not from an async task.
+    pub fn process(&self, files: &[&[u8]], title: Option<&str>) -> Result<DocumentOutput, PipelineError> {
+        let input_bytes = files.iter().map(|f| f.len()).sum();
+        let results: Vec<(PdfPage, PageReport)> = self.pool.install(|| {
+            let decoded: Vec<Vec<DecodedPage>> = files
+                .par_iter()
+                .map(|f| decode::decode(f, &self.config.limits))
+                .collect::<Result<_, _>>()?;
+            let pages: Vec<(usize, usize, DecodedPage)> = decoded
+                .into_iter()
+                .enumerate()
+                .flat_map(|(fi, pages)| {
+                    pages.into_iter().enumerate().map(move |(pi, p)| (fi, pi + 1, p))
+                })
+                .collect();
+            if pages.len() > self.config.limits.max_pages {
+                return Err(PipelineError::TooLarge(format!(
+                    "{} pages in one document, limit {}",
+                    pages.len(),
+                    self.config.limits.max_pages
+                )));
+            }
+            pages
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, (fi, pi, page))| self.read_page(i + 1, fi, pi, page))
+                .collect::<Result<_, _>>()
+        })?;
+        if results.is_empty() {
+            return Err(PipelineError::Corrupt("no pages".into()));
+        }
+        let (pdf_pages, pages): (Vec<PdfPage>, Vec<PageReport>) = results.into_iter().unzip();
+        let text = pdf_pages.iter().map(|p| p.text.text()).collect::<Vec<_>>().join("\n\u{c}\n");
+        let mean_confidence =
+            pages.iter().map(|p| p.mean_confidence).sum::<f32>() / pages.len() as f32;
+        let pdf = pdf::build(&pdf_pages, &PdfMeta { title: title.map(str::to_owned) })?;
+        Ok(DocumentOutput { pdf, pages, text, mean_confidence, input_bytes })
+    }
+
+    fn read_page(
+        &self,
+        page_no: usize,
+        source_file: usize,
+        source_page: usize,
+        page: DecodedPage,
+    ) -> Result<(PdfPage, PageReport), PipelineError> {
+        let text = self.with_engine(|engine| engine.recognize(&page.to_gray(), page.dpi))?;
+        let image = PageImage::encode(&page.image, page.jpeg.as_deref())?;
+        let report = PageReport {
+            page: page_no,
+            source_file,
+            source_page,
+            width: image.width,
+            height: image.height,
+            dpi: page.dpi,
+            dpi_assumed: page.dpi_assumed,
+            mean_confidence: text.mean_confidence(),
+            words: text.word_count(),
+        };
+        Ok((PdfPage { image, dpi: page.dpi, text }, report))
+    }
+
+    fn with_engine<T>(
+        &self,
+        f: impl FnOnce(&mut OcrEngine) -> Result<T, PipelineError>,
+    ) -> Result<T, PipelineError> {
+        let key = (self.config.tessdata.clone(), self.config.languages.clone());
+        ENGINE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|(k, _)| *k != key) {
+                let engine = OcrEngine::new(key.0.as_deref(), &key.1)?;
+                *slot = Some((key, engine));
+            }
+            let (_, engine) = slot.as_mut().expect("engine was just set");
+            f(engine)
+        })
+    }
+}
