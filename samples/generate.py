@@ -69,7 +69,9 @@ def page_lines(rng):
     year = rng.randint(2015, 2025)
     day, month = rng.randint(1, 28), rng.randint(1, 12)
     name = rng.choice(NAMES)
-    pid = "0" + "".join(str(rng.randint(0, 9)) for _ in range(11))
+    # province code (Hà Nội, TP HCM, Bắc Ninh, Huế, Hải Phòng), century/sex digit, year, serial
+    pid = rng.choice(["001", "079", "027", "046", "031"]) + rng.choice("0123") \
+        + f"{rng.randint(0, 99):02d}" + f"{rng.randint(0, 999999):06d}"
     body = [b.format(name=name, pid=pid, house=rng.randint(1, 200)) for b in BODY]
     # (text, bold, centred)
     lines = [

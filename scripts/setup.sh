@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what Kho needs on a Debian 12 machine, only when it is missing.
+#   scripts/setup.sh          build + run dependencies (Tesseract vie/eng, Leptonica, clang)
+#   scripts/setup.sh --test   also what the tests need (poppler-utils, fonts, PostgreSQL,
+#                             a Python venv in .venv with the test-only tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng libtesseract-dev libleptonica-dev
+          clang libclang-dev pkg-config)
+if [ "$want_test" = 1 ]; then
+  packages+=(poppler-utils fonts-liberation2 fonts-dejavu-core python3-venv postgresql)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo is missing; install Rust with rustup (https://rustup.rs) and run again" >&2
+  exit 1
+fi
+
+if [ "$want_test" = 1 ]; then
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  if ! .venv/bin/python -c "import PIL" 2>/dev/null; then
+    .venv/bin/pip install -q --disable-pip-version-check -r scripts/test-requirements.txt >&2
+  fi
+fi

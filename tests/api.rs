@@ -1,0 +1,241 @@
+//! The API end to end, on SQLite and on PostgreSQL: upload → job → filed document, job
+//! retries and lease takeover, refusal of bad input without leftovers, and tokens.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use kho::auth::Role;
+use kho::db::Backend;
+
+fn sample(path: &str) -> Vec<u8> {
+    std::fs::read(repo_path(path)).unwrap()
+}
+
+async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Backend) {
+    let t = TestApp::spawn(backend, 2, &[]).await;
+    let r = t.upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))]).await;
+    assert_eq!(r.status(), 202);
+    let accepted: serde_json::Value = r.json().await.unwrap();
+    let job = t.wait_for_job(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let doc_id = job["document_id"].as_str().unwrap().to_owned();
+
+    let (status, list) = t.get_json(&format!("/api/v1/subjects/{CITIZEN}/documents")).await;
+    assert_eq!(status, 200);
+    let docs = list["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["id"], doc_id.as_str());
+    assert_eq!(docs[0]["status"], "valid");
+
+    let (status, doc) = t.get_json(&format!("/api/v1/documents/{doc_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["owner_id"], CITIZEN);
+    assert_eq!(doc["page_count"], 1);
+    assert_eq!(doc["pages"][0]["dpi_assumed"], false, "the sample carries 300 dpi: {doc}");
+
+    let pdf = t
+        .client
+        .get(t.url(&format!("/api/v1/documents/{doc_id}/pdf")))
+        .bearer_auth(&t.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    assert_eq!(doc["sha256"].as_str().unwrap(), sha256_hex(&pdf));
+    let text = pdftotext(&pdf);
+    let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();
+    let rate = cer(&truth, &text);
+    assert!(rate <= 0.01, "character error rate {rate:.4} over 1%:\n{text}");
+
+    let original = t
+        .client
+        .get(t.url(&format!("/api/v1/documents/{doc_id}/original")))
+        .bearer_auth(&t.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.status(), 200);
+    assert_eq!(original.headers()["content-type"], "image/png");
+    assert_eq!(original.bytes().await.unwrap().as_ref(), sample(STRAIGHT_PAGE).as_slice());
+    t.finish().await;
+}
+both_backends!(an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf);
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A small valid PNG, for tests that never reach OCR.
+fn tiny_png() -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(32, 16, image::Luma([255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn a_job_whose_scan_cannot_be_read_is_retried_then_failed_with_its_reason(backend: Backend) {
+    let mut t = TestApp::spawn(backend, 0, &["--job-max-attempts", "3"]).await;
+    let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
+    assert_eq!(r.status(), 202);
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    // The stored page disappears (a broken object store): every attempt fails.
+    let (job, _) = kho::db::jobs::get(&t.app.db, &job_id).await.unwrap().unwrap();
+    let files = kho::db::scans::files(&t.app.db, &job.scan_id).await.unwrap();
+    t.app.store.remove(&files[0].sha256).await.unwrap();
+    t.start_workers(1);
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["attempts"], 3, "{job}");
+    let error = job["error"].as_str().unwrap();
+    assert!(error.contains("not found"), "the reason names the missing object: {error}");
+    assert!(job["document_id"].is_null());
+    t.finish().await;
+}
+both_backends!(a_job_whose_scan_cannot_be_read_is_retried_then_failed_with_its_reason);
+
+async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: Backend) {
+    let mut t = TestApp::spawn(backend, 0, &[]).await;
+    let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    // A worker claims the job with a short lease and dies without a heartbeat.
+    let dead = kho::db::jobs::claim(&t.app.db, "dead-worker", 200).await.unwrap().unwrap();
+    assert_eq!(dead.id, job_id);
+    assert!(kho::db::jobs::claim(&t.app.db, "other", 200).await.unwrap().is_none(), "leased job is not claimable");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    t.start_workers(2);
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["attempts"], 2);
+    // The dead worker wakes up and tries to finish: its lease is gone, nothing is written.
+    let mut tx = t.app.db.pool.begin().await.unwrap();
+    let finished = kho::db::jobs::finish(&mut tx, &dead, "done", "not-a-document", None).await.unwrap();
+    assert!(!finished, "a lost lease cannot complete the job");
+    tx.rollback().await.unwrap();
+    assert!(!kho::db::jobs::heartbeat(&t.app.db, &dead, 1000).await.unwrap());
+    assert_eq!(kho::db::documents::count_for_scan(&t.app.db, &dead.scan_id).await.unwrap(), 1);
+    let (_, list) = t.get_json(&format!("/api/v1/subjects/{CITIZEN}/documents")).await;
+    assert_eq!(list["documents"].as_array().unwrap().len(), 1);
+    t.finish().await;
+}
+both_backends!(a_job_whose_worker_died_is_taken_over_and_filed_exactly_once);
+
+/// Send a bad upload; assert the status, the error code, and that nothing was kept.
+async fn refused(t: &TestApp, response: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status().as_u16(), status);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert_eq!(t.counts().await, (0, 0, 0, 0, 0), "a refused upload leaves nothing behind");
+    body["error"]["message"].as_str().unwrap().to_owned()
+}
+
+async fn bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &["--max-upload-bytes", "20000"]).await;
+
+    for bad_id in ["12345", "001203004567X", "003203004567", "0100109107"] {
+        let r = t.upload(bad_id, &[("page.png", tiny_png())]).await;
+        let message = refused(&t, r, 422, "invalid_id").await;
+        assert!(message.contains(bad_id.trim_end_matches('X')) || message.contains("digits"), "{message}");
+    }
+
+    let r = t.upload(CITIZEN, &[]).await;
+    let message = refused(&t, r, 400, "empty_upload").await;
+    assert!(message.contains("file"), "{message}");
+
+    let r = t.upload(CITIZEN, &[("page.png", tiny_png()), ("blank.png", Vec::new())]).await;
+    let message = refused(&t, r, 400, "empty_upload").await;
+    assert!(message.contains("file 2 (blank.png) is empty"), "{message}");
+
+    let r = t.upload(CITIZEN, &[("big.png", vec![0x89; 50_000])]).await;
+    refused(&t, r, 413, "payload_too_large").await;
+
+    let r = t.upload(CITIZEN, &[("page.png", tiny_png()), ("notes.pdf", b"%PDF-1.7\n%%EOF".to_vec())]).await;
+    let message = refused(&t, r, 415, "unsupported_media_type").await;
+    assert!(message.contains("notes.pdf") && message.contains("not a PNG, JPEG or TIFF"), "{message}");
+
+    let mut truncated = tiny_png();
+    truncated.truncate(20);
+    let r = t.upload(CITIZEN, &[("cut.png", truncated)]).await;
+    refused(&t, r, 422, "unprocessable").await;
+    t.finish().await;
+}
+both_backends!(bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object);
+
+async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repository(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &[]).await;
+    let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    let some_id = uuid::Uuid::new_v4();
+    let protected = [
+        ("POST", format!("/api/v1/subjects/{CITIZEN}/scans")),
+        ("GET", format!("/api/v1/jobs/{job_id}")),
+        ("GET", format!("/api/v1/subjects/{CITIZEN}/documents")),
+        ("GET", format!("/api/v1/documents/{some_id}")),
+        ("GET", format!("/api/v1/documents/{some_id}/pdf")),
+        ("GET", format!("/api/v1/documents/{some_id}/original")),
+    ];
+    for (method, path) in &protected {
+        for auth in [None, Some("kho_not-a-real-token"), Some("")] {
+            let mut req = t.client.request(method.parse().unwrap(), t.url(path));
+            if let Some(token) = auth {
+                req = req.header("authorization", format!("Bearer {token}"));
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 401, "{method} {path} with {auth:?}");
+            assert_eq!(r.headers()["www-authenticate"], "Bearer");
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized");
+        }
+    }
+    // A citizen reads their own repository and job, not another's.
+    let mine = t.token(Role::Citizen, Some(CITIZEN)).await;
+    let theirs = t.token(Role::Citizen, Some(OTHER_CITIZEN)).await;
+    let get = |token: String, path: String| {
+        let c = t.client.clone();
+        let url = t.url(&path);
+        async move { c.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(mine.clone(), format!("/api/v1/subjects/{CITIZEN}/documents")).await, 200);
+    assert_eq!(get(mine.clone(), format!("/api/v1/jobs/{job_id}")).await, 200);
+    assert_eq!(get(theirs.clone(), format!("/api/v1/subjects/{CITIZEN}/documents")).await, 404);
+    assert_eq!(get(theirs.clone(), format!("/api/v1/jobs/{job_id}")).await, 404);
+    // Citizens do not upload for others (or at all: staff digitize).
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
+    let r = t.client.post(t.url(&format!("/api/v1/subjects/{CITIZEN}/scans"))).bearer_auth(&mine).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    t.finish().await;
+}
+both_backends!(requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repository);
+
+#[tokio::test]
+async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
+    let t = TestApp::spawn(Backend::Sqlite, 0, &[]).await;
+    let r = t.client.get(t.url("/api/v1/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["database"], "sqlite");
+    let r = t.client.get(t.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/health",
+        "/api/v1/openapi.json",
+        "/api/v1/subjects/{owner_id}/scans",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/subjects/{owner_id}/documents",
+        "/api/v1/documents/{id}",
+        "/api/v1/documents/{id}/pdf",
+        "/api/v1/documents/{id}/original",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+    }
+    let r = t.client.get(t.url("/api/v1/nowhere")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "not_found");
+    t.finish().await;
+}

@@ -1,0 +1,104 @@
+//! The `kho` binary as a user runs it: ingest a page with `--wait`, then serve and read
+//! the filed document back over the API; `--help` documents every option.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+use kho::db::Backend;
+
+fn kho(db: &TestDb) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kho"));
+    c.env("KHO_DATA_DIR", db.dir().join("data"))
+        .env("KHO_DATABASE_URL", &db.url)
+        .env("KHO_WORKERS", "2")
+        .env_remove("KHO_OBJECT_STORE_URL");
+    c
+}
+
+async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let out = kho(&db)
+        .args(["ingest", repo_path(STRAIGHT_PAGE).to_str().unwrap(), "--owner", CITIZEN, "--wait"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "ingest failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("filed"), "{stdout}");
+
+    let out = kho(&db).args(["tokens", "create", "--role", "citizen", "--subject", CITIZEN]).output().unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("kho_"));
+
+    let mut server = kho(&db)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the URL is printed").to_owned();
+
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/subjects/{CITIZEN}/documents"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let docs = list["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 1, "{list}");
+    let id = docs[0]["id"].as_str().unwrap();
+    let pdf = client.get(format!("{base}/api/v1/documents/{id}/pdf")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    let text = pdftotext(&pdf.bytes().await.unwrap());
+    let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();
+    let rate = cer(&truth, &text);
+    assert!(rate <= 0.01, "CER {rate:.4}:\n{text}");
+
+    // SIGTERM: the server stops gracefully and exits cleanly.
+    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "serve exited with {exit}");
+    db.drop_database().await;
+}
+both_backends!(ingest_wait_then_the_api_lists_the_document_and_serves_its_text);
+
+#[test]
+fn help_documents_every_option_with_its_environment_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kho")).arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for var in [
+        "KHO_DATA_DIR", "KHO_DATABASE_URL", "KHO_OBJECT_STORE_URL", "KHO_S3_ENDPOINT", "KHO_WORKERS",
+        "KHO_TESSDATA", "KHO_OCR_LANGUAGES", "KHO_MAX_UPLOAD_BYTES", "KHO_JOB_MAX_ATTEMPTS",
+        "KHO_JOB_LEASE_SECS", "KHO_JOB_RETRY_BASE_MS", "KHO_JOB_POLL_MS", "KHO_LOG_FORMAT",
+    ] {
+        assert!(help.contains(var), "{var} missing from kho --help");
+    }
+    for cmd in ["serve", "worker", "migrate", "tokens", "ingest"] {
+        assert!(help.contains(cmd), "{cmd} missing from kho --help");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_kho")).args(["serve", "--help"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("KHO_ADDR"));
+}
+
+#[test]
+fn ingest_refuses_an_invalid_owner_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kho"))
+        .env("KHO_DATA_DIR", dir.path())
+        .args(["ingest", repo_path(STRAIGHT_PAGE).to_str().unwrap(), "--owner", "12345"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--owner") && err.contains("12 digits"), "{err}");
+}

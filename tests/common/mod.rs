@@ -1,0 +1,245 @@
+//! Test harness: a fresh Kho per test, on SQLite or on PostgreSQL, served on port 0.
+//!
+//! - SQLite: a new file in a temporary folder.
+//! - PostgreSQL: a new database on the server at `KHO_TEST_POSTGRES_URL` (default
+//!   `postgres://postgres@127.0.0.1:5432/test`, which `scripts/test.sh` makes sure answers),
+//!   dropped by [`TestApp::finish`].
+//!
+//! `both_backends!(name)` turns `async fn name(backend: Backend)` into one test per backend.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use kho::db::{Backend, Db};
+use kho::{App, Config};
+use tokio::sync::watch;
+
+pub const STRAIGHT_PAGE: &str = "samples/pages/straight-01.png";
+pub const STRAIGHT_TRUTH: &str = "samples/pages/straight-01.gt.txt";
+
+pub fn repo_path(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("KHO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$name(kho::db::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$name(kho::db::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// A fresh database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}?mode=rwc", dir.path().join("kho.db").display()),
+                backend,
+                pg_name: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("kho_test_{}", uuid::Uuid::new_v4().simple());
+                let db = Db::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} does not answer ({e}); run scripts/test.sh")
+                });
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&db.pool)
+                    .await
+                    .unwrap();
+                db.pool.close().await;
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap();
+                TestDb { url: format!("{base}/{name}"), backend, pg_name: Some(name), _dir: dir }
+            }
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    pub async fn drop_database(&self) {
+        if let Some(name) = &self.pg_name {
+            let db = Db::connect(&postgres_admin_url()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&db.pool)
+                .await
+                .unwrap();
+            db.pool.close().await;
+        }
+    }
+}
+
+/// Build a configuration from command-line style options.
+pub fn config(args: &[&str]) -> Config {
+    let mut argv = vec!["kho"];
+    argv.extend_from_slice(args);
+    argv.push("migrate");
+    kho::cli::Cli::try_parse_from(argv).unwrap().config
+}
+
+/// A running Kho: API on a free port, `workers` in-process workers.
+pub struct TestApp {
+    pub app: App,
+    pub addr: String,
+    pub db: TestDb,
+    pub admin_token: String,
+    pub client: reqwest::Client,
+    stop: watch::Sender<bool>,
+    workers: Option<tokio::task::JoinSet<()>>,
+}
+
+impl TestApp {
+    /// Spawn with the given workers and extra options (e.g. `--max-upload-bytes 1000`).
+    pub async fn spawn(backend: Backend, workers: usize, extra: &[&str]) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let data_dir = db.dir().join("data");
+        let data = data_dir.display().to_string();
+        let workers_s = workers.max(1).to_string();
+        let mut args = vec![
+            "--data-dir", &data, "--database-url", &db.url, "--object-store-url", "memory://",
+            "--workers", &workers_s, "--job-poll-ms", "50", "--job-retry-base-ms", "20",
+        ];
+        args.extend_from_slice(extra);
+        let app = App::open(config(&args)).await.expect("app opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let router = kho::api::router(app.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let (stop, stop_rx) = watch::channel(false);
+        let workers = (workers > 0).then(|| kho::queue::spawn_workers(&app, workers, stop_rx));
+        let admin_token =
+            kho::db::tokens::create(&app.db, kho::auth::Role::Admin, None, None).await.unwrap();
+        TestApp { app, addr, db, admin_token, client: reqwest::Client::new(), stop, workers }
+    }
+
+    /// Start in-process workers on an app spawned with none.
+    pub fn start_workers(&mut self, count: usize) {
+        let (stop, rx) = watch::channel(false);
+        self.stop = stop;
+        self.workers = Some(kho::queue::spawn_workers(&self.app, count, rx));
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.addr, path)
+    }
+
+    pub async fn token(&self, role: kho::auth::Role, subject: Option<&str>) -> String {
+        kho::db::tokens::create(&self.app.db, role, subject, None).await.unwrap()
+    }
+
+    /// POST the files as `file` parts of one scan.
+    pub async fn upload(&self, owner: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+        }
+        self.client
+            .post(self.url(&format!("/api/v1/subjects/{owner}/scans")))
+            .bearer_auth(&self.admin_token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.client.get(self.url(path)).bearer_auth(&self.admin_token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Poll a job until it leaves queued/running.
+    pub async fn wait_for_job(&self, job_id: &str) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let (status, job) = self.get_json(&format!("/api/v1/jobs/{job_id}")).await;
+            assert_eq!(status, 200, "{job}");
+            if !matches!(job["state"].as_str(), Some("queued") | Some("running")) {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "job {job_id} never finished: {job}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// (subjects, scans, scan files, jobs, objects)
+    pub async fn counts(&self) -> (i64, i64, i64, i64, usize) {
+        let (a, b, c, d) = kho::db::scans::counts(&self.app.db).await.unwrap();
+        (a, b, c, d, self.app.store.count().await.unwrap())
+    }
+
+    /// Stop workers and drop the test database.
+    pub async fn finish(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(mut w) = self.workers.take() {
+            while w.join_next().await.is_some() {}
+        }
+        self.app.db.pool.close().await;
+        self.db.drop_database().await;
+    }
+}
+
+/// Character error rate between the ground truth and a text, after NFC and collapsing
+/// whitespace.
+pub fn cer(truth: &str, text: &str) -> f64 {
+    use unicode_normalization::UnicodeNormalization;
+    let norm = |s: &str| -> Vec<char> {
+        let s: String = s.nfc().collect();
+        s.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect()
+    };
+    let (a, b) = (norm(truth), norm(text));
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j + 1] + 1).min(cur[j] + 1).min(prev[j] + usize::from(ca != cb));
+        }
+        prev = cur;
+    }
+    prev[b.len()] as f64 / a.len().max(1) as f64
+}
+
+/// Run `pdftotext` on PDF bytes.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/setup.sh --test");
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A valid citizen ID and tax code for tests.
+pub const CITIZEN: &str = "001203004567";
+pub const OTHER_CITIZEN: &str = "079199001234";
+pub const COMPANY: &str = "0100109106";
