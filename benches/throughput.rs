@@ -20,12 +20,25 @@ fn main() -> anyhow::Result<()> {
         // SAFETY: single-threaded at this point.
         unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
     }
-    let pages: usize = std::env::var("KHO_BENCH_PAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let pages: usize = std::env::var("KHO_BENCH_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/pages");
-    let files: Vec<PathBuf> = (0..pages).map(|i| dir.join(SAMPLES[i % SAMPLES.len()])).collect();
-    let input_bytes: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
-    println!("{pages} pages ({} MB), {cores} cores, OMP_THREAD_LIMIT=1", input_bytes / 1_000_000);
+    let files: Vec<PathBuf> = (0..pages)
+        .map(|i| dir.join(SAMPLES[i % SAMPLES.len()]))
+        .collect();
+    let input_bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    println!(
+        "{pages} pages ({} MB), {cores} cores, OMP_THREAD_LIMIT=1",
+        input_bytes / 1_000_000
+    );
 
     let (kho_secs, pdf_bytes) = tokio::runtime::Runtime::new()?.block_on(run_kho(&files, cores))?;
     let tess_secs = run_tesseract(&files, cores)?;
@@ -35,7 +48,10 @@ fn main() -> anyhow::Result<()> {
     println!("kho pipeline     : {kho_rate:6.3} pages/s ({kho_secs:.1} s)");
     println!("tesseract CLI pdf: {tess_rate:6.3} pages/s ({tess_secs:.1} s)");
     println!("ratio kho/tesseract: {:.2}", kho_rate / tess_rate);
-    println!("output/input bytes: {:.2} ({pdf_bytes} / {input_bytes})", pdf_bytes as f64 / input_bytes as f64);
+    println!(
+        "output/input bytes: {:.2} ({pdf_bytes} / {input_bytes})",
+        pdf_bytes as f64 / input_bytes as f64
+    );
     Ok(())
 }
 
@@ -43,8 +59,16 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
     let tmp = tempfile::tempdir()?;
     let data = tmp.path().display().to_string();
     let workers = cores.to_string();
-    let cli = kho::cli::Cli::try_parse_from(["kho", "--data-dir", &data, "--workers", &workers,
-        "--job-poll-ms", "20", "migrate"])?;
+    let cli = kho::cli::Cli::try_parse_from([
+        "kho",
+        "--data-dir",
+        &data,
+        "--workers",
+        &workers,
+        "--job-poll-ms",
+        "20",
+        "migrate",
+    ])?;
     let app = kho::App::open(cli.config).await?;
     let owner = kho::domain::SubjectId::parse("001203004567").map_err(anyhow::Error::msg)?;
     let start = Instant::now();
@@ -53,8 +77,15 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
     let mut jobs = Vec::new();
     for f in files {
         let bytes = bytes::Bytes::from(std::fs::read(f)?);
-        let incoming = kho::intake::Incoming { filename: None, bytes };
-        jobs.push(kho::intake::submit(&app, &owner, vec![incoming], None).await?.job_id);
+        let incoming = kho::intake::Incoming {
+            filename: None,
+            bytes,
+        };
+        jobs.push(
+            kho::intake::submit(&app, &owner, vec![incoming], None)
+                .await?
+                .job_id,
+        );
     }
     let mut pdf_bytes = 0u64;
     for id in &jobs {
@@ -62,7 +93,9 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
             let (job, _) = kho::db::jobs::get(&app.db, id).await?.expect("job exists");
             match job.state.as_str() {
                 "done" => {
-                    let doc = kho::db::documents::get(&app.db, job.document_id.as_deref().unwrap()).await?.unwrap();
+                    let doc = kho::db::documents::get(&app.db, job.document_id.as_deref().unwrap())
+                        .await?
+                        .unwrap();
                     pdf_bytes += doc.pdf_bytes as u64;
                     break;
                 }
@@ -83,19 +116,21 @@ fn run_tesseract(files: &[PathBuf], cores: usize) -> anyhow::Result<f64> {
     let start = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..cores {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(f) = files.get(i) else { break };
-                let out = tmp.path().join(format!("p{i}"));
-                let status = std::process::Command::new("tesseract")
-                    .arg(f)
-                    .arg(&out)
-                    .args(["-l", "vie+eng", "pdf"])
-                    .env("OMP_THREAD_LIMIT", "1")
-                    .stderr(std::process::Stdio::null())
-                    .status()
-                    .expect("tesseract runs");
-                assert!(status.success());
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(f) = files.get(i) else { break };
+                    let out = tmp.path().join(format!("p{i}"));
+                    let status = std::process::Command::new("tesseract")
+                        .arg(f)
+                        .arg(&out)
+                        .args(["-l", "vie+eng", "pdf"])
+                        .env("OMP_THREAD_LIMIT", "1")
+                        .stderr(std::process::Stdio::null())
+                        .status()
+                        .expect("tesseract runs");
+                    assert!(status.success());
+                }
             });
         }
     });

@@ -24,13 +24,16 @@ impl App {
     /// Connect to the database (applying pending migrations) and open the object store.
     pub async fn open(config: Config) -> anyhow::Result<App> {
         if config.database_url.is_none() || config.object_store_url.is_none() {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data folder {}", config.data_dir.display())
+            })?;
         }
         let db = Db::connect(&config.database_url())
             .await
             .context("cannot connect to the database")?;
-        db.migrate().await.context("cannot apply database migrations")?;
+        db.migrate()
+            .await
+            .context("cannot apply database migrations")?;
         let store = ContentStore::open(&config.object_store_url(), config.s3_endpoint.as_deref())
             .context("cannot open the object store")?;
         let pipeline = kho_workers::Pipeline::new(config.pipeline())?;

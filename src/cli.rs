@@ -9,11 +9,15 @@ use crate::auth::Role;
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "kho", version, about = "Kho: digital-records vault with a digitization pipeline",
+#[command(
+    name = "kho",
+    version,
+    about = "Kho: digital-records vault with a digitization pipeline",
     long_about = "Kho: digital-records vault with a digitization pipeline.\n\n\
     Embedded default: everything under KHO_DATA_DIR (SQLite file + object folder), workers \
     in-process. Scale-out: KHO_DATABASE_URL=postgres://… and KHO_OBJECT_STORE_URL=s3://…, \
-    any number of `kho serve` and `kho worker` processes.")]
+    any number of `kho serve` and `kho worker` processes."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,

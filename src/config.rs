@@ -40,7 +40,12 @@ pub struct Config {
     pub tessdata: Option<String>,
 
     /// Tesseract languages.
-    #[arg(long, env = "KHO_OCR_LANGUAGES", default_value = "vie+eng", global = true)]
+    #[arg(
+        long,
+        env = "KHO_OCR_LANGUAGES",
+        default_value = "vie+eng",
+        global = true
+    )]
     pub ocr_languages: String,
 
     /// Largest scan upload (all files of one request), in bytes.
@@ -56,7 +61,12 @@ pub struct Config {
     pub job_lease_secs: u64,
 
     /// First retry delay in milliseconds; it doubles with each attempt (capped at 10 minutes).
-    #[arg(long, env = "KHO_JOB_RETRY_BASE_MS", default_value_t = 2000, global = true)]
+    #[arg(
+        long,
+        env = "KHO_JOB_RETRY_BASE_MS",
+        default_value_t = 2000,
+        global = true
+    )]
     pub job_retry_base_ms: u64,
 
     /// How often an idle worker looks for new jobs, in milliseconds.
@@ -77,19 +87,28 @@ pub enum LogFormat {
 impl Config {
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", absolute(&self.data_dir.join("kho.db")).display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                absolute(&self.data_dir.join("kho.db")).display()
+            )
         })
     }
 
     pub fn object_store_url(&self) -> String {
-        self.object_store_url
-            .clone()
-            .unwrap_or_else(|| format!("file://{}", absolute(&self.data_dir.join("objects")).display()))
+        self.object_store_url.clone().unwrap_or_else(|| {
+            format!(
+                "file://{}",
+                absolute(&self.data_dir.join("objects")).display()
+            )
+        })
     }
 
     pub fn worker_count(&self) -> usize {
-        self.workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
     }
 
     pub fn lease(&self) -> Duration {

@@ -123,7 +123,10 @@ mod tests {
     fn the_title_is_the_type_heading_when_there_is_one() {
         let text = "ỦY BAN NHÂN DÂN\nSố: 12/QĐ-UBND\nQUYẾT ĐỊNH\nVề việc cấp phép";
         assert_eq!(title_from_text(text).as_deref(), Some("QUYẾT ĐỊNH"));
-        assert_eq!(title_from_text("\n  Biên bản họp\nx").as_deref(), Some("Biên bản họp"));
+        assert_eq!(
+            title_from_text("\n  Biên bản họp\nx").as_deref(),
+            Some("Biên bản họp")
+        );
         assert_eq!(title_from_text(" \n"), None);
     }
 }

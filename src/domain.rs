@@ -91,7 +91,11 @@ impl TaxCode {
         if check != d[9] {
             return Err(InvalidId(format!(
                 "tax code {s:?} fails its check digit (expected {}, found {})",
-                if check == 10 { "none: no code with these first 9 digits exists".to_owned() } else { check.to_string() },
+                if check == 10 {
+                    "none: no code with these first 9 digits exists".to_owned()
+                } else {
+                    check.to_string()
+                },
                 d[9]
             )));
         }
@@ -218,7 +222,10 @@ mod tests {
     fn anything_else_names_both_accepted_forms() {
         for bad in ["", "abc", "12345", "1234567890123", "00120300456x"] {
             let err = SubjectId::parse(bad).unwrap_err();
-            assert!(err.0.contains("personal ID") || err.0.contains("tax code"), "{bad}: {err}");
+            assert!(
+                err.0.contains("personal ID") || err.0.contains("tax code"),
+                "{bad}: {err}"
+            );
         }
     }
 

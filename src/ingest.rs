@@ -44,30 +44,48 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 
 /// Ground-truth and metadata files that sit beside sample scans.
 fn is_sidecar(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e == "txt" || e == "csv" || e == "json")
+    p.extension()
+        .is_some_and(|e| e == "txt" || e == "csv" || e == "json")
 }
 
 /// Run `kho ingest`. Returns the number of failed documents.
-pub async fn run(app: App, paths: &[PathBuf], owner: &str, one_document: bool, wait: bool) -> anyhow::Result<usize> {
+pub async fn run(
+    app: App,
+    paths: &[PathBuf],
+    owner: &str,
+    one_document: bool,
+    wait: bool,
+) -> anyhow::Result<usize> {
     let owner = SubjectId::parse(owner).map_err(|e| anyhow::anyhow!("--owner: {e}"))?;
     let files = expand(paths)?;
-    let groups: Vec<Vec<PathBuf>> =
-        if one_document { vec![files] } else { files.into_iter().map(|f| vec![f]).collect() };
+    let groups: Vec<Vec<PathBuf>> = if one_document {
+        vec![files]
+    } else {
+        files.into_iter().map(|f| vec![f]).collect()
+    };
 
     let bar = ProgressBar::new(groups.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{msg:10} [{bar:30}] {pos}/{len} documents  {per_sec}  eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:10} [{bar:30}] {pos}/{len} documents  {per_sec}  eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     bar.set_message("uploading");
     let mut submitted: Vec<(String, String)> = Vec::new(); // (label, job id)
     let mut failures = 0;
     for group in &groups {
-        let label = group.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
+        let label = group
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ");
         let mut incoming = Vec::new();
         for path in group {
-            let bytes = tokio::fs::read(path).await.with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = tokio::fs::read(path)
+                .await
+                .with_context(|| format!("cannot read {}", path.display()))?;
             incoming.push(Incoming {
                 filename: path.file_name().map(|n| n.to_string_lossy().into_owned()),
                 bytes: Bytes::from(bytes),
@@ -104,16 +122,25 @@ pub async fn run(app: App, paths: &[PathBuf], owner: &str, one_document: bool, w
             let (job, _) = jobs::get(&app.db, &job_id).await?.context("job vanished")?;
             match job.state.as_str() {
                 "done" => {
-                    lines.push(format!("filed    {label}  document {}", job.document_id.unwrap_or_default()));
+                    lines.push(format!(
+                        "filed    {label}  document {}",
+                        job.document_id.unwrap_or_default()
+                    ));
                     bar.inc(1);
                 }
                 "review" => {
-                    lines.push(format!("review   {label}  job {job_id}: {}", job.error.unwrap_or_default()));
+                    lines.push(format!(
+                        "review   {label}  job {job_id}: {}",
+                        job.error.unwrap_or_default()
+                    ));
                     bar.inc(1);
                 }
                 "failed" => {
                     failures += 1;
-                    lines.push(format!("failed   {label}  job {job_id}: {}", job.error.unwrap_or_default()));
+                    lines.push(format!(
+                        "failed   {label}  job {job_id}: {}",
+                        job.error.unwrap_or_default()
+                    ));
                     bar.inc(1);
                 }
                 _ => still.push((label, job_id)),
@@ -130,6 +157,11 @@ pub async fn run(app: App, paths: &[PathBuf], owner: &str, one_document: bool, w
     for l in &lines {
         println!("{l}");
     }
-    println!("{} documents: {} filed or in review, {} failed", groups.len(), groups.len() - failures, failures);
+    println!(
+        "{} documents: {} filed or in review, {} failed",
+        groups.len(),
+        groups.len() - failures,
+        failures
+    );
     Ok(failures)
 }

@@ -25,7 +25,11 @@ pub enum IntakeError {
     #[error("file {position}{name} is empty")]
     Empty { position: usize, name: String },
     #[error("file {position}{name}: {source}")]
-    Rejected { position: usize, name: String, source: PipelineError },
+    Rejected {
+        position: usize,
+        name: String,
+        source: PipelineError,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -41,7 +45,13 @@ pub async fn submit(
         return Err(IntakeError::NoFiles);
     }
     let label = |i: usize, f: &Incoming| {
-        (i + 1, f.filename.as_ref().map(|n| format!(" ({n})")).unwrap_or_default())
+        (
+            i + 1,
+            f.filename
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+        )
     };
     for (i, f) in files.iter().enumerate() {
         if f.bytes.is_empty() {
@@ -53,7 +63,9 @@ pub async fn submit(
     let pipeline = app.pipeline.clone();
     let all: Vec<Bytes> = files.iter().map(|f| f.bytes.clone()).collect();
     let probes = tokio::task::spawn_blocking(move || {
-        all.iter().map(|b| pipeline.probe(&[b.as_ref()]).map(|mut v| v.remove(0))).collect::<Vec<_>>()
+        all.iter()
+            .map(|b| pipeline.probe(&[b.as_ref()]).map(|mut v| v.remove(0)))
+            .collect::<Vec<_>>()
     })
     .await
     .map_err(|e| anyhow::anyhow!("probe task failed: {e}"))?;
@@ -63,7 +75,11 @@ pub async fn submit(
             Ok(p) => checked.push(p),
             Err(source) => {
                 let (position, name) = label(i, f);
-                return Err(IntakeError::Rejected { position, name, source });
+                return Err(IntakeError::Rejected {
+                    position,
+                    name,
+                    source,
+                });
             }
         }
     }
@@ -79,10 +95,15 @@ pub async fn submit(
             filename: f.filename,
         });
     }
-    let created =
-        scans::create_with_job(&app.db, owner, &records, uploaded_by, app.config.job_max_attempts)
-            .await
-            .map_err(anyhow::Error::from)?;
+    let created = scans::create_with_job(
+        &app.db,
+        owner,
+        &records,
+        uploaded_by,
+        app.config.job_max_attempts,
+    )
+    .await
+    .map_err(anyhow::Error::from)?;
     app.jobs_ready.notify_waiters();
     Ok(created)
 }

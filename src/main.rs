@@ -27,11 +27,22 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             d.migrate().await?;
             println!("migrations applied");
         }
-        Command::Serve { addr } => server::serve(App::open(cli.config).await?, &addr, workers).await?,
+        Command::Serve { addr } => {
+            server::serve(App::open(cli.config).await?, &addr, workers).await?
+        }
         Command::Worker => server::work(App::open(cli.config).await?, workers.max(1)).await?,
-        Command::Tokens { command: TokensCommand::Create { role, subject, agency } } => {
+        Command::Tokens {
+            command:
+                TokensCommand::Create {
+                    role,
+                    subject,
+                    agency,
+                },
+        } => {
             let subject = subject
-                .map(|s| kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}")))
+                .map(|s| {
+                    kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}"))
+                })
                 .transpose()?;
             if role.needs_subject() && subject.is_none() {
                 anyhow::bail!("a {role} token needs --subject ID");
@@ -46,7 +57,12 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await?;
             println!("{token}");
         }
-        Command::Ingest { paths, owner, one_document, wait } => {
+        Command::Ingest {
+            paths,
+            owner,
+            one_document,
+            wait,
+        } => {
             let app = App::open(cli.config).await?;
             let failed = ingest::run(app, &paths, &owner, one_document, wait).await?;
             return Ok(if failed > 0 { 1 } else { 0 });
@@ -58,7 +74,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KHO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

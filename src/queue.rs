@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tracing::Instrument;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::db::jobs::{self, ClaimedJob};
@@ -97,7 +97,9 @@ async fn record_failure(app: &App, job: &ClaimedJob, e: &DigitizeError) {
     let delay = retry.then(|| app.config.retry_delay(job.attempts).as_millis() as i64);
     let message = e.to_string();
     match jobs::fail(&app.db, job, &message, delay).await {
-        Ok(true) if retry => tracing::warn!(error = %message, retry_in_ms = delay, "attempt failed"),
+        Ok(true) if retry => {
+            tracing::warn!(error = %message, retry_in_ms = delay, "attempt failed")
+        }
         Ok(true) => tracing::warn!(error = %message, "job failed"),
         Ok(false) => tracing::warn!("lease lost before the failure could be recorded"),
         Err(db) => tracing::error!(error = %db, "cannot record job failure"),

@@ -16,7 +16,9 @@ use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported object store URL {0:?}: use file:///PATH, s3://BUCKET/PREFIX or memory://")]
+    #[error(
+        "unsupported object store URL {0:?}: use file:///PATH, s3://BUCKET/PREFIX or memory://"
+    )]
     UnsupportedUrl(String),
     #[error("object {0} not found")]
     NotFound(String),
@@ -42,13 +44,18 @@ impl ContentStore {
         let (inner, prefix): (Arc<dyn ObjectStore>, Path) = match parsed.scheme() {
             "memory" => (Arc::new(InMemory::new()), Path::default()),
             "file" => {
-                let dir = parsed.to_file_path().map_err(|_| StoreError::UnsupportedUrl(url.into()))?;
-                std::fs::create_dir_all(&dir).map_err(|e| StoreError::Io(dir.display().to_string(), e))?;
+                let dir = parsed
+                    .to_file_path()
+                    .map_err(|_| StoreError::UnsupportedUrl(url.into()))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| StoreError::Io(dir.display().to_string(), e))?;
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(&dir)?;
                 (Arc::new(fs), Path::default())
             }
             "s3" => {
-                let bucket = parsed.host_str().ok_or_else(|| StoreError::UnsupportedUrl(url.into()))?;
+                let bucket = parsed
+                    .host_str()
+                    .ok_or_else(|| StoreError::UnsupportedUrl(url.into()))?;
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
                 if let Some(endpoint) = s3_endpoint {
                     builder = builder
@@ -56,7 +63,10 @@ impl ContentStore {
                         .with_allow_http(endpoint.starts_with("http://"))
                         .with_virtual_hosted_style_request(false);
                 }
-                (Arc::new(builder.build()?), Path::from(parsed.path().trim_matches('/')))
+                (
+                    Arc::new(builder.build()?),
+                    Path::from(parsed.path().trim_matches('/')),
+                )
             }
             _ => return Err(StoreError::UnsupportedUrl(url.into())),
         };
@@ -93,7 +103,9 @@ impl ContentStore {
         }
         let bytes = match self.inner.get(&self.path(sha256)).await {
             Ok(r) => r.bytes().await?,
-            Err(object_store::Error::NotFound { .. }) => return Err(StoreError::NotFound(sha256.into())),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(StoreError::NotFound(sha256.into()));
+            }
             Err(e) => return Err(e.into()),
         };
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
@@ -120,14 +132,22 @@ impl ContentStore {
     /// Number of stored objects.
     pub async fn count(&self) -> Result<usize, StoreError> {
         use futures::TryStreamExt;
-        let prefix = if self.prefix.as_ref().is_empty() { None } else { Some(&self.prefix) };
+        let prefix = if self.prefix.as_ref().is_empty() {
+            None
+        } else {
+            Some(&self.prefix)
+        };
         Ok(self.inner.list(prefix).try_collect::<Vec<_>>().await?.len())
     }
 
     /// True when the store answers.
     pub async fn ping(&self) -> bool {
         use futures::StreamExt;
-        let prefix = if self.prefix.as_ref().is_empty() { None } else { Some(&self.prefix) };
+        let prefix = if self.prefix.as_ref().is_empty() {
+            None
+        } else {
+            Some(&self.prefix)
+        };
         !matches!(self.inner.list(prefix).next().await, Some(Err(_)))
     }
 }
@@ -152,7 +172,10 @@ mod tests {
         let store = ContentStore::open("memory://", None).unwrap();
         let err = store.get(&"0".repeat(64)).await.unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)));
-        assert!(matches!(store.get("../etc/passwd").await, Err(StoreError::NotFound(_))));
+        assert!(matches!(
+            store.get("../etc/passwd").await,
+            Err(StoreError::NotFound(_))
+        ));
     }
 
     #[tokio::test]
@@ -167,6 +190,9 @@ mod tests {
 
     #[test]
     fn unknown_schemes_are_refused() {
-        assert!(matches!(ContentStore::open("ftp://x/y", None), Err(StoreError::UnsupportedUrl(_))));
+        assert!(matches!(
+            ContentStore::open("ftp://x/y", None),
+            Err(StoreError::UnsupportedUrl(_))
+        ));
     }
 }

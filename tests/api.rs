@@ -15,14 +15,18 @@ fn sample(path: &str) -> Vec<u8> {
 
 async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Backend) {
     let t = TestApp::spawn(backend, 2, &[]).await;
-    let r = t.upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))]).await;
+    let r = t
+        .upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))])
+        .await;
     assert_eq!(r.status(), 202);
     let accepted: serde_json::Value = r.json().await.unwrap();
     let job = t.wait_for_job(accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(job["state"], "done", "{job}");
     let doc_id = job["document_id"].as_str().unwrap().to_owned();
 
-    let (status, list) = t.get_json(&format!("/api/v1/subjects/{CITIZEN}/documents")).await;
+    let (status, list) = t
+        .get_json(&format!("/api/v1/subjects/{CITIZEN}/documents"))
+        .await;
     assert_eq!(status, 200);
     let docs = list["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 1);
@@ -33,7 +37,10 @@ async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Ba
     assert_eq!(status, 200);
     assert_eq!(doc["owner_id"], CITIZEN);
     assert_eq!(doc["page_count"], 1);
-    assert_eq!(doc["pages"][0]["dpi_assumed"], false, "the sample carries 300 dpi: {doc}");
+    assert_eq!(
+        doc["pages"][0]["dpi_assumed"], false,
+        "the sample carries 300 dpi: {doc}"
+    );
 
     let pdf = t
         .client
@@ -49,7 +56,10 @@ async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Ba
     let text = pdftotext(&pdf);
     let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();
     let rate = cer(&truth, &text);
-    assert!(rate <= 0.01, "character error rate {rate:.4} over 1%:\n{text}");
+    assert!(
+        rate <= 0.01,
+        "character error rate {rate:.4} over 1%:\n{text}"
+    );
 
     let original = t
         .client
@@ -60,7 +70,10 @@ async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Ba
         .unwrap();
     assert_eq!(original.status(), 200);
     assert_eq!(original.headers()["content-type"], "image/png");
-    assert_eq!(original.bytes().await.unwrap().as_ref(), sample(STRAIGHT_PAGE).as_slice());
+    assert_eq!(
+        original.bytes().await.unwrap().as_ref(),
+        sample(STRAIGHT_PAGE).as_slice()
+    );
     t.finish().await;
 }
 both_backends!(an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf);
@@ -82,17 +95,28 @@ async fn a_job_whose_scan_cannot_be_read_is_retried_then_failed_with_its_reason(
     let mut t = TestApp::spawn(backend, 0, &["--job-max-attempts", "3"]).await;
     let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
     assert_eq!(r.status(), 202);
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // The stored page disappears (a broken object store): every attempt fails.
-    let (job, _) = kho::db::jobs::get(&t.app.db, &job_id).await.unwrap().unwrap();
-    let files = kho::db::scans::files(&t.app.db, &job.scan_id).await.unwrap();
+    let (job, _) = kho::db::jobs::get(&t.app.db, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let files = kho::db::scans::files(&t.app.db, &job.scan_id)
+        .await
+        .unwrap();
     t.app.store.remove(&files[0].sha256).await.unwrap();
     t.start_workers(1);
     let job = t.wait_for_job(&job_id).await;
     assert_eq!(job["state"], "failed", "{job}");
     assert_eq!(job["attempts"], 3, "{job}");
     let error = job["error"].as_str().unwrap();
-    assert!(error.contains("not found"), "the reason names the missing object: {error}");
+    assert!(
+        error.contains("not found"),
+        "the reason names the missing object: {error}"
+    );
     assert!(job["document_id"].is_null());
     t.finish().await;
 }
@@ -101,11 +125,23 @@ both_backends!(a_job_whose_scan_cannot_be_read_is_retried_then_failed_with_its_r
 async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: Backend) {
     let mut t = TestApp::spawn(backend, 0, &[]).await;
     let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // A worker claims the job with a short lease and dies without a heartbeat.
-    let dead = kho::db::jobs::claim(&t.app.db, "dead-worker", 200).await.unwrap().unwrap();
+    let dead = kho::db::jobs::claim(&t.app.db, "dead-worker", 200)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(dead.id, job_id);
-    assert!(kho::db::jobs::claim(&t.app.db, "other", 200).await.unwrap().is_none(), "leased job is not claimable");
+    assert!(
+        kho::db::jobs::claim(&t.app.db, "other", 200)
+            .await
+            .unwrap()
+            .is_none(),
+        "leased job is not claimable"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     t.start_workers(2);
     let job = t.wait_for_job(&job_id).await;
@@ -113,12 +149,25 @@ async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: B
     assert_eq!(job["attempts"], 2);
     // The dead worker wakes up and tries to finish: its lease is gone, nothing is written.
     let mut tx = t.app.db.pool.begin().await.unwrap();
-    let finished = kho::db::jobs::finish(&mut tx, &dead, "done", "not-a-document", None).await.unwrap();
+    let finished = kho::db::jobs::finish(&mut tx, &dead, "done", "not-a-document", None)
+        .await
+        .unwrap();
     assert!(!finished, "a lost lease cannot complete the job");
     tx.rollback().await.unwrap();
-    assert!(!kho::db::jobs::heartbeat(&t.app.db, &dead, 1000).await.unwrap());
-    assert_eq!(kho::db::documents::count_for_scan(&t.app.db, &dead.scan_id).await.unwrap(), 1);
-    let (_, list) = t.get_json(&format!("/api/v1/subjects/{CITIZEN}/documents")).await;
+    assert!(
+        !kho::db::jobs::heartbeat(&t.app.db, &dead, 1000)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        kho::db::documents::count_for_scan(&t.app.db, &dead.scan_id)
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, list) = t
+        .get_json(&format!("/api/v1/subjects/{CITIZEN}/documents"))
+        .await;
     assert_eq!(list["documents"].as_array().unwrap().len(), 1);
     t.finish().await;
 }
@@ -129,7 +178,11 @@ async fn refused(t: &TestApp, response: reqwest::Response, status: u16, code: &s
     assert_eq!(response.status().as_u16(), status);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert_eq!(t.counts().await, (0, 0, 0, 0, 0), "a refused upload leaves nothing behind");
+    assert_eq!(
+        t.counts().await,
+        (0, 0, 0, 0, 0),
+        "a refused upload leaves nothing behind"
+    );
     body["error"]["message"].as_str().unwrap().to_owned()
 }
 
@@ -139,23 +192,42 @@ async fn bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object(backend: Back
     for bad_id in ["12345", "001203004567X", "003203004567", "0100109107"] {
         let r = t.upload(bad_id, &[("page.png", tiny_png())]).await;
         let message = refused(&t, r, 422, "invalid_id").await;
-        assert!(message.contains(bad_id.trim_end_matches('X')) || message.contains("digits"), "{message}");
+        assert!(
+            message.contains(bad_id.trim_end_matches('X')) || message.contains("digits"),
+            "{message}"
+        );
     }
 
     let r = t.upload(CITIZEN, &[]).await;
     let message = refused(&t, r, 400, "empty_upload").await;
     assert!(message.contains("file"), "{message}");
 
-    let r = t.upload(CITIZEN, &[("page.png", tiny_png()), ("blank.png", Vec::new())]).await;
+    let r = t
+        .upload(
+            CITIZEN,
+            &[("page.png", tiny_png()), ("blank.png", Vec::new())],
+        )
+        .await;
     let message = refused(&t, r, 400, "empty_upload").await;
     assert!(message.contains("file 2 (blank.png) is empty"), "{message}");
 
     let r = t.upload(CITIZEN, &[("big.png", vec![0x89; 50_000])]).await;
     refused(&t, r, 413, "payload_too_large").await;
 
-    let r = t.upload(CITIZEN, &[("page.png", tiny_png()), ("notes.pdf", b"%PDF-1.7\n%%EOF".to_vec())]).await;
+    let r = t
+        .upload(
+            CITIZEN,
+            &[
+                ("page.png", tiny_png()),
+                ("notes.pdf", b"%PDF-1.7\n%%EOF".to_vec()),
+            ],
+        )
+        .await;
     let message = refused(&t, r, 415, "unsupported_media_type").await;
-    assert!(message.contains("notes.pdf") && message.contains("not a PNG, JPEG or TIFF"), "{message}");
+    assert!(
+        message.contains("notes.pdf") && message.contains("not a PNG, JPEG or TIFF"),
+        "{message}"
+    );
 
     let mut truncated = tiny_png();
     truncated.truncate(20);
@@ -165,10 +237,15 @@ async fn bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object(backend: Back
 }
 both_backends!(bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object);
 
-async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repository(backend: Backend) {
+async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repository(
+    backend: Backend,
+) {
     let t = TestApp::spawn(backend, 0, &[]).await;
     let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let some_id = uuid::Uuid::new_v4();
     let protected = [
         ("POST", format!("/api/v1/subjects/{CITIZEN}/scans")),
@@ -197,15 +274,51 @@ async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repos
     let get = |token: String, path: String| {
         let c = t.client.clone();
         let url = t.url(&path);
-        async move { c.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+        async move {
+            c.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
-    assert_eq!(get(mine.clone(), format!("/api/v1/subjects/{CITIZEN}/documents")).await, 200);
-    assert_eq!(get(mine.clone(), format!("/api/v1/jobs/{job_id}")).await, 200);
-    assert_eq!(get(theirs.clone(), format!("/api/v1/subjects/{CITIZEN}/documents")).await, 404);
-    assert_eq!(get(theirs.clone(), format!("/api/v1/jobs/{job_id}")).await, 404);
+    assert_eq!(
+        get(
+            mine.clone(),
+            format!("/api/v1/subjects/{CITIZEN}/documents")
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        get(mine.clone(), format!("/api/v1/jobs/{job_id}")).await,
+        200
+    );
+    assert_eq!(
+        get(
+            theirs.clone(),
+            format!("/api/v1/subjects/{CITIZEN}/documents")
+        )
+        .await,
+        404
+    );
+    assert_eq!(
+        get(theirs.clone(), format!("/api/v1/jobs/{job_id}")).await,
+        404
+    );
     // Citizens do not upload for others (or at all: staff digitize).
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
-    let r = t.client.post(t.url(&format!("/api/v1/subjects/{CITIZEN}/scans"))).bearer_auth(&mine).multipart(form).send().await.unwrap();
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(tiny_png()));
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/subjects/{CITIZEN}/scans")))
+        .bearer_auth(&mine)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     t.finish().await;
 }
@@ -216,8 +329,16 @@ async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
     let t = TestApp::spawn(Backend::Sqlite, 0, &[]).await;
     let r = t.client.get(t.url("/api/v1/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["database"], "sqlite");
-    let r = t.client.get(t.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["database"],
+        "sqlite"
+    );
+    let r = t
+        .client
+        .get(t.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let doc: serde_json::Value = r.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
@@ -232,10 +353,16 @@ async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
         "/api/v1/documents/{id}/pdf",
         "/api/v1/documents/{id}/original",
     ] {
-        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
     }
     let r = t.client.get(t.url("/api/v1/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "not_found");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
     t.finish().await;
 }

@@ -21,14 +21,34 @@ fn kho(db: &TestDb) -> Command {
 async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend: Backend) {
     let db = TestDb::new(backend).await;
     let out = kho(&db)
-        .args(["ingest", repo_path(STRAIGHT_PAGE).to_str().unwrap(), "--owner", CITIZEN, "--wait"])
+        .args([
+            "ingest",
+            repo_path(STRAIGHT_PAGE).to_str().unwrap(),
+            "--owner",
+            CITIZEN,
+            "--wait",
+        ])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "ingest failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ingest failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("filed"), "{stdout}");
 
-    let out = kho(&db).args(["tokens", "create", "--role", "citizen", "--subject", CITIZEN]).output().unwrap();
+    let out = kho(&db)
+        .args([
+            "tokens",
+            "create",
+            "--role",
+            "citizen",
+            "--subject",
+            CITIZEN,
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("kho_"));
@@ -40,8 +60,14 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the URL is printed").to_owned();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the URL is printed")
+        .to_owned();
 
     let client = reqwest::Client::new();
     let list: serde_json::Value = client
@@ -56,7 +82,12 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
     let docs = list["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 1, "{list}");
     let id = docs[0]["id"].as_str().unwrap();
-    let pdf = client.get(format!("{base}/api/v1/documents/{id}/pdf")).bearer_auth(&token).send().await.unwrap();
+    let pdf = client
+        .get(format!("{base}/api/v1/documents/{id}/pdf"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pdf.status(), 200);
     let text = pdftotext(&pdf.bytes().await.unwrap());
     let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();
@@ -64,7 +95,10 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
     assert!(rate <= 0.01, "CER {rate:.4}:\n{text}");
 
     // SIGTERM: the server stops gracefully and exits cleanly.
-    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = server.wait().unwrap();
     assert!(exit.success(), "serve exited with {exit}");
@@ -74,19 +108,35 @@ both_backends!(ingest_wait_then_the_api_lists_the_document_and_serves_its_text);
 
 #[test]
 fn help_documents_every_option_with_its_environment_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_kho")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kho"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for var in [
-        "KHO_DATA_DIR", "KHO_DATABASE_URL", "KHO_OBJECT_STORE_URL", "KHO_S3_ENDPOINT", "KHO_WORKERS",
-        "KHO_TESSDATA", "KHO_OCR_LANGUAGES", "KHO_MAX_UPLOAD_BYTES", "KHO_JOB_MAX_ATTEMPTS",
-        "KHO_JOB_LEASE_SECS", "KHO_JOB_RETRY_BASE_MS", "KHO_JOB_POLL_MS", "KHO_LOG_FORMAT",
+        "KHO_DATA_DIR",
+        "KHO_DATABASE_URL",
+        "KHO_OBJECT_STORE_URL",
+        "KHO_S3_ENDPOINT",
+        "KHO_WORKERS",
+        "KHO_TESSDATA",
+        "KHO_OCR_LANGUAGES",
+        "KHO_MAX_UPLOAD_BYTES",
+        "KHO_JOB_MAX_ATTEMPTS",
+        "KHO_JOB_LEASE_SECS",
+        "KHO_JOB_RETRY_BASE_MS",
+        "KHO_JOB_POLL_MS",
+        "KHO_LOG_FORMAT",
     ] {
         assert!(help.contains(var), "{var} missing from kho --help");
     }
     for cmd in ["serve", "worker", "migrate", "tokens", "ingest"] {
         assert!(help.contains(cmd), "{cmd} missing from kho --help");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_kho")).args(["serve", "--help"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kho"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("KHO_ADDR"));
 }
 
@@ -95,10 +145,18 @@ fn ingest_refuses_an_invalid_owner_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kho"))
         .env("KHO_DATA_DIR", dir.path())
-        .args(["ingest", repo_path(STRAIGHT_PAGE).to_str().unwrap(), "--owner", "12345"])
+        .args([
+            "ingest",
+            repo_path(STRAIGHT_PAGE).to_str().unwrap(),
+            "--owner",
+            "12345",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--owner") && err.contains("12 digits"), "{err}");
+    assert!(
+        err.contains("--owner") && err.contains("12 digits"),
+        "{err}"
+    );
 }

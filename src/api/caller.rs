@@ -16,7 +16,10 @@ impl FromRequestParts<App> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized)?;
         let value = header.to_str().map_err(|_| ApiError::Unauthorized)?;
         let token = value
             .strip_prefix("Bearer ")
@@ -24,7 +27,9 @@ impl FromRequestParts<App> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or(ApiError::Unauthorized)?;
-        let owner = tokens::find(&app.db, token).await?.ok_or(ApiError::Unauthorized)?;
+        let owner = tokens::find(&app.db, token)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         Ok(Caller(owner))
     }
 }

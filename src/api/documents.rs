@@ -106,11 +106,17 @@ pub async fn list(
         return Err(ApiError::NotFound("repository"));
     }
     let docs = documents::list_by_owner(&app.db, owner.as_str()).await?;
-    Ok(Json(DocumentList { documents: docs.iter().map(DocumentSummary::from).collect() }))
+    Ok(Json(DocumentList {
+        documents: docs.iter().map(DocumentSummary::from).collect(),
+    }))
 }
 
 /// The document, if it exists and the caller may read it.
-async fn readable(app: &App, caller: &crate::db::tokens::TokenOwner, id: &str) -> Result<Document, ApiError> {
+async fn readable(
+    app: &App,
+    caller: &crate::db::tokens::TokenOwner,
+    id: &str,
+) -> Result<Document, ApiError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::NotFound("document"));
     }
@@ -168,7 +174,11 @@ pub async fn pdf(
 ) -> Result<Response, ApiError> {
     let d = readable(&app, &caller, &id).await?;
     let bytes = app.store.get(&d.pdf_sha256).await?;
-    Ok(file_response(bytes, "application/pdf", &format!("{}.pdf", d.id)))
+    Ok(file_response(
+        bytes,
+        "application/pdf",
+        &format!("{}.pdf", d.id),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -192,17 +202,27 @@ pub async fn original(
     let d = readable(&app, &caller, &id).await?;
     let position = q.file.unwrap_or(1);
     let files = scans::files(&app.db, &d.scan_id).await?;
-    let f = files.iter().find(|f| f.position == position).ok_or(ApiError::NotFound("original file"))?;
+    let f = files
+        .iter()
+        .find(|f| f.position == position)
+        .ok_or(ApiError::NotFound("original file"))?;
     let bytes = app.store.get(&f.sha256).await?;
     let ext = f.content_type.rsplit('/').next().unwrap_or("bin");
-    Ok(file_response(bytes, &f.content_type, &format!("{}-{}.{}", d.id, position, ext)))
+    Ok(file_response(
+        bytes,
+        &f.content_type,
+        &format!("{}-{}.{}", d.id, position, ext),
+    ))
 }
 
 fn file_response(bytes: bytes::Bytes, content_type: &str, filename: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{filename}\""),
+            ),
         ],
         Body::from(bytes),
     )

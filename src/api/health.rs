@@ -29,5 +29,8 @@ pub async fn health(State(app): State<App>) -> Result<Json<Health>, ApiError> {
         crate::db::Backend::Sqlite => "sqlite",
         crate::db::Backend::Postgres => "postgres",
     };
-    Ok(Json(Health { status: "ok", database }))
+    Ok(Json(Health {
+        status: "ok",
+        database,
+    }))
 }

@@ -66,7 +66,10 @@ pub fn router(app: App) -> Router {
             "/api/v1/subjects/{owner_id}/scans",
             post(scans::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/api/v1/subjects/{owner_id}/documents", get(documents::list))
+        .route(
+            "/api/v1/subjects/{owner_id}/documents",
+            get(documents::list),
+        )
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/documents/{id}", get(documents::get))
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))

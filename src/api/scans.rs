@@ -11,7 +11,7 @@ use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::auth;
 use crate::domain::SubjectId;
-use crate::intake::{self, Incoming};
+use crate::intake::{self, Incoming, IntakeError};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Accepted {
@@ -51,7 +51,16 @@ pub async fn upload(
     }
     let owner = SubjectId::parse(&owner_id).map_err(|e| ApiError::InvalidId(e.0))?;
     let mut files = Vec::new();
-    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // A form with no parts at all is, to a client, simply an upload without files.
+            Err(e) if files.is_empty() && e.status() != StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(IntakeError::NoFiles.into());
+            }
+            Err(e) => return Err(multipart_error(e)),
+        };
         match field.name() {
             Some("file") => {
                 let filename = field.file_name().map(str::to_owned);
@@ -67,7 +76,13 @@ pub async fn upload(
         }
     }
     let created = intake::submit(&app, &owner, files, Some(&caller.id)).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted { job_id: created.job_id, scan_id: created.scan_id })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            job_id: created.job_id,
+            scan_id: created.scan_id,
+        }),
+    ))
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

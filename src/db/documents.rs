@@ -98,10 +98,12 @@ fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Document>, DbError> {
-    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM documents WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
@@ -119,8 +121,10 @@ pub async fn list_by_owner(db: &Db, owner_id: &str) -> Result<Vec<Document>, DbE
 
 /// How many documents were filed from one scan (exactly-once checks).
 pub async fn count_for_scan(db: &Db, scan_id: &str) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE scan_id = $1")
-        .bind(scan_id)
-        .fetch_one(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE scan_id = $1")
+            .bind(scan_id)
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }

@@ -63,7 +63,11 @@ pub(super) async fn enqueue(
 /// Claim the oldest runnable job — queued and due, or running with an expired lease —
 /// for `lease_ms`. PostgreSQL skips rows other workers are claiming; SQLite has a single
 /// writer, so the statement is atomic as it stands.
-pub async fn claim(db: &Db, lease_owner: &str, lease_ms: i64) -> Result<Option<ClaimedJob>, DbError> {
+pub async fn claim(
+    db: &Db,
+    lease_owner: &str,
+    lease_ms: i64,
+) -> Result<Option<ClaimedJob>, DbError> {
     let lock = match db.backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -206,7 +210,9 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<(JobView, String)>, DbError
 
 /// Jobs not yet finished (queued or running).
 pub async fn pending_count(db: &Db) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
-        .fetch_one(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }

@@ -115,10 +115,12 @@ pub async fn files(db: &Db, scan_id: &str) -> Result<Vec<ScanFile>, DbError> {
 
 /// The owner of a scan.
 pub async fn owner(db: &Db, scan_id: &str) -> Result<Option<String>, DbError> {
-    Ok(sqlx::query_scalar("SELECT owner_id FROM scans WHERE id = $1")
-        .bind(scan_id)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT owner_id FROM scans WHERE id = $1")
+            .bind(scan_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 /// Counts used by tests and health figures: (subjects, scans, scan files, jobs).
@@ -129,5 +131,10 @@ pub async fn counts(db: &Db) -> Result<(i64, i64, i64, i64), DbError> {
     )
     .fetch_one(&db.pool)
     .await?;
-    Ok((row.try_get("a")?, row.try_get("b")?, row.try_get("c")?, row.try_get("d")?))
+    Ok((
+        row.try_get("a")?,
+        row.try_get("b")?,
+        row.try_get("c")?,
+        row.try_get("d")?,
+    ))
 }

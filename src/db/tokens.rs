@@ -51,7 +51,9 @@ pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
     .await?;
     let Some(r) = row else { return Ok(None) };
     let role: String = r.try_get("role")?;
-    let Ok(role) = role.parse::<Role>() else { return Ok(None) };
+    let Ok(role) = role.parse::<Role>() else {
+        return Ok(None);
+    };
     Ok(Some(TokenOwner {
         id: r.try_get("id")?,
         role,

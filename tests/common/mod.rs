@@ -74,7 +74,12 @@ impl TestDb {
                     .unwrap();
                 db.pool.close().await;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap();
-                TestDb { url: format!("{base}/{name}"), backend, pg_name: Some(name), _dir: dir }
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    pg_name: Some(name),
+                    _dir: dir,
+                }
             }
         }
     }
@@ -86,10 +91,12 @@ impl TestDb {
     pub async fn drop_database(&self) {
         if let Some(name) = &self.pg_name {
             let db = Db::connect(&postgres_admin_url()).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&db.pool)
-                .await
-                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&db.pool)
+            .await
+            .unwrap();
             db.pool.close().await;
         }
     }
@@ -122,8 +129,18 @@ impl TestApp {
         let data = data_dir.display().to_string();
         let workers_s = workers.max(1).to_string();
         let mut args = vec![
-            "--data-dir", &data, "--database-url", &db.url, "--object-store-url", "memory://",
-            "--workers", &workers_s, "--job-poll-ms", "50", "--job-retry-base-ms", "20",
+            "--data-dir",
+            &data,
+            "--database-url",
+            &db.url,
+            "--object-store-url",
+            "memory://",
+            "--workers",
+            &workers_s,
+            "--job-poll-ms",
+            "50",
+            "--job-retry-base-ms",
+            "20",
         ];
         args.extend_from_slice(extra);
         let app = App::open(config(&args)).await.expect("app opens");
@@ -133,9 +150,18 @@ impl TestApp {
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let (stop, stop_rx) = watch::channel(false);
         let workers = (workers > 0).then(|| kho::queue::spawn_workers(&app, workers, stop_rx));
-        let admin_token =
-            kho::db::tokens::create(&app.db, kho::auth::Role::Admin, None, None).await.unwrap();
-        TestApp { app, addr, db, admin_token, client: reqwest::Client::new(), stop, workers }
+        let admin_token = kho::db::tokens::create(&app.db, kho::auth::Role::Admin, None, None)
+            .await
+            .unwrap();
+        TestApp {
+            app,
+            addr,
+            db,
+            admin_token,
+            client: reqwest::Client::new(),
+            stop,
+            workers,
+        }
     }
 
     /// Start in-process workers on an app spawned with none.
@@ -150,14 +176,19 @@ impl TestApp {
     }
 
     pub async fn token(&self, role: kho::auth::Role, subject: Option<&str>) -> String {
-        kho::db::tokens::create(&self.app.db, role, subject, None).await.unwrap()
+        kho::db::tokens::create(&self.app.db, role, subject, None)
+            .await
+            .unwrap()
     }
 
     /// POST the files as `file` parts of one scan.
     pub async fn upload(&self, owner: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, bytes) in files {
-            form = form.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
         }
         self.client
             .post(self.url(&format!("/api/v1/subjects/{owner}/scans")))
@@ -169,7 +200,13 @@ impl TestApp {
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self.client.get(self.url(path)).bearer_auth(&self.admin_token).send().await.unwrap();
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
@@ -183,7 +220,10 @@ impl TestApp {
             if !matches!(job["state"].as_str(), Some("queued") | Some("running")) {
                 return job;
             }
-            assert!(Instant::now() < deadline, "job {job_id} never finished: {job}");
+            assert!(
+                Instant::now() < deadline,
+                "job {job_id} never finished: {job}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -211,14 +251,20 @@ pub fn cer(truth: &str, text: &str) -> f64 {
     use unicode_normalization::UnicodeNormalization;
     let norm = |s: &str| -> Vec<char> {
         let s: String = s.nfc().collect();
-        s.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect()
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .collect()
     };
     let (a, b) = (norm(truth), norm(text));
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j + 1] + 1).min(cur[j] + 1).min(prev[j] + usize::from(ca != cb));
+            cur[j + 1] = (prev[j + 1] + 1)
+                .min(cur[j] + 1)
+                .min(prev[j] + usize::from(ca != cb));
         }
         prev = cur;
     }
@@ -235,7 +281,11 @@ pub fn pdftotext(pdf: &[u8]) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils) is installed by scripts/setup.sh --test");
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -30,7 +30,11 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         // An A3 page at 600 dpi is 7016 × 9921; leave room for oversized scans.
-        Limits { max_dimension: 20_000, max_pixels: 120_000_000, max_pages: 2_000 }
+        Limits {
+            max_dimension: 20_000,
+            max_pixels: 120_000_000,
+            max_pages: 2_000,
+        }
     }
 }
 
@@ -97,9 +101,8 @@ impl DecodedPage {
 
 /// Check that `bytes` is a readable image within `limits`, reading only headers.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
-    let format = sniff(bytes).ok_or_else(|| {
-        PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into())
-    })?;
+    let format = sniff(bytes)
+        .ok_or_else(|| PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into()))?;
     let (pages, width, height) = match format {
         Format::Tiff => {
             let mut dec = tiff_decoder(bytes)?;
@@ -124,14 +127,18 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
         }
     };
     check_dimensions(width, height, limits)?;
-    Ok(Probe { format, pages, width, height })
+    Ok(Probe {
+        format,
+        pages,
+        width,
+        height,
+    })
 }
 
 /// Decode every page of `bytes`.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, PipelineError> {
-    let format = sniff(bytes).ok_or_else(|| {
-        PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into())
-    })?;
+    let format = sniff(bytes)
+        .ok_or_else(|| PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into()))?;
     match format {
         Format::Png => {
             let image = decode_single(bytes, format, limits)?;
@@ -150,7 +157,12 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, Pipelin
 fn page(image: DynamicImage, dpi: Option<f32>, jpeg: Option<Vec<u8>>) -> DecodedPage {
     // A resolution outside what a scanner produces is as good as none.
     let dpi = dpi.filter(|d| (50.0..=2400.0).contains(d));
-    DecodedPage { image, dpi: dpi.unwrap_or(DEFAULT_DPI), dpi_assumed: dpi.is_none(), jpeg }
+    DecodedPage {
+        image,
+        dpi: dpi.unwrap_or(DEFAULT_DPI),
+        dpi_assumed: dpi.is_none(),
+        jpeg,
+    }
 }
 
 fn image_format(format: Format) -> ImageFormat {
@@ -181,7 +193,9 @@ fn check_dimensions(w: u32, h: u32, limits: &Limits) -> Result<(), PipelineError
     if w == 0 || h == 0 {
         return Err(PipelineError::Corrupt("image has no pixels".into()));
     }
-    if w > limits.max_dimension || h > limits.max_dimension || (w as u64) * (h as u64) > limits.max_pixels
+    if w > limits.max_dimension
+        || h > limits.max_dimension
+        || (w as u64) * (h as u64) > limits.max_pixels
     {
         return Err(PipelineError::TooLarge(format!(
             "page of {w}×{h} pixels exceeds the limit ({} px a side, {} px in all)",
@@ -201,7 +215,9 @@ fn image_err(e: image::ImageError) -> PipelineError {
 
 fn tiff_err(e: tiff::TiffError) -> PipelineError {
     match e {
-        tiff::TiffError::LimitsExceeded => PipelineError::TooLarge("TIFF exceeds decoding limits".into()),
+        tiff::TiffError::LimitsExceeded => {
+            PipelineError::TooLarge("TIFF exceeds decoding limits".into())
+        }
         tiff::TiffError::UnsupportedError(u) => PipelineError::Unsupported(format!("TIFF: {u}")),
         other => PipelineError::Corrupt(format!("TIFF: {other}")),
     }
@@ -266,20 +282,22 @@ fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, Pipeli
             (ColorType::Gray(8), DecodingResult::U8(v)) => {
                 DynamicImage::ImageLuma8(GrayImage::from_raw(w, h, v).ok_or_else(bad)?)
             }
-            (ColorType::Gray(16), DecodingResult::U16(v)) => DynamicImage::ImageLuma16(
-                image::ImageBuffer::from_raw(w, h, v).ok_or_else(bad)?,
-            ),
+            (ColorType::Gray(16), DecodingResult::U16(v)) => {
+                DynamicImage::ImageLuma16(image::ImageBuffer::from_raw(w, h, v).ok_or_else(bad)?)
+            }
             (ColorType::RGB(8), DecodingResult::U8(v)) => {
                 DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, v).ok_or_else(bad)?)
             }
             (ColorType::RGBA(8), DecodingResult::U8(v)) => {
                 DynamicImage::ImageRgba8(image::RgbaImage::from_raw(w, h, v).ok_or_else(bad)?)
             }
-            (ColorType::GrayA(8), DecodingResult::U8(v)) => DynamicImage::ImageLumaA8(
-                image::ImageBuffer::from_raw(w, h, v).ok_or_else(bad)?,
-            ),
+            (ColorType::GrayA(8), DecodingResult::U8(v)) => {
+                DynamicImage::ImageLumaA8(image::ImageBuffer::from_raw(w, h, v).ok_or_else(bad)?)
+            }
             (other, _) => {
-                return Err(PipelineError::Unsupported(format!("TIFF colour type {other:?}")));
+                return Err(PipelineError::Unsupported(format!(
+                    "TIFF colour type {other:?}"
+                )));
             }
         };
         pages.push(page(image, dpi, None));
@@ -296,8 +314,19 @@ fn tiff_dpi<R: std::io::Read + std::io::Seek>(
     dec: &mut tiff::decoder::Decoder<R>,
     tag: tiff::tags::Tag,
 ) -> Option<f32> {
-    let value = dec.get_tag_f32(tag).ok()?;
-    let unit = dec.find_tag_unsigned::<u16>(tiff::tags::Tag::ResolutionUnit).ok().flatten();
+    use tiff::decoder::ifd::Value;
+    let value = match dec.find_tag(tag).ok()?? {
+        Value::Rational(n, d) if d != 0 => n as f32 / d as f32,
+        Value::Float(v) => v,
+        Value::Double(v) => v as f32,
+        Value::Unsigned(v) => v as f32,
+        Value::Short(v) => v as f32,
+        _ => return None,
+    };
+    let unit = dec
+        .find_tag_unsigned::<u16>(tiff::tags::Tag::ResolutionUnit)
+        .ok()
+        .flatten();
     match unit.unwrap_or(2) {
         2 => Some(value),
         3 => Some(value * 2.54),
@@ -315,7 +344,11 @@ fn unpack_bilevel(packed: &[u8], w: u32, h: u32) -> Option<GrayImage> {
     for (y, row) in packed.chunks(row_bytes).take(h as usize).enumerate() {
         for x in 0..w as usize {
             let bit = (row[x / 8] >> (7 - (x % 8))) & 1;
-            out.put_pixel(x as u32, y as u32, image::Luma([if bit == 1 { 255 } else { 0 }]));
+            out.put_pixel(
+                x as u32,
+                y as u32,
+                image::Luma([if bit == 1 { 255 } else { 0 }]),
+            );
         }
     }
     Some(out)
@@ -328,7 +361,8 @@ mod tests {
     fn png_bytes(w: u32, h: u32) -> Vec<u8> {
         let img = GrayImage::from_pixel(w, h, image::Luma([200]));
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
         out
     }
 
@@ -349,7 +383,10 @@ mod tests {
 
     #[test]
     fn a_page_over_the_pixel_limit_is_refused_before_decoding() {
-        let limits = Limits { max_dimension: 20, ..Limits::default() };
+        let limits = Limits {
+            max_dimension: 20,
+            ..Limits::default()
+        };
         let err = probe(&png_bytes(40, 30), &limits).unwrap_err();
         assert!(matches!(err, PipelineError::TooLarge(_)), "{err}");
     }
@@ -377,7 +414,10 @@ mod tests {
         let bytes = out.into_inner();
         assert_eq!(probe(&bytes, &Limits::default()).unwrap().pages, 3);
         let pages = decode(&bytes, &Limits::default()).unwrap();
-        let shades: Vec<u8> = pages.iter().map(|p| p.to_gray().get_pixel(0, 0).0[0]).collect();
+        let shades: Vec<u8> = pages
+            .iter()
+            .map(|p| p.to_gray().get_pixel(0, 0).0[0])
+            .collect();
         assert_eq!(shades, vec![10, 120, 240]);
         assert!(pages.iter().all(|p| p.dpi == 200.0 && !p.dpi_assumed));
     }

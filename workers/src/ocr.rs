@@ -45,21 +45,27 @@ impl PageText {
     pub fn text(&self) -> String {
         self.lines
             .iter()
-            .map(|l| l.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+            .map(|l| {
+                l.words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }
 
     /// Mean word confidence (0–100), weighted by word length; 0 for a page without words.
     pub fn mean_confidence(&self) -> f32 {
-        let (sum, n) = self
-            .lines
-            .iter()
-            .flat_map(|l| &l.words)
-            .fold((0.0f64, 0usize), |(s, n), w| {
-                let len = w.text.chars().count();
-                (s + w.confidence as f64 * len as f64, n + len)
-            });
+        let (sum, n) =
+            self.lines
+                .iter()
+                .flat_map(|l| &l.words)
+                .fold((0.0f64, 0usize), |(s, n), w| {
+                    let len = w.text.chars().count();
+                    (s + w.confidence as f64 * len as f64, n + len)
+                });
         if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
     }
 
@@ -79,15 +85,21 @@ impl OcrEngine {
     /// Load the models for `languages` (e.g. `vie+eng`) from `datapath` (Tesseract's
     /// default location when `None`).
     pub fn new(datapath: Option<&str>, languages: &str) -> Result<Self, PipelineError> {
-        let mut engine =
-            OcrEngine { tess: None, datapath: datapath.map(str::to_owned), languages: languages.into() };
+        let mut engine = OcrEngine {
+            tess: None,
+            datapath: datapath.map(str::to_owned),
+            languages: languages.into(),
+        };
         engine.tess = Some(engine.load()?);
         Ok(engine)
     }
 
     fn load(&self) -> Result<Tesseract, PipelineError> {
         Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
-            PipelineError::Ocr(format!("cannot load Tesseract languages {}: {e}", self.languages))
+            PipelineError::Ocr(format!(
+                "cannot load Tesseract languages {}: {e}",
+                self.languages
+            ))
         })
     }
 
@@ -106,7 +118,9 @@ impl OcrEngine {
             .set_source_resolution(dpi.round() as i32)
             .recognize()
             .map_err(|e| PipelineError::Ocr(format!("recognise: {e}")))?;
-        let tsv = tess.get_tsv_text(0).map_err(|e| PipelineError::Ocr(format!("read TSV: {e}")))?;
+        let tsv = tess
+            .get_tsv_text(0)
+            .map_err(|e| PipelineError::Ocr(format!("read TSV: {e}")))?;
         self.tess = Some(tess);
         Ok(parse_tsv(&tsv))
     }
@@ -127,13 +141,25 @@ pub fn parse_tsv(tsv: &str) -> PageText {
             continue; // header row
         };
         let bbox = (num(6), num(7), num(8), num(9));
-        let (Some(left), Some(top), Some(width), Some(height)) = bbox else { continue };
-        let (left, top, width, height) =
-            (left.max(0) as u32, top.max(0) as u32, width.max(0) as u32, height.max(0) as u32);
+        let (Some(left), Some(top), Some(width), Some(height)) = bbox else {
+            continue;
+        };
+        let (left, top, width, height) = (
+            left.max(0) as u32,
+            top.max(0) as u32,
+            width.max(0) as u32,
+            height.max(0) as u32,
+        );
         let key = (block as u32, par as u32, line as u32);
         match level {
             4 => {
-                lines.push(Line { left, top, width, height, words: Vec::new() });
+                lines.push(Line {
+                    left,
+                    top,
+                    width,
+                    height,
+                    words: Vec::new(),
+                });
                 current = Some(key);
             }
             5 => {
@@ -141,9 +167,20 @@ pub fn parse_tsv(tsv: &str) -> PageText {
                 if text.is_empty() || current != Some(key) {
                     continue;
                 }
-                let confidence = cols[10].trim().parse::<f32>().unwrap_or(0.0).clamp(0.0, 100.0);
+                let confidence = cols[10]
+                    .trim()
+                    .parse::<f32>()
+                    .unwrap_or(0.0)
+                    .clamp(0.0, 100.0);
                 if let Some(l) = lines.last_mut() {
-                    l.words.push(Word { text: text.to_owned(), left, top, width, height, confidence });
+                    l.words.push(Word {
+                        text: text.to_owned(),
+                        left,
+                        top,
+                        width,
+                        height,
+                        confidence,
+                    });
                 }
             }
             _ => {}

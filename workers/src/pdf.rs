@@ -38,9 +38,16 @@ pub struct PageImage {
 impl PageImage {
     /// Encode a page for embedding: an original JPEG as it came; a bilevel page as
     /// 1-bit Flate; other grey or colour pages as JPEG.
-    pub fn encode(image: &DynamicImage, original_jpeg: Option<&[u8]>) -> Result<Self, PipelineError> {
+    pub fn encode(
+        image: &DynamicImage,
+        original_jpeg: Option<&[u8]>,
+    ) -> Result<Self, PipelineError> {
         let (width, height) = (image.width(), image.height());
-        let color_space = if image.color().has_color() { "DeviceRGB" } else { "DeviceGray" };
+        let color_space = if image.color().has_color() {
+            "DeviceRGB"
+        } else {
+            "DeviceGray"
+        };
         if let Some(jpeg) = original_jpeg {
             // CMYK JPEGs would need /DeviceCMYK and a Decode array; re-encode those.
             let channels = image.color().channel_count();
@@ -69,15 +76,24 @@ impl PageImage {
             }
         }
         let mut data = Vec::new();
-        let encoder =
-            image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut data), JPEG_QUALITY);
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(
+            Cursor::new(&mut data),
+            JPEG_QUALITY,
+        );
         let result = if color_space == "DeviceRGB" {
             image.to_rgb8().write_with_encoder(encoder)
         } else {
             image.to_luma8().write_with_encoder(encoder)
         };
         result.map_err(|e| PipelineError::Pdf(format!("JPEG encoding: {e}")))?;
-        Ok(PageImage { width, height, color_space, bits_per_component: 8, filter: "DCTDecode", data })
+        Ok(PageImage {
+            width,
+            height,
+            color_space,
+            bits_per_component: 8,
+            filter: "DCTDecode",
+            data,
+        })
     }
 }
 
@@ -98,7 +114,9 @@ pub struct PdfMeta {
 /// Assemble the searchable PDF.
 pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError> {
     if pages.is_empty() {
-        return Err(PipelineError::Pdf("a document needs at least one page".into()));
+        return Err(PipelineError::Pdf(
+            "a document needs at least one page".into(),
+        ));
     }
     let mut doc = Document::with_version("2.0");
     let pages_id = doc.new_object_id();
@@ -107,7 +125,10 @@ pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError
     let mut kids = Vec::with_capacity(pages.len());
     for page in pages {
         let scale = 72.0 / page.dpi;
-        let (w_pt, h_pt) = (page.image.width as f32 * scale, page.image.height as f32 * scale);
+        let (w_pt, h_pt) = (
+            page.image.width as f32 * scale,
+            page.image.height as f32 * scale,
+        );
         let image_id = doc.add_object(image_stream(&page.image));
         let mut content = format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", num(w_pt), num(h_pt));
         content.push_str(&text_layer(&page.text, scale, h_pt));
@@ -141,7 +162,8 @@ pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError
     doc.trailer.set("Info", info_id);
 
     let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| PipelineError::Pdf(e.to_string()))?;
+    doc.save_to(&mut out)
+        .map_err(|e| PipelineError::Pdf(e.to_string()))?;
     Ok(out)
 }
 
@@ -332,7 +354,15 @@ mod tests {
         PdfPage {
             image: PageImage::encode(&img, None).unwrap(),
             dpi: 300.0,
-            text: PageText { lines: vec![Line { left: 0, top: 100, width: 600, height: 40, words }] },
+            text: PageText {
+                lines: vec![Line {
+                    left: 0,
+                    top: 100,
+                    width: 600,
+                    height: 40,
+                    words,
+                }],
+            },
         }
     }
 
@@ -348,8 +378,17 @@ mod tests {
 
     #[test]
     fn the_pdf_has_one_page_per_input_page_and_parses_back() {
-        let pages = vec![page_with(&[("một", 10, 100)]), page_with(&[("hai", 10, 100)])];
-        let bytes = build(&pages, &PdfMeta { title: Some("Giấy chứng nhận".into()) }).unwrap();
+        let pages = vec![
+            page_with(&[("một", 10, 100)]),
+            page_with(&[("hai", 10, 100)]),
+        ];
+        let bytes = build(
+            &pages,
+            &PdfMeta {
+                title: Some("Giấy chứng nhận".into()),
+            },
+        )
+        .unwrap();
         let doc = Document::load_mem(&bytes).unwrap();
         assert_eq!(doc.get_pages().len(), 2);
         assert_eq!(doc.version, "2.0");

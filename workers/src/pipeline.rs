@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::PipelineError;
 use crate::decode::{self, DecodedPage, Limits};
 use crate::ocr::OcrEngine;
 use crate::pdf::{self, PageImage, PdfMeta, PdfPage};
-use crate::PipelineError;
 
 /// How the pipeline runs.
 #[derive(Debug, Clone)]
@@ -32,7 +32,9 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig {
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             tessdata: None,
             languages: "vie+eng".into(),
             limits: Limits::default(),
@@ -97,12 +99,19 @@ impl Pipeline {
 
     /// Check every file and count its pages without decoding pixels.
     pub fn probe(&self, files: &[&[u8]]) -> Result<Vec<decode::Probe>, PipelineError> {
-        files.iter().map(|f| decode::probe(f, &self.config.limits)).collect()
+        files
+            .iter()
+            .map(|f| decode::probe(f, &self.config.limits))
+            .collect()
     }
 
     /// Digitize one document whose pages are `files`, in order. Blocks the calling
     /// thread; call it from a blocking context, not from an async task.
-    pub fn process(&self, files: &[&[u8]], title: Option<&str>) -> Result<DocumentOutput, PipelineError> {
+    pub fn process(
+        &self,
+        files: &[&[u8]],
+        title: Option<&str>,
+    ) -> Result<DocumentOutput, PipelineError> {
         let input_bytes = files.iter().map(|f| f.len()).sum();
         let results: Vec<(PdfPage, PageReport)> = self.pool.install(|| {
             let decoded: Vec<Vec<DecodedPage>> = files
@@ -113,7 +122,10 @@ impl Pipeline {
                 .into_iter()
                 .enumerate()
                 .flat_map(|(fi, pages)| {
-                    pages.into_iter().enumerate().map(move |(pi, p)| (fi, pi + 1, p))
+                    pages
+                        .into_iter()
+                        .enumerate()
+                        .map(move |(pi, p)| (fi, pi + 1, p))
                 })
                 .collect();
             if pages.len() > self.config.limits.max_pages {
@@ -133,11 +145,26 @@ impl Pipeline {
             return Err(PipelineError::Corrupt("no pages".into()));
         }
         let (pdf_pages, pages): (Vec<PdfPage>, Vec<PageReport>) = results.into_iter().unzip();
-        let text = pdf_pages.iter().map(|p| p.text.text()).collect::<Vec<_>>().join("\n\u{c}\n");
+        let text = pdf_pages
+            .iter()
+            .map(|p| p.text.text())
+            .collect::<Vec<_>>()
+            .join("\n\u{c}\n");
         let mean_confidence =
             pages.iter().map(|p| p.mean_confidence).sum::<f32>() / pages.len() as f32;
-        let pdf = pdf::build(&pdf_pages, &PdfMeta { title: title.map(str::to_owned) })?;
-        Ok(DocumentOutput { pdf, pages, text, mean_confidence, input_bytes })
+        let pdf = pdf::build(
+            &pdf_pages,
+            &PdfMeta {
+                title: title.map(str::to_owned),
+            },
+        )?;
+        Ok(DocumentOutput {
+            pdf,
+            pages,
+            text,
+            mean_confidence,
+            input_bytes,
+        })
     }
 
     fn read_page(
@@ -160,7 +187,14 @@ impl Pipeline {
             mean_confidence: text.mean_confidence(),
             words: text.word_count(),
         };
-        Ok((PdfPage { image, dpi: page.dpi, text }, report))
+        Ok((
+            PdfPage {
+                image,
+                dpi: page.dpi,
+                text,
+            },
+            report,
+        ))
     }
 
     fn with_engine<T>(

@@ -9,34 +9,54 @@ use kho_workers::{Pipeline, PipelineConfig};
 use unicode_normalization::UnicodeNormalization;
 
 fn sample(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/pages").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples/pages")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn pipeline() -> Pipeline {
-    Pipeline::new(PipelineConfig { threads: 2, ..Default::default() }).unwrap()
+    Pipeline::new(PipelineConfig {
+        threads: 2,
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn pdftotext(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn cer(truth: &str, text: &str) -> f64 {
     let norm = |s: &str| -> Vec<char> {
         let s: String = s.nfc().collect();
-        s.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect()
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .collect()
     };
     let (a, b) = (norm(truth), norm(text));
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j + 1] + 1).min(cur[j] + 1).min(prev[j] + usize::from(ca != cb));
+            cur[j + 1] = (prev[j + 1] + 1)
+                .min(cur[j] + 1)
+                .min(prev[j] + usize::from(ca != cb));
         }
         prev = cur;
     }
@@ -45,13 +65,22 @@ fn cer(truth: &str, text: &str) -> f64 {
 
 #[test]
 fn a_straight_vietnamese_page_comes_out_of_the_pdf_with_its_diacritics() {
-    let out = pipeline().process(&[&sample("straight-01.png")], None).unwrap();
+    let out = pipeline()
+        .process(&[&sample("straight-01.png")], None)
+        .unwrap();
     let truth = String::from_utf8(sample("straight-01.gt.txt")).unwrap();
     let text = pdftotext(&out.pdf);
     let rate = cer(&truth, &text);
     assert!(rate <= 0.01, "CER {rate:.4} over 1%:\n{text}");
-    assert!(text.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{text}");
-    assert!(out.mean_confidence > 80.0, "confidence {}", out.mean_confidence);
+    assert!(
+        text.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        "{text}"
+    );
+    assert!(
+        out.mean_confidence > 80.0,
+        "confidence {}",
+        out.mean_confidence
+    );
     assert_eq!(out.pages.len(), 1);
     assert!(!out.pages[0].dpi_assumed);
     assert_eq!(out.pages[0].dpi.round(), 300.0);
@@ -66,9 +95,14 @@ fn a_jpeg_page_is_embedded_as_it_came() {
         .objects
         .values()
         .filter_map(|o| o.as_stream().ok())
-        .find(|s| s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image".as_slice()))
+        .find(|s| {
+            s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image".as_slice())
+        })
         .expect("an image XObject");
-    assert_eq!(embedded.content, jpeg, "the JPEG bytes are embedded unchanged");
+    assert_eq!(
+        embedded.content, jpeg,
+        "the JPEG bytes are embedded unchanged"
+    );
     let truth = String::from_utf8(sample("jpeg-01.gt.txt")).unwrap();
     assert!(cer(&truth, &pdftotext(&out.pdf)) <= 0.02);
 }
@@ -77,28 +111,41 @@ fn a_jpeg_page_is_embedded_as_it_came() {
 fn every_page_of_a_multi_page_tiff_becomes_a_page_of_the_pdf_in_order() {
     // Two pages: the straight sample and the same page upside down would be slow; use the
     // straight page twice, the second at half resolution declared in the file.
-    let page = image::load_from_memory(&sample("straight-01.png")).unwrap().to_luma8();
+    let page = image::load_from_memory(&sample("straight-01.png"))
+        .unwrap()
+        .to_luma8();
     let mut out = Cursor::new(Vec::new());
     {
         use tiff::encoder::{Rational, TiffEncoder, colortype};
         let mut enc = TiffEncoder::new(&mut out).unwrap();
         for dpi in [300u32, 150] {
-            let mut img = enc.new_image::<colortype::Gray8>(page.width(), page.height()).unwrap();
+            let mut img = enc
+                .new_image::<colortype::Gray8>(page.width(), page.height())
+                .unwrap();
             img.resolution(tiff::tags::ResolutionUnit::Inch, Rational { n: dpi, d: 1 });
             img.write_data(page.as_raw()).unwrap();
         }
     }
     let result = pipeline().process(&[&out.into_inner()], None).unwrap();
     assert_eq!(result.pages.len(), 2);
-    assert_eq!((result.pages[0].source_page, result.pages[1].source_page), (1, 2));
+    assert_eq!(
+        (result.pages[0].source_page, result.pages[1].source_page),
+        (1, 2)
+    );
     assert_eq!((result.pages[0].dpi, result.pages[1].dpi), (300.0, 150.0));
     let doc = lopdf::Document::load_mem(&result.pdf).unwrap();
     assert_eq!(doc.get_pages().len(), 2);
-    assert!(result.text.matches("CỘNG HÒA").count() >= 2, "{}", result.text);
+    assert!(
+        result.text.matches("CỘNG HÒA").count() >= 2,
+        "{}",
+        result.text
+    );
 }
 
 #[test]
 fn bytes_that_are_not_an_image_fail_permanently() {
-    let err = pipeline().process(&[b"GIF89a not supported".as_slice()], None).unwrap_err();
+    let err = pipeline()
+        .process(&[b"GIF89a not supported".as_slice()], None)
+        .unwrap_err();
     assert!(err.is_permanent(), "{err}");
 }
