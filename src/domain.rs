@@ -78,12 +78,12 @@ impl TaxCode {
                 "tax code {s:?} must be 10 digits, or 10 digits, '-' and a 3-digit branch number"
             )));
         }
-        if let Some(b) = branch {
-            if b.len() != 3 || !b.chars().all(|c| c.is_ascii_digit()) || b == "000" {
-                return Err(InvalidId(format!(
-                    "tax code {s:?}: the branch number after '-' must be 3 digits from 001 to 999"
-                )));
-            }
+        if let Some(b) = branch
+            && (b.len() != 3 || !b.chars().all(|c| c.is_ascii_digit()) || b == "000")
+        {
+            return Err(InvalidId(format!(
+                "tax code {s:?}: the branch number after '-' must be 3 digits from 001 to 999"
+            )));
         }
         let d: Vec<u32> = main.bytes().map(|b| (b - b'0') as u32).collect();
         let sum: u32 = d.iter().zip(Self::WEIGHTS).map(|(a, w)| a * w).sum();

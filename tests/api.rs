@@ -366,3 +366,37 @@ async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
     );
     t.finish().await;
 }
+
+async fn a_worker_stopped_mid_job_hands_the_job_back_untouched(backend: Backend) {
+    let mut t = TestApp::spawn(backend, 0, &[]).await;
+    let r = t
+        .upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))])
+        .await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.start_workers(1);
+    // Wait until the worker holds the job (OCR of a full page takes a while).
+    loop {
+        let (_, job) = t.get_json(&format!("/api/v1/jobs/{job_id}")).await;
+        if job["state"] == "running" {
+            break;
+        }
+        assert_eq!(job["state"], "queued", "{job}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    t.stop_workers().await;
+    let (_, job) = t.get_json(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(job["state"], "queued", "released at shutdown: {job}");
+    assert_eq!(
+        job["attempts"], 0,
+        "a released attempt does not count: {job}"
+    );
+    // Another worker takes it at once, without waiting for a lease to expire.
+    t.start_workers(1);
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    t.finish().await;
+}
+both_backends!(a_worker_stopped_mid_job_hands_the_job_back_untouched);

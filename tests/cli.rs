@@ -160,3 +160,58 @@ fn ingest_refuses_an_invalid_owner_with_a_message() {
         "{err}"
     );
 }
+
+async fn a_separate_worker_process_digitizes_what_ingest_queued(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let out = kho(&db)
+        .args([
+            "ingest",
+            repo_path(STRAIGHT_PAGE).to_str().unwrap(),
+            "--owner",
+            COMPANY,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let job_id = stdout
+        .split_whitespace()
+        .skip_while(|w| *w != "job")
+        .nth(1)
+        .expect("job id printed")
+        .to_owned();
+
+    let mut worker = kho(&db)
+        .arg("worker")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let conn = kho::db::Db::connect(&db.url).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let job = loop {
+        let (job, owner) = kho::db::jobs::get(&conn, &job_id).await.unwrap().unwrap();
+        assert_eq!(owner, COMPANY);
+        if job.state == "done" || job.state == "failed" {
+            break job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "worker never finished the job"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(job.state, "done", "{:?}", job.error);
+    let docs = kho::db::documents::list_by_owner(&conn, COMPANY)
+        .await
+        .unwrap();
+    assert_eq!(docs.len(), 1);
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(worker.wait().unwrap().success());
+    conn.pool.close().await;
+    db.drop_database().await;
+}
+both_backends!(a_separate_worker_process_digitizes_what_ingest_queued);

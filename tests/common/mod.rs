@@ -171,6 +171,14 @@ impl TestApp {
         self.workers = Some(kho::queue::spawn_workers(&self.app, count, rx));
     }
 
+    /// Signal the workers to stop and wait until they have.
+    pub async fn stop_workers(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(mut w) = self.workers.take() {
+            while w.join_next().await.is_some() {}
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.addr, path)
     }
@@ -236,10 +244,7 @@ impl TestApp {
 
     /// Stop workers and drop the test database.
     pub async fn finish(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(mut w) = self.workers.take() {
-            while w.join_next().await.is_some() {}
-        }
+        self.stop_workers().await;
         self.app.db.pool.close().await;
         self.db.drop_database().await;
     }

@@ -78,9 +78,12 @@ pub struct Pipeline {
     config: PipelineConfig,
 }
 
+/// What an engine was loaded with: (tessdata folder, languages).
+type EngineKey = (Option<String>, String);
+
 thread_local! {
-    /// This thread's engine and the (tessdata, languages) it was loaded with.
-    static ENGINE: RefCell<Option<((Option<String>, String), OcrEngine)>> = const { RefCell::new(None) };
+    /// This thread's engine and what it was loaded with.
+    static ENGINE: RefCell<Option<(EngineKey, OcrEngine)>> = const { RefCell::new(None) };
 }
 
 impl Pipeline {
