@@ -219,7 +219,9 @@ fn add_glyphless_font(doc: &mut Document) -> Result<ObjectId, PipelineError> {
         "FontBBox" => vec![0.into(), 0.into(), 500.into(), 1000.into()],
         "ItalicAngle" => 0,
         "Ascent" => 1000,
-        "Descent" => 0,
+        // Not 0: viewers (poppler) replace a zero descent with a default of -0.35 em,
+        // which would push selections below the line.
+        "Descent" => -1,
         "CapHeight" => 1000,
         "StemV" => 80,
         "FontFile2" => file_id,

@@ -67,6 +67,8 @@ pub struct DocumentOutput {
     pub pages: Vec<PageReport>,
     /// The OCR text, pages separated by form feeds.
     pub text: String,
+    /// What OCR read on each page: lines, words, boxes (pixels) and confidences.
+    pub page_texts: Vec<crate::ocr::PageText>,
     /// Mean of the pages' confidences (0–100).
     pub mean_confidence: f32,
     /// Size of the inputs, to compare with `pdf.len()`.
@@ -161,10 +163,12 @@ impl Pipeline {
                 title: title.map(str::to_owned),
             },
         )?;
+        let page_texts = pdf_pages.into_iter().map(|p| p.text).collect();
         Ok(DocumentOutput {
             pdf,
             pages,
             text,
+            page_texts,
             mean_confidence,
             input_bytes,
         })

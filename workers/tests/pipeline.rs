@@ -149,3 +149,74 @@ fn bytes_that_are_not_an_image_fail_permanently() {
         .unwrap_err();
     assert!(err.is_permanent(), "{err}");
 }
+
+/// `pdftotext -bbox` words: (text, xMin, yMin, xMax, yMax) in points from the top-left.
+fn pdf_word_boxes(pdf: &[u8]) -> Vec<(String, f32, f32, f32, f32)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    html.split("<word ")
+        .skip(1)
+        .map(|w| {
+            let attr = |name: &str| -> f32 {
+                let start = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                w[start..].split('"').next().unwrap().parse().unwrap()
+            };
+            let text = w
+                .split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_owned();
+            (text, attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax"))
+        })
+        .collect()
+}
+
+#[test]
+fn each_word_of_the_text_layer_sits_over_the_word_on_the_image() {
+    let out = pipeline()
+        .process(&[&sample("straight-01.png")], None)
+        .unwrap();
+    let scale = 72.0 / out.pages[0].dpi;
+    let ocr: Vec<_> = out.page_texts[0]
+        .lines
+        .iter()
+        .flat_map(|l| l.words.iter().map(move |w| (l, w)))
+        .collect();
+    let pdf = pdf_word_boxes(&out.pdf);
+    assert_eq!(pdf.len(), ocr.len(), "one PDF word per OCR word");
+    for ((line, word), (text, x0, y0, _x1, y1)) in ocr.iter().zip(&pdf) {
+        assert_eq!(&word.text, text);
+        let left = word.left as f32 * scale;
+        assert!(
+            (x0 - left).abs() < 1.0,
+            "{text}: starts at {x0}, the image word at {left}"
+        );
+        // The selection spans the line's height around the word.
+        let (top, bottom) = (
+            line.top as f32 * scale,
+            (line.top + line.height) as f32 * scale,
+        );
+        assert!(
+            *y0 <= word.top as f32 * scale + 1.0
+                && *y1 >= (word.top + word.height) as f32 * scale - 1.0,
+            "{text}: selection {y0}..{y1} does not cover the word {}..{}",
+            word.top as f32 * scale,
+            (word.top + word.height) as f32 * scale
+        );
+        assert!(
+            *y0 >= top - 2.0 && *y1 <= bottom + 2.0,
+            "{text}: selection {y0}..{y1} leaves the line {top}..{bottom}"
+        );
+    }
+}
