@@ -16,10 +16,7 @@ use clap::Parser;
 const SAMPLES: &[&str] = &["straight-01.png", "jpeg-01.jpg", "skew3-01.png"];
 
 fn main() -> anyhow::Result<()> {
-    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-        // SAFETY: single-threaded at this point.
-        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
-    }
+    kho::ocr_env::ensure_single_threaded_tesseract()?;
     let pages: usize = std::env::var("KHO_BENCH_PAGES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -16,6 +16,7 @@ pub mod digitize;
 pub mod domain;
 pub mod ingest;
 pub mod intake;
+pub mod ocr_env;
 pub mod queue;
 pub mod server;
 pub mod storage;

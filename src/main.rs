@@ -6,12 +6,7 @@ use kho::config::LogFormat;
 use kho::{App, db, ingest, server};
 
 fn main() -> anyhow::Result<()> {
-    // Tesseract must run single-threaded: pages are parallel, engines are not. This has to
-    // happen before any thread exists, hence before the runtime starts.
-    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-        // SAFETY: no other thread exists yet.
-        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
-    }
+    kho::ocr_env::ensure_single_threaded_tesseract()?;
     let cli = Cli::parse();
     init_logging(cli.config.log_format);
     let runtime = tokio::runtime::Runtime::new()?;

@@ -88,6 +88,15 @@ thread_local! {
     static ENGINE: RefCell<Option<(EngineKey, OcrEngine)>> = const { RefCell::new(None) };
 }
 
+impl Drop for Pipeline {
+    /// Free every thread's engine: Tesseract complains of leaks at exit otherwise, and a
+    /// dropped pipeline should not keep its models in memory.
+    fn drop(&mut self) {
+        self.pool
+            .broadcast(|_| ENGINE.with(|cell| cell.borrow_mut().take()));
+    }
+}
+
 impl Pipeline {
     pub fn new(config: PipelineConfig) -> Result<Self, PipelineError> {
         let pool = rayon::ThreadPoolBuilder::new()
