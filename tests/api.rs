@@ -130,19 +130,19 @@ async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: B
         .unwrap()
         .to_owned();
     // A worker claims the job with a short lease and dies without a heartbeat.
-    let dead = kho::db::jobs::claim(&t.app.db, "dead-worker", 200)
+    let dead = kho::db::jobs::claim(&t.app.db, "dead-worker", 1500)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(dead.id, job_id);
     assert!(
-        kho::db::jobs::claim(&t.app.db, "other", 200)
+        kho::db::jobs::claim(&t.app.db, "other", 1500)
             .await
             .unwrap()
             .is_none(),
         "leased job is not claimable"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     t.start_workers(2);
     let job = t.wait_for_job(&job_id).await;
     assert_eq!(job["state"], "done", "{job}");
