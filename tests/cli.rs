@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -53,21 +52,7 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("kho_"));
 
-    let mut server = kho(&db)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("the URL is printed")
-        .to_owned();
+    let (server, base) = spawn_server(kho(&db));
 
     let client = reqwest::Client::new();
     let list: serde_json::Value = client
@@ -95,13 +80,7 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
     assert!(rate <= 0.01, "CER {rate:.4}:\n{text}");
 
     // SIGTERM: the server stops gracefully and exits cleanly.
-    let status = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = server.wait().unwrap();
-    assert!(exit.success(), "serve exited with {exit}");
+    terminate(server);
     db.drop_database().await;
 }
 both_backends!(ingest_wait_then_the_api_lists_the_document_and_serves_its_text);
@@ -181,7 +160,7 @@ async fn a_separate_worker_process_digitizes_what_ingest_queued(backend: Backend
         .expect("job id printed")
         .to_owned();
 
-    let mut worker = kho(&db)
+    let worker = kho(&db)
         .arg("worker")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -206,11 +185,7 @@ async fn a_separate_worker_process_digitizes_what_ingest_queued(backend: Backend
         .await
         .unwrap();
     assert_eq!(docs.len(), 1);
-    Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(worker.wait().unwrap().success());
+    terminate(worker);
     conn.pool.close().await;
     db.drop_database().await;
 }

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -122,21 +121,9 @@ async fn documents_filed_on_postgres_and_s3_are_stored_in_the_bucket_and_served_
         .output()
         .unwrap();
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut server = kho()
-        .args(["serve", "--addr", "127.0.0.1:0", "--workers", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
+    let mut cmd = kho();
+    cmd.env("KHO_WORKERS", "0");
+    let (server, base) = spawn_server(cmd);
     let client = reqwest::Client::new();
     let health = client
         .get(format!("{base}/api/v1/health"))
@@ -182,10 +169,6 @@ async fn documents_filed_on_postgres_and_s3_are_stored_in_the_bucket_and_served_
         .unwrap();
     let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();
     assert!(cer(&truth, &pdftotext(&pdf)) <= 0.01);
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    terminate(server);
     db.drop_database().await;
 }

@@ -250,48 +250,47 @@ impl TestApp {
     }
 }
 
-/// Character error rate between the ground truth and a text, after NFC and collapsing
-/// whitespace.
-pub fn cer(truth: &str, text: &str) -> f64 {
-    use unicode_normalization::UnicodeNormalization;
-    let norm = |s: &str| -> Vec<char> {
-        let s: String = s.nfc().collect();
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .collect()
-    };
-    let (a, b) = (norm(truth), norm(text));
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j + 1] + 1)
-                .min(cur[j] + 1)
-                .min(prev[j] + usize::from(ca != cb));
-        }
-        prev = cur;
-    }
-    prev[b.len()] as f64 / a.len().max(1) as f64
-}
+pub use kho_workers::measure::cer;
 
 /// Run `pdftotext` on PDF bytes.
 pub fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/setup.sh --test");
+    kho_workers::measure::pdftotext(pdf, &[])
+        .expect("pdftotext (poppler-utils, from scripts/setup.sh --test)")
+}
+
+/// Start `kho serve --addr 127.0.0.1:0 …` and return it with the base URL it printed.
+pub fn spawn_server(mut command: std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut server = command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("serve printed no URL: {line:?}"))
+        .to_owned();
+    (server, base)
+}
+
+/// SIGTERM a process and assert it exits cleanly.
+pub fn terminate(mut child: std::process::Child) {
+    let pid = child.id().to_string();
     assert!(
-        out.status.success(),
-        "pdftotext failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
     );
-    String::from_utf8(out.stdout).unwrap()
+    let status = child.wait().unwrap();
+    assert!(status.success(), "process exited with {status}");
 }
 
 /// A valid citizen ID and tax code for tests.

@@ -8,11 +8,13 @@
 //! | [`ocr`]    | Tesseract (`vie+eng`) → words with boxes and confidences |
 //! | [`pdf`]    | page images + words → a PDF with an invisible, word-placed text layer |
 //! | [`pipeline`] | runs the stages for one document, pages in parallel, one engine per thread |
+//! | [`measure`] | character error rate and `pdftotext`, for tests and measurements |
 //!
 //! Nothing here touches a database, the network or global mutable state; the crate is
 //! tested and benchmarked on its own (`cargo test -p kho-workers`, `cargo bench -p kho-workers`).
 
 pub mod decode;
+pub mod measure;
 pub mod ocr;
 pub mod pdf;
 pub mod pipeline;

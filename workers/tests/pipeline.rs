@@ -5,8 +5,8 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
+use kho_workers::measure::cer;
 use kho_workers::{Pipeline, PipelineConfig};
-use unicode_normalization::UnicodeNormalization;
 
 fn sample(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,43 +24,7 @@ fn pipeline() -> Pipeline {
 }
 
 fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn cer(truth: &str, text: &str) -> f64 {
-    let norm = |s: &str| -> Vec<char> {
-        let s: String = s.nfc().collect();
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .collect()
-    };
-    let (a, b) = (norm(truth), norm(text));
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j + 1] + 1)
-                .min(cur[j] + 1)
-                .min(prev[j] + usize::from(ca != cb));
-        }
-        prev = cur;
-    }
-    prev[b.len()] as f64 / a.len().max(1) as f64
+    kho_workers::measure::pdftotext(pdf, &[]).unwrap()
 }
 
 #[test]
@@ -152,16 +116,7 @@ fn bytes_that_are_not_an_image_fail_permanently() {
 
 /// `pdftotext -bbox` words: (text, xMin, yMin, xMax, yMax) in points from the top-left.
 fn pdf_word_boxes(pdf: &[u8]) -> Vec<(String, f32, f32, f32, f32)> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-bbox")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
-    let html = String::from_utf8(out.stdout).unwrap();
+    let html = kho_workers::measure::pdftotext(pdf, &["-bbox"]).unwrap();
     html.split("<word ")
         .skip(1)
         .map(|w| {
