@@ -113,18 +113,22 @@ def render(lines, font_key, size_pt, dpi):
 
 
 def degrade(img, variant, rng):
+    """Returns the degraded image and the truth about it: the tilt (degrees counter-
+    clockwise) and the quarter turn (degrees counter-clockwise) applied."""
+    angle, turn = 0.0, 0
     if variant.startswith("skew"):
         angle = float(variant[4:]) * rng.choice([-1, 1])
         img = img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
     elif variant.startswith("rot"):
-        img = img.rotate(int(variant[3:]), expand=True)
+        turn = int(variant[3:])
+        img = img.rotate(turn, expand=True)
     if variant in ("noisy", "jpeg"):
         # grey paper, speckle, slight blur
         img = img.point(lambda v: int(v * 0.85 + 20))
         noise = Image.effect_noise(img.size, 18)
         img = Image.blend(img, noise, 0.12)
         img = img.filter(ImageFilter.GaussianBlur(0.6))
-    return img
+    return img, angle, turn
 
 
 def main():
@@ -145,7 +149,7 @@ def main():
             lines, fields = page_lines(rng)
             font = fonts[n % len(fonts)]
             size = rng.choice([12, 13, 14])
-            img = degrade(render(lines, font, size, args.dpi), variant, rng)
+            img, angle, turn = degrade(render(lines, font, size, args.dpi), variant, rng)
             name = f"{variant}-{i + 1:02d}"
             ext = "jpg" if variant == "jpeg" else "png"
             path = os.path.join(args.out, f"{name}.{ext}")
@@ -157,7 +161,8 @@ def main():
             with open(os.path.join(args.out, f"{name}.gt.txt"), "w", encoding="utf-8") as f:
                 f.write(gt)
             with open(os.path.join(args.out, f"{name}.fields.txt"), "w", encoding="utf-8") as f:
-                f.write("".join(f"{k}={v}\n" for k, v in fields.items()) + f"font={font}\nsize={size}\n")
+                f.write("".join(f"{k}={v}\n" for k, v in fields.items())
+                        + f"font={font}\nsize={size}\nskew_ccw={angle}\nturn_ccw={turn}\n")
             n += 1
     print(f"{n} pages in {args.out}")
 

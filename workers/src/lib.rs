@@ -5,6 +5,8 @@
 //! | module | stage |
 //! |---|---|
 //! | [`decode`] | PNG / JPEG / TIFF (multi-page) bytes → page images with their resolution |
+//! | [`deskew`] | tilt of the text lines (±15°, or lines running vertically) → straightened page |
+//! | [`orient`] | 0/90/180/270° from Tesseract's OSD → upright page |
 //! | [`ocr`]    | Tesseract (`vie+eng`) → words with boxes and confidences |
 //! | [`pdf`]    | page images + words → a PDF with an invisible, word-placed text layer |
 //! | [`pipeline`] | runs the stages for one document, pages in parallel, one engine per thread |
@@ -14,8 +16,10 @@
 //! tested and benchmarked on its own (`cargo test -p kho-workers`, `cargo bench -p kho-workers`).
 
 pub mod decode;
+pub mod deskew;
 pub mod measure;
 pub mod ocr;
+pub mod orient;
 pub mod pdf;
 pub mod pipeline;
 

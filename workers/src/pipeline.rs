@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::PipelineError;
 use crate::decode::{self, DecodedPage, Limits};
+use crate::deskew;
 use crate::ocr::OcrEngine;
+use crate::orient::{self, OsdEngine};
 use crate::pdf::{self, PageImage, PdfMeta, PdfPage};
 
 /// How the pipeline runs.
@@ -58,6 +60,10 @@ pub struct PageReport {
     pub dpi_assumed: bool,
     pub mean_confidence: f32,
     pub words: usize,
+    /// Tilt found and rotated out, degrees counter-clockwise (0 when under the threshold).
+    pub skew_deg: f32,
+    /// Quarter turns applied to make the page upright, degrees clockwise.
+    pub rotation_deg: u32,
 }
 
 /// The result for one document.
@@ -86,6 +92,8 @@ type EngineKey = (Option<String>, String);
 thread_local! {
     /// This thread's engine and what it was loaded with.
     static ENGINE: RefCell<Option<(EngineKey, OcrEngine)>> = const { RefCell::new(None) };
+    /// This thread's orientation detector and the tessdata folder it was loaded from.
+    static OSD: RefCell<Option<(Option<String>, OsdEngine)>> = const { RefCell::new(None) };
 }
 
 impl Drop for Pipeline {
@@ -190,27 +198,78 @@ impl Pipeline {
         source_page: usize,
         page: DecodedPage,
     ) -> Result<(PdfPage, PageReport), PipelineError> {
-        let text = self.with_engine(|engine| engine.recognize(&page.to_gray(), page.dpi))?;
-        let image = PageImage::encode(&page.image, page.jpeg.as_deref())?;
+        let DecodedPage {
+            mut image,
+            dpi,
+            dpi_assumed,
+            jpeg,
+        } = page;
+        let mut gray = image.to_luma8();
+        let mut changed = false;
+        // Lines running top to bottom: a quarter turn first, OSD picks the direction below.
+        let skew = deskew::estimate(&gray);
+        let mut rotation_deg = 0;
+        if skew.sideways {
+            image = image.rotate90();
+            rotation_deg = 90;
+            changed = true;
+        }
+        let skew_deg = if skew.angle_deg.abs() >= deskew::STRAIGHT_BELOW_DEG {
+            image = deskew::rotate(&image, skew.angle_deg);
+            changed = true;
+            skew.angle_deg
+        } else {
+            0.0
+        };
+        if changed {
+            gray = image.to_luma8();
+        }
+        if let Some((turn, confidence)) = self.with_osd(|osd| Ok(osd.detect(&gray, dpi)))?
+            && turn != 0
+            && confidence >= orient::MIN_CONFIDENCE
+        {
+            image = orient::turn(&image, turn);
+            gray = image.to_luma8();
+            rotation_deg = (rotation_deg + turn) % 360;
+            changed = true;
+        }
+        let text = self.with_engine(|engine| engine.recognize(&gray, dpi))?;
+        drop(gray);
+        // A JPEG that needed no turning goes into the PDF as it came.
+        let original = if changed { None } else { jpeg.as_deref() };
+        let image = PageImage::encode(&image, original)?;
         let report = PageReport {
             page: page_no,
             source_file,
             source_page,
             width: image.width,
             height: image.height,
-            dpi: page.dpi,
-            dpi_assumed: page.dpi_assumed,
+            dpi,
+            dpi_assumed,
             mean_confidence: text.mean_confidence(),
             words: text.word_count(),
+            skew_deg,
+            rotation_deg,
         };
-        Ok((
-            PdfPage {
-                image,
-                dpi: page.dpi,
-                text,
-            },
-            report,
-        ))
+        Ok((PdfPage { image, dpi, text }, report))
+    }
+
+    fn with_osd<T>(
+        &self,
+        f: impl FnOnce(&mut OsdEngine) -> Result<T, PipelineError>,
+    ) -> Result<T, PipelineError> {
+        OSD.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot
+                .as_ref()
+                .is_none_or(|(k, _)| *k != self.config.tessdata)
+            {
+                let engine = OsdEngine::new(self.config.tessdata.as_deref())?;
+                *slot = Some((self.config.tessdata.clone(), engine));
+            }
+            let (_, engine) = slot.as_mut().expect("engine was just set");
+            f(engine)
+        })
     }
 
     fn with_engine<T>(

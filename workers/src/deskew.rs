@@ -1,0 +1,214 @@
+//! deskew: estimate how far a page's text lines are tilted (up to ±15°) and rotate the
+//! tilt out.
+//!
+//! The estimate is a projection profile: the dark pixels of a reduced, Otsu-binarized
+//! copy are projected across candidate line directions, and the direction whose profile
+//! is sharpest (largest sum of squared bin counts) is the line direction. A coarse sweep
+//! over ±15° is refined around its best angle. The same sweep with the axes swapped tells
+//! whether the lines run vertically (a page turned sideways), which [`crate::orient`]
+//! then settles. Pages tilted less than [`STRAIGHT_BELOW_DEG`] are left untouched.
+
+use image::{DynamicImage, GrayImage, Luma, Rgb};
+use imageproc::geometric_transformations::{Interpolation, rotate_about_center_no_crop};
+
+/// Tilts smaller than this are left alone: no resampling of straight pages.
+pub const STRAIGHT_BELOW_DEG: f32 = 0.1;
+/// Largest tilt searched, in degrees.
+pub const MAX_SKEW_DEG: f32 = 15.0;
+/// Width the page is reduced to for the estimate.
+const WORK_WIDTH: u32 = 1400;
+
+/// What the estimate found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Skew {
+    /// Counter-clockwise tilt of the text lines, in degrees; rotating the page clockwise
+    /// by this much straightens it.
+    pub angle_deg: f32,
+    /// True when the text lines run top to bottom: the page lies on its side.
+    pub sideways: bool,
+}
+
+/// Estimate the tilt of the text lines of `gray`.
+pub fn estimate(gray: &GrayImage) -> Skew {
+    let points = dark_points(gray);
+    if points.len() < 50 {
+        return Skew {
+            angle_deg: 0.0,
+            sideways: false,
+        };
+    }
+    let (h_angle, h_score) = best_angle(&points);
+    let swapped: Vec<(f32, f32)> = points.iter().map(|&(x, y)| (y, -x)).collect();
+    let (v_angle, v_score) = best_angle(&swapped);
+    if v_score > h_score * 1.3 {
+        Skew {
+            angle_deg: v_angle,
+            sideways: true,
+        }
+    } else {
+        Skew {
+            angle_deg: h_angle,
+            sideways: false,
+        }
+    }
+}
+
+/// Rotate `image` clockwise by `angle_deg` onto a white canvas large enough to keep
+/// every pixel.
+pub fn rotate(image: &DynamicImage, angle_deg: f32) -> DynamicImage {
+    let theta = angle_deg.to_radians();
+    if image.color().has_color() {
+        let rgb = image.to_rgb8();
+        DynamicImage::ImageRgb8(rotate_about_center_no_crop(
+            &rgb,
+            theta,
+            Interpolation::Bicubic,
+            imageproc::geometric_transformations::Border::Constant(Rgb([255, 255, 255])),
+        ))
+    } else {
+        let gray = image.to_luma8();
+        DynamicImage::ImageLuma8(rotate_about_center_no_crop(
+            &gray,
+            theta,
+            Interpolation::Bicubic,
+            imageproc::geometric_transformations::Border::Constant(Luma([255])),
+        ))
+    }
+}
+
+/// Dark pixels of a reduced copy, centred on the page, in reduced pixels.
+fn dark_points(gray: &GrayImage) -> Vec<(f32, f32)> {
+    let (w, h) = gray.dimensions();
+    let small = if w > WORK_WIDTH {
+        let nh = ((h as u64 * WORK_WIDTH as u64) / w as u64).max(1) as u32;
+        image::imageops::resize(gray, WORK_WIDTH, nh, image::imageops::FilterType::Triangle)
+    } else {
+        gray.clone()
+    };
+    let level = imageproc::contrast::otsu_level(&small);
+    let (sw, sh) = small.dimensions();
+    // Ignore a margin where scanner borders and shadows live.
+    let (mx, my) = (sw / 40, sh / 40);
+    let (cx, cy) = (sw as f32 / 2.0, sh as f32 / 2.0);
+    let mut points = Vec::new();
+    for y in my..sh.saturating_sub(my) {
+        for x in mx..sw.saturating_sub(mx) {
+            if small.get_pixel(x, y).0[0] < level {
+                points.push((x as f32 - cx, y as f32 - cy));
+            }
+        }
+    }
+    // Text pages give 50–300 thousand points; more adds time, not precision.
+    const MAX_POINTS: usize = 250_000;
+    if points.len() > MAX_POINTS {
+        let step = points.len().div_ceil(MAX_POINTS);
+        points = points.into_iter().step_by(step).collect();
+    }
+    points
+}
+
+/// Sharpness of the projection across lines tilted counter-clockwise by `deg`.
+fn score(points: &[(f32, f32)], deg: f32, bins_per_px: f32) -> f64 {
+    let (s, c) = deg.to_radians().sin_cos();
+    let extent = points
+        .iter()
+        .fold(0f32, |m, &(x, y)| m.max(x.abs() + y.abs()));
+    let offset = extent * bins_per_px;
+    let mut hist = vec![0u32; (2.0 * offset) as usize + 2];
+    for &(x, y) in points {
+        // Along a line tilted counter-clockwise by θ, y·cosθ + x·sinθ is constant.
+        let b = ((y * c + x * s) * bins_per_px + offset) as usize;
+        if let Some(v) = hist.get_mut(b) {
+            *v += 1;
+        }
+    }
+    hist.iter().map(|&v| (v as f64) * (v as f64)).sum()
+}
+
+/// The best angle within ±15° and its score: a coarse sweep, then two refinements.
+fn best_angle(points: &[(f32, f32)]) -> (f32, f64) {
+    let mut best = (0.0f32, f64::MIN);
+    let sweep = |from: f32, to: f32, step: f32, bins: f32, best: &mut (f32, f64)| {
+        let mut a = from;
+        *best = (best.0, f64::MIN);
+        while a <= to + 1e-6 {
+            let s = score(points, a, bins);
+            if s > best.1 {
+                *best = (a, s);
+            }
+            a += step;
+        }
+    };
+    sweep(-MAX_SKEW_DEG, MAX_SKEW_DEG, 0.25, 1.0, &mut best);
+    let c = best.0;
+    sweep(c - 0.3, c + 0.3, 0.05, 2.0, &mut best);
+    let c = best.0;
+    sweep(c - 0.06, c + 0.06, 0.01, 4.0, &mut best);
+    // Compare hypotheses at a common resolution.
+    (best.0, score(points, best.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Horizontal "text lines": dark bars with gaps, like words on lines.
+    fn lined_page() -> GrayImage {
+        let mut img = GrayImage::from_pixel(1200, 1600, Luma([250]));
+        for line in 0..30 {
+            let y0 = 150 + line * 45;
+            for y in y0..y0 + 18 {
+                for x in 150..1050 {
+                    if ((x + line * 37) / 60) % 4 != 3 {
+                        img.put_pixel(x, y, Luma([20]));
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn a_straight_page_measures_no_tilt() {
+        let s = estimate(&lined_page());
+        assert!(!s.sideways);
+        assert!(s.angle_deg.abs() < STRAIGHT_BELOW_DEG, "{s:?}");
+    }
+
+    #[test]
+    fn a_tilted_page_measures_its_tilt_and_straightens() {
+        for tilt in [-12.0f32, -4.5, 2.0, 9.3, 14.5] {
+            // rotate clockwise by -tilt = counter-clockwise by tilt
+            let tilted = rotate(&DynamicImage::ImageLuma8(lined_page()), -tilt).to_luma8();
+            let s = estimate(&tilted);
+            assert!(!s.sideways, "{tilt}: {s:?}");
+            assert!(
+                (s.angle_deg - tilt).abs() < 0.15,
+                "tilt {tilt} measured {}",
+                s.angle_deg
+            );
+            let fixed = rotate(&DynamicImage::ImageLuma8(tilted), s.angle_deg).to_luma8();
+            assert!(estimate(&fixed).angle_deg.abs() < 0.15);
+        }
+    }
+
+    #[test]
+    fn a_page_on_its_side_is_recognised() {
+        let sideways = image::imageops::rotate90(&lined_page());
+        assert!(estimate(&sideways).sideways);
+        let tilted = rotate(&DynamicImage::ImageLuma8(sideways), 5.0).to_luma8();
+        assert!(estimate(&tilted).sideways);
+    }
+
+    #[test]
+    fn a_blank_page_has_no_tilt() {
+        let s = estimate(&GrayImage::from_pixel(800, 1000, Luma([255])));
+        assert_eq!(
+            s,
+            Skew {
+                angle_deg: 0.0,
+                sideways: false
+            }
+        );
+    }
+}
