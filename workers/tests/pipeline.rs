@@ -175,3 +175,53 @@ fn each_word_of_the_text_layer_sits_over_the_word_on_the_image() {
         );
     }
 }
+
+fn png(image: &image::DynamicImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn pages_turned_a_quarter_half_or_three_quarters_are_turned_upright_and_read() {
+    let page = image::load_from_memory(&sample("straight-01.png")).unwrap();
+    let truth = String::from_utf8(sample("straight-01.gt.txt")).unwrap();
+    let turned = [
+        (page.rotate90(), 270),
+        (page.rotate180(), 180),
+        (page.rotate270(), 90),
+    ];
+    let p = pipeline();
+    for (input, expected) in turned {
+        let out = p.process(&[&png(&input)], None).unwrap();
+        assert_eq!(out.pages[0].rotation_deg, expected);
+        let rate = cer(&truth, &pdftotext(&out.pdf));
+        assert!(rate <= 0.01, "turned page ({expected}°): CER {rate:.4}");
+    }
+}
+
+#[test]
+fn a_page_tilted_by_up_to_fifteen_degrees_is_straightened_and_read() {
+    let page = image::load_from_memory(&sample("straight-01.png")).unwrap();
+    let truth = String::from_utf8(sample("straight-01.gt.txt")).unwrap();
+    let p = pipeline();
+    for tilt in [-14.6f32, 7.3] {
+        // Tilt counter-clockwise by `tilt`: rotate clockwise by -tilt.
+        let tilted = kho_workers::deskew::rotate(&page, -tilt);
+        let out = p.process(&[&png(&tilted)], None).unwrap();
+        let measured = out.pages[0].skew_deg;
+        assert!(
+            (measured - tilt).abs() < 0.15,
+            "tilt {tilt}°, measured {measured}°"
+        );
+        let rate = cer(&truth, &pdftotext(&out.pdf));
+        assert!(rate <= 0.01, "tilt {tilt}°: CER {rate:.4}");
+    }
+}
+
+#[test]
+fn a_straight_page_is_not_resampled() {
+    let out = pipeline().process(&[&sample("jpeg-01.jpg")], None).unwrap();
+    assert_eq!(out.pages[0].skew_deg, 0.0);
+    assert_eq!(out.pages[0].rotation_deg, 0);
+}
