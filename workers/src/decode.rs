@@ -1,6 +1,6 @@
 //! decode: uploaded bytes → page images with their resolution.
 //!
-//! Reads PNG, JPEG and TIFF (multi-page; bilevel, grey, colour; LZW, Deflate, CCITT G4).
+//! Reads PNG, JPEG (honouring its EXIF orientation) and TIFF (multi-page; bilevel, grey, colour; LZW, Deflate, CCITT G4).
 //! The resolution comes from the file (PNG `pHYs`, JPEG JFIF density, TIFF
 //! `XResolution`); when the file has none, 300 dpi is assumed and the page says so.
 //! A JPEG page keeps its original bytes so the PDF can embed it without re-encoding.
@@ -9,7 +9,7 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, GrayImage, ImageFormat, ImageReader};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::PipelineError;
 
@@ -141,14 +141,16 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, Pipelin
         .ok_or_else(|| PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into()))?;
     match format {
         Format::Png => {
-            let image = decode_single(bytes, format, limits)?;
+            let (image, _) = decode_single(bytes, format, limits)?;
             let dpi = png_dpi(bytes);
             Ok(vec![page(image, dpi, None)])
         }
         Format::Jpeg => {
-            let image = decode_single(bytes, format, limits)?;
+            let (image, turned) = decode_single(bytes, format, limits)?;
             let dpi = jfif_dpi(bytes);
-            Ok(vec![page(image, dpi, Some(bytes.to_vec()))])
+            // A JPEG whose EXIF orientation was applied no longer matches its bytes.
+            let original = (!turned).then(|| bytes.to_vec());
+            Ok(vec![page(image, dpi, original)])
         }
         Format::Tiff => decode_tiff(bytes, limits),
     }
@@ -173,20 +175,27 @@ fn image_format(format: Format) -> ImageFormat {
     }
 }
 
+/// Decode one image and apply its EXIF orientation; true when that turned or flipped it.
 fn decode_single(
     bytes: &[u8],
     format: Format,
     limits: &Limits,
-) -> Result<DynamicImage, PipelineError> {
+) -> Result<(DynamicImage, bool), PipelineError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format(format));
     let mut l = image::Limits::default();
     l.max_image_width = Some(limits.max_dimension);
     l.max_image_height = Some(limits.max_dimension);
     l.max_alloc = Some(limits.max_pixels * 4);
     reader.limits(l);
-    let image = reader.decode().map_err(image_err)?;
+    let mut decoder = reader.into_decoder().map_err(image_err)?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(image_err)?;
+    let turned = orientation != image::metadata::Orientation::NoTransforms;
+    image.apply_orientation(orientation);
     check_dimensions(image.width(), image.height(), limits)?;
-    Ok(image)
+    Ok((image, turned))
 }
 
 fn check_dimensions(w: u32, h: u32, limits: &Limits) -> Result<(), PipelineError> {

@@ -225,3 +225,51 @@ fn a_straight_page_is_not_resampled() {
     assert_eq!(out.pages[0].skew_deg, 0.0);
     assert_eq!(out.pages[0].rotation_deg, 0);
 }
+
+/// A JPEG holding the page turned a quarter counter-clockwise, with the EXIF orientation
+/// (6: "rotate 90° clockwise to display") a phone or scanner writes for it.
+fn exif_rotated_jpeg() -> Vec<u8> {
+    let page = image::load_from_memory(&sample("straight-01.png"))
+        .unwrap()
+        .rotate270();
+    let mut jpeg = Cursor::new(Vec::new());
+    page.to_luma8()
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let jpeg = jpeg.into_inner();
+    // APP1 Exif: big-endian TIFF header, one IFD entry Orientation (0x0112) SHORT = 6.
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0]);
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn a_jpeg_is_turned_by_its_exif_orientation_before_reading() {
+    let jpeg = exif_rotated_jpeg();
+    let decoded = kho_workers::decode::decode(&jpeg, &Default::default()).unwrap();
+    let (w, h) = (decoded[0].image.width(), decoded[0].image.height());
+    assert!(
+        h > w,
+        "EXIF orientation applied: the page is portrait again ({w}×{h})"
+    );
+    assert!(
+        decoded[0].jpeg.is_none(),
+        "turned bytes are not embedded as they came"
+    );
+    let out = pipeline().process(&[&jpeg], None).unwrap();
+    assert_eq!(
+        out.pages[0].rotation_deg, 0,
+        "EXIF, not OSD, made it upright"
+    );
+    let truth = String::from_utf8(sample("straight-01.gt.txt")).unwrap();
+    let rate = cer(&truth, &pdftotext(&out.pdf));
+    assert!(rate <= 0.01, "CER {rate:.4}");
+}
