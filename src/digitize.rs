@@ -62,6 +62,12 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
     .await
     .map_err(|e| DigitizeError::Crashed(e.to_string()))??;
 
+    let fields = &output.fields;
+    let value = |f: &Option<kho_workers::extract::Field>| f.as_ref().map(|f| f.value.clone());
+    let doc_type = value(&fields.doc_type);
+    let number = value(&fields.number);
+    let issued_on = value(&fields.issued_on);
+    let fields_json = serde_json::to_string(fields).expect("fields serialize");
     let pdf_bytes = output.pdf.len() as i64;
     let pdf_sha256 = app.store.put(Bytes::from(output.pdf)).await?;
     let doc = documents::NewDocument {
@@ -70,6 +76,9 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
         scan_id: job.scan_id.clone(),
         job_id: job.id.clone(),
         title: title_from_text(&output.text),
+        doc_type,
+        number,
+        issued_on,
         status: "valid".into(),
         pdf_sha256,
         pdf_bytes,
@@ -77,6 +86,7 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
         mean_confidence: output.mean_confidence as f64,
         ocr_text: output.text,
         pages_json: serde_json::to_string(&output.pages).expect("page reports serialize"),
+        fields_json,
         pipeline_version: kho_workers::PIPELINE_VERSION.into(),
     };
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;

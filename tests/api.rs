@@ -400,3 +400,40 @@ async fn a_worker_stopped_mid_job_hands_the_job_back_untouched(backend: Backend)
     t.finish().await;
 }
 both_backends!(a_worker_stopped_mid_job_hands_the_job_back_untouched);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fields_of_a_filed_document_come_from_its_text() {
+    let t = TestApp::spawn(Backend::Sqlite, 2, &[]).await;
+    let r = t
+        .upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))])
+        .await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = t.wait_for_job(&job_id).await;
+    let (_, doc) = t
+        .get_json(&format!(
+            "/api/v1/documents/{}",
+            job["document_id"].as_str().unwrap()
+        ))
+        .await;
+    // samples/pages/straight-01.fields.txt holds what the generator drew.
+    assert_eq!(doc["number"], "3246/GCN-UBND", "{doc}");
+    assert_eq!(doc["doc_type"], "Giấy chứng nhận");
+    assert_eq!(doc["issued_on"], "2025-02-02");
+    assert_eq!(doc["fields"]["place"]["value"], "Cần Thơ");
+    assert_eq!(
+        doc["fields"]["issuer"]["value"],
+        "ỦY BAN NHÂN DÂN PHƯỜNG ĐỒNG XUÂN"
+    );
+    let ids: Vec<&str> = doc["fields"]["personal_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["027064225127"]);
+    assert!(doc["fields"]["number"]["confidence"].as_f64().unwrap() > 50.0);
+    t.finish().await;
+}

@@ -69,6 +69,11 @@ pub struct DocumentDetail {
     /// Per page: size, resolution (and whether it was assumed), OCR confidence, words.
     #[schema(value_type = Vec<Object>)]
     pub pages: serde_json::Value,
+    /// Extracted fields (number, issued_on, place, issuer, doc_type, personal_ids,
+    /// tax_codes), each with its value, confidence (0–100) and source words
+    /// ([page, line, word]).
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
     /// The OCR text, pages separated by form feeds.
     pub text: String,
     pub provenance: Provenance,
@@ -140,6 +145,7 @@ pub async fn get(
     let originals = scans::files(&app.db, &d.scan_id).await?;
     Ok(Json(DocumentDetail {
         pages: serde_json::from_str(&d.pages_json).unwrap_or(serde_json::Value::Null),
+        fields: serde_json::from_str(&d.fields_json).unwrap_or(serde_json::Value::Null),
         provenance: Provenance {
             scan_id: d.scan_id.clone(),
             job_id: d.job_id.clone(),

@@ -13,6 +13,9 @@ pub struct NewDocument {
     pub scan_id: String,
     pub job_id: String,
     pub title: Option<String>,
+    pub doc_type: Option<String>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
     pub status: String,
     pub pdf_sha256: String,
     pub pdf_bytes: i64,
@@ -20,6 +23,7 @@ pub struct NewDocument {
     pub mean_confidence: f64,
     pub ocr_text: String,
     pub pages_json: String,
+    pub fields_json: String,
     pub pipeline_version: String,
 }
 
@@ -41,22 +45,26 @@ pub struct Document {
     pub mean_confidence: f64,
     pub ocr_text: String,
     pub pages_json: String,
+    pub fields_json: String,
     pub pipeline_version: String,
     pub created_at: i64,
 }
 
 pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO documents (id, owner_id, scan_id, job_id, title, status, pdf_sha256, pdf_bytes,
-                                page_count, mean_confidence, ocr_text, pages_json, pipeline_version,
-                                created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "INSERT INTO documents (id, owner_id, scan_id, job_id, title, doc_type, number, issued_on,
+                                status, pdf_sha256, pdf_bytes, page_count, mean_confidence,
+                                ocr_text, pages_json, fields_json, pipeline_version, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&d.id)
     .bind(&d.owner_id)
     .bind(&d.scan_id)
     .bind(&d.job_id)
     .bind(d.title.as_deref())
+    .bind(d.doc_type.as_deref())
+    .bind(d.number.as_deref())
+    .bind(d.issued_on.as_deref())
     .bind(&d.status)
     .bind(&d.pdf_sha256)
     .bind(d.pdf_bytes)
@@ -64,6 +72,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<()
     .bind(d.mean_confidence)
     .bind(&d.ocr_text)
     .bind(&d.pages_json)
+    .bind(&d.fields_json)
     .bind(&d.pipeline_version)
     .bind(now_ms())
     .execute(&mut **tx)
@@ -72,8 +81,8 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<()
 }
 
 const COLUMNS: &str = "id, owner_id, scan_id, job_id, title, doc_type, number, issued_on, status,
-    pdf_sha256, pdf_bytes, page_count, mean_confidence, ocr_text, pages_json, pipeline_version,
-    created_at";
+    pdf_sha256, pdf_bytes, page_count, mean_confidence, ocr_text, pages_json, fields_json,
+    pipeline_version, created_at";
 
 fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
     Ok(Document {
@@ -92,6 +101,7 @@ fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
         mean_confidence: r.try_get("mean_confidence")?,
         ocr_text: r.try_get("ocr_text")?,
         pages_json: r.try_get("pages_json")?,
+        fields_json: r.try_get("fields_json")?,
         pipeline_version: r.try_get("pipeline_version")?,
         created_at: r.try_get("created_at")?,
     })

@@ -8,6 +8,7 @@
 //! | [`deskew`] | tilt of the text lines (±15°, or lines running vertically) → straightened page |
 //! | [`orient`] | 0/90/180/270° from Tesseract's OSD → upright page |
 //! | [`ocr`]    | Tesseract (`vie+eng`) → words with boxes and confidences |
+//! | [`extract`] | fields: number and symbol, date and place, issuer, type, IDs |
 //! | [`pdf`]    | page images + words → a PDF with an invisible, word-placed text layer |
 //! | [`pipeline`] | runs the stages for one document, pages in parallel, one engine per thread |
 //! | [`measure`] | character error rate and `pdftotext`, for tests and measurements |
@@ -17,6 +18,7 @@
 
 pub mod decode;
 pub mod deskew;
+pub mod extract;
 pub mod measure;
 pub mod ocr;
 pub mod orient;

@@ -15,6 +15,8 @@ use crate::PipelineError;
 
 /// Below this OSD confidence the page is left as it is.
 pub const MIN_CONFIDENCE: f32 = 1.5;
+/// A page whose OCR confidence (0–100) reaches this is taken to be upright without OSD.
+pub const READS_WELL: f32 = 75.0;
 
 /// A Tesseract instance loaded with the `osd` model.
 pub struct OsdEngine {
@@ -55,6 +57,13 @@ impl OsdEngine {
                 ));
             }
             sys::TessBaseAPISetPageSegMode(handle, sys::TessPageSegMode_PSM_OSD_ONLY);
+            // OSD warns on every page that the raw image carries no resolution (it uses
+            // its own scale anyway); keep the logs for what matters.
+            let (name, value) = (
+                CString::new("debug_file").expect("no NUL"),
+                CString::new("/dev/null").expect("no NUL"),
+            );
+            sys::TessBaseAPISetVariable(handle, name.as_ptr(), value.as_ptr());
             Ok(engine)
         }
     }

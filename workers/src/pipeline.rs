@@ -75,6 +75,8 @@ pub struct DocumentOutput {
     pub text: String,
     /// What OCR read on each page: lines, words, boxes (pixels) and confidences.
     pub page_texts: Vec<crate::ocr::PageText>,
+    /// Fields found in the text, with confidences and source words.
+    pub fields: crate::extract::Fields,
     /// Mean of the pages' confidences (0–100).
     pub mean_confidence: f32,
     /// Size of the inputs, to compare with `pdf.len()`.
@@ -180,12 +182,14 @@ impl Pipeline {
                 title: title.map(str::to_owned),
             },
         )?;
-        let page_texts = pdf_pages.into_iter().map(|p| p.text).collect();
+        let page_texts: Vec<_> = pdf_pages.into_iter().map(|p| p.text).collect();
+        let fields = crate::extract::extract(&page_texts);
         Ok(DocumentOutput {
             pdf,
             pages,
             text,
             page_texts,
+            fields,
             mean_confidence,
             input_bytes,
         })
@@ -224,16 +228,41 @@ impl Pipeline {
         if changed {
             gray = image.to_luma8();
         }
-        if let Some((turn, confidence)) = self.with_osd(|osd| Ok(osd.detect(&gray, dpi)))?
+        // Orientation detection costs about as much as reading a small page, so upright
+        // pages skip it: read first, and ask OSD only for a page on its side (which way
+        // up?) or one that reads badly (upside down?).
+        let mut text = if skew.sideways {
+            None
+        } else {
+            Some(self.with_engine(|engine| engine.recognize(&gray, dpi))?)
+        };
+        let doubtful = text
+            .as_ref()
+            .is_none_or(|t| t.mean_confidence() < orient::READS_WELL);
+        if doubtful
+            && let Some((turn, confidence)) = self.with_osd(|osd| Ok(osd.detect(&gray, dpi)))?
             && turn != 0
             && confidence >= orient::MIN_CONFIDENCE
         {
-            image = orient::turn(&image, turn);
-            gray = image.to_luma8();
-            rotation_deg = (rotation_deg + turn) % 360;
-            changed = true;
+            let turned = orient::turn(&image, turn);
+            let turned_gray = turned.to_luma8();
+            let turned_text = self.with_engine(|engine| engine.recognize(&turned_gray, dpi))?;
+            // Keep the turn only when the page reads better that way up.
+            if text
+                .as_ref()
+                .is_none_or(|t| turned_text.mean_confidence() > t.mean_confidence())
+            {
+                image = turned;
+                gray = turned_gray;
+                rotation_deg = (rotation_deg + turn) % 360;
+                changed = true;
+                text = Some(turned_text);
+            }
         }
-        let text = self.with_engine(|engine| engine.recognize(&gray, dpi))?;
+        let text = match text {
+            Some(t) => t,
+            None => self.with_engine(|engine| engine.recognize(&gray, dpi))?,
+        };
         drop(gray);
         // A JPEG that needed no turning goes into the PDF as it came.
         let original = if changed { None } else { jpeg.as_deref() };
