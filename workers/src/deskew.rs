@@ -62,7 +62,7 @@ pub fn rotate(image: &DynamicImage, angle_deg: f32) -> DynamicImage {
         DynamicImage::ImageRgb8(rotate_about_center_no_crop(
             &rgb,
             theta,
-            Interpolation::Bicubic,
+            Interpolation::Bilinear,
             imageproc::geometric_transformations::Border::Constant(Rgb([255, 255, 255])),
         ))
     } else {
@@ -70,7 +70,7 @@ pub fn rotate(image: &DynamicImage, angle_deg: f32) -> DynamicImage {
         DynamicImage::ImageLuma8(rotate_about_center_no_crop(
             &gray,
             theta,
-            Interpolation::Bicubic,
+            Interpolation::Bilinear,
             imageproc::geometric_transformations::Border::Constant(Luma([255])),
         ))
     }
@@ -125,27 +125,31 @@ fn score(points: &[(f32, f32)], deg: f32, bins_per_px: f32) -> f64 {
     hist.iter().map(|&v| (v as f64) * (v as f64)).sum()
 }
 
-/// The best angle within ±15° and its score: a coarse sweep, then two refinements.
+/// The best angle within ±15° and its score: a coarse sweep on a sample of the points,
+/// then two refinements on all of them.
 fn best_angle(points: &[(f32, f32)]) -> (f32, f64) {
-    let mut best = (0.0f32, f64::MIN);
-    let sweep = |from: f32, to: f32, step: f32, bins: f32, best: &mut (f32, f64)| {
+    let sweep = |pts: &[(f32, f32)], from: f32, to: f32, step: f32, bins: f32| {
+        let mut best = (from, f64::MIN);
         let mut a = from;
-        *best = (best.0, f64::MIN);
         while a <= to + 1e-6 {
-            let s = score(points, a, bins);
+            let s = score(pts, a, bins);
             if s > best.1 {
-                *best = (a, s);
+                best = (a, s);
             }
             a += step;
         }
+        best.0
     };
-    sweep(-MAX_SKEW_DEG, MAX_SKEW_DEG, 0.25, 1.0, &mut best);
-    let c = best.0;
-    sweep(c - 0.3, c + 0.3, 0.05, 2.0, &mut best);
-    let c = best.0;
-    sweep(c - 0.06, c + 0.06, 0.01, 4.0, &mut best);
+    let sample: Vec<(f32, f32)> = points
+        .iter()
+        .step_by(points.len().div_ceil(40_000).max(1))
+        .copied()
+        .collect();
+    let c = sweep(&sample, -MAX_SKEW_DEG, MAX_SKEW_DEG, 0.5, 1.0);
+    let c = sweep(points, c - 0.5, c + 0.5, 0.05, 2.0);
+    let c = sweep(points, c - 0.06, c + 0.06, 0.01, 4.0);
     // Compare hypotheses at a common resolution.
-    (best.0, score(points, best.0, 1.0))
+    (c, score(points, c, 1.0))
 }
 
 #[cfg(test)]
