@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng libtesseract-dev libleptonica-dev
+packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
           clang libclang-dev pkg-config)
 if [ "$want_test" = 1 ]; then
   packages+=(poppler-utils fonts-liberation2 fonts-dejavu-core python3-venv postgresql)
