@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kho_workers::measure::{cer, pdftotext};
+use kho_workers::measure::{cer, pdftotext, wer};
 use kho_workers::{Pipeline, PipelineConfig};
 
 fn main() {
@@ -98,32 +98,4 @@ fn read_fields(p: &Path) -> std::collections::HashMap<String, String> {
         .lines()
         .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
         .collect()
-}
-
-/// Word error rate: word-level edit distance over the truth's word count.
-fn wer(truth: &str, text: &str) -> f64 {
-    use unicode_normalization::UnicodeNormalization;
-    let a: Vec<String> = truth
-        .nfc()
-        .collect::<String>()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    let b: Vec<String> = text
-        .nfc()
-        .collect::<String>()
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, wa) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, wb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j + 1] + 1)
-                .min(cur[j] + 1)
-                .min(prev[j] + usize::from(wa != wb));
-        }
-        prev = cur;
-    }
-    prev[b.len()] as f64 / a.len().max(1) as f64
 }

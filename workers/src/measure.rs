@@ -18,6 +18,25 @@ pub fn cer(truth: &str, text: &str) -> f64 {
             .collect()
     };
     let (a, b) = (norm(truth), norm(text));
+    edit_distance(&a, &b) as f64 / a.len().max(1) as f64
+}
+
+/// Word error rate: edit distance over whitespace-separated words (NFC) divided by the
+/// number of words in `truth`.
+pub fn wer(truth: &str, text: &str) -> f64 {
+    let words = |s: &str| -> Vec<String> {
+        s.nfc()
+            .collect::<String>()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let (a, b) = (words(truth), words(text));
+    edit_distance(&a, &b) as f64 / a.len().max(1) as f64
+}
+
+/// Levenshtein distance between two sequences.
+pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
@@ -28,7 +47,7 @@ pub fn cer(truth: &str, text: &str) -> f64 {
         }
         prev = cur;
     }
-    prev[b.len()] as f64 / a.len().max(1) as f64
+    prev[b.len()]
 }
 
 /// The text of a PDF as `pdftotext` (poppler-utils) extracts it; `args` are extra
@@ -62,7 +81,7 @@ fn unique() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::cer;
+    use super::{cer, wer};
 
     #[test]
     fn cer_counts_edits_after_normalizing() {
@@ -71,5 +90,11 @@ mod tests {
         assert_eq!(cer("Nội", "No\u{323}\u{302}i"), 0.0);
         assert!((cer("abcd", "abed") - 0.25).abs() < 1e-9);
         assert_eq!(cer("", "x"), 1.0);
+    }
+
+    #[test]
+    fn wer_counts_whole_words() {
+        assert!((wer("giấy chứng nhận", "giấy chung nhận") - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(wer("một hai", "một  hai"), 0.0);
     }
 }
