@@ -114,15 +114,6 @@ impl ContentStore {
         Ok(bytes)
     }
 
-    /// True when the object exists.
-    pub async fn contains(&self, sha256: &str) -> Result<bool, StoreError> {
-        match self.inner.head(&self.path(sha256)).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Remove an object (tests and operator repair only; objects are otherwise immutable).
     pub async fn remove(&self, sha256: &str) -> Result<(), StoreError> {
         self.inner.delete(&self.path(sha256)).await?;

@@ -42,13 +42,7 @@ async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Ba
         "the sample carries 300 dpi: {doc}"
     );
 
-    let pdf = t
-        .client
-        .get(t.url(&format!("/api/v1/documents/{doc_id}/pdf")))
-        .bearer_auth(&t.admin_token)
-        .send()
-        .await
-        .unwrap();
+    let pdf = t.get(&format!("/api/v1/documents/{doc_id}/pdf")).await;
     assert_eq!(pdf.status(), 200);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let pdf = pdf.bytes().await.unwrap();
@@ -61,13 +55,7 @@ async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Ba
         "character error rate {rate:.4} over 1%:\n{text}"
     );
 
-    let original = t
-        .client
-        .get(t.url(&format!("/api/v1/documents/{doc_id}/original")))
-        .bearer_auth(&t.admin_token)
-        .send()
-        .await
-        .unwrap();
+    let original = t.get(&format!("/api/v1/documents/{doc_id}/original")).await;
     assert_eq!(original.status(), 200);
     assert_eq!(original.headers()["content-type"], "image/png");
     assert_eq!(

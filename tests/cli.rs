@@ -55,24 +55,16 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
     let (server, base) = spawn_server(kho(&db));
 
     let client = reqwest::Client::new();
-    let list: serde_json::Value = client
-        .get(format!("{base}/api/v1/subjects/{CITIZEN}/documents"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = get_json_with(
+        &client,
+        format!("{base}/api/v1/subjects/{CITIZEN}/documents"),
+        &token,
+    )
+    .await;
     let docs = list["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 1, "{list}");
     let id = docs[0]["id"].as_str().unwrap();
-    let pdf = client
-        .get(format!("{base}/api/v1/documents/{id}/pdf"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let pdf = get_with(&client, format!("{base}/api/v1/documents/{id}/pdf"), &token).await;
     assert_eq!(pdf.status(), 200);
     let text = pdftotext(&pdf.bytes().await.unwrap());
     let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();

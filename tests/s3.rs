@@ -131,39 +131,25 @@ async fn documents_filed_on_postgres_and_s3_are_stored_in_the_bucket_and_served_
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let list: serde_json::Value = client
-        .get(format!("{base}/api/v1/subjects/{CITIZEN}/documents"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = get_json_with(
+        &client,
+        format!("{base}/api/v1/subjects/{CITIZEN}/documents"),
+        &token,
+    )
+    .await;
     let id = list["documents"][0]["id"]
         .as_str()
         .expect("one document")
         .to_owned();
-    let doc: serde_json::Value = client
-        .get(format!("{base}/api/v1/documents/{id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value =
+        get_json_with(&client, format!("{base}/api/v1/documents/{id}"), &token).await;
     let sha = doc["sha256"].as_str().unwrap();
     assert!(
         keys.iter().any(|k| k.ends_with(sha)),
         "the PDF's object is {sha}: {keys:?}"
     );
-    let pdf = client
-        .get(format!("{base}/api/v1/documents/{id}/pdf"))
-        .bearer_auth(&token)
-        .send()
+    let pdf = get_with(&client, format!("{base}/api/v1/documents/{id}/pdf"), &token)
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();

@@ -207,12 +207,3 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<(JobView, String)>, DbError
         r.try_get("owner_id")?,
     )))
 }
-
-/// Jobs not yet finished (queued or running).
-pub async fn pending_count(db: &Db) -> Result<i64, DbError> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
-            .fetch_one(&db.pool)
-            .await?,
-    )
-}

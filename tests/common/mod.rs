@@ -207,14 +207,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET `path` as the admin.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        get_with(&self.client, self.url(path), &self.admin_token).await
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self
-            .client
-            .get(self.url(path))
-            .bearer_auth(&self.admin_token)
-            .send()
-            .await
-            .unwrap();
+        let r = self.get(path).await;
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
@@ -256,6 +255,20 @@ pub use kho_workers::measure::cer;
 pub fn pdftotext(pdf: &[u8]) -> String {
     kho_workers::measure::pdftotext(pdf, &[])
         .expect("pdftotext (poppler-utils, from scripts/setup.sh --test)")
+}
+
+/// GET `url` with a bearer token.
+pub async fn get_with(client: &reqwest::Client, url: String, token: &str) -> reqwest::Response {
+    client.get(url).bearer_auth(token).send().await.unwrap()
+}
+
+/// GET `url` with a bearer token and parse the JSON body.
+pub async fn get_json_with(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+) -> serde_json::Value {
+    get_with(client, url, token).await.json().await.unwrap()
 }
 
 /// Start `kho serve --addr 127.0.0.1:0 …` and return it with the base URL it printed.
