@@ -96,6 +96,11 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
                     pdf_bytes += doc.pdf_bytes as u64;
                     break;
                 }
+                "review" => {
+                    let review = kho::db::reviews::for_job(&app.db, id).await?.unwrap();
+                    pdf_bytes += review.draft.pdf_bytes as u64;
+                    break;
+                }
                 "failed" => anyhow::bail!("job failed: {:?}", job.error),
                 _ => tokio::time::sleep(Duration::from_millis(20)).await,
             }

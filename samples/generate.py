@@ -8,7 +8,13 @@ text drawn, one line per line, NFC.
 
     python3 samples/generate.py OUT_DIR [--count N] [--seed S] [--variants straight,skew3,...]
 
-Variants: straight, skew3, skew8, skew15, rot90, rot180, rot270, noisy, jpeg.
+Variants: straight, skew3, skew8, skew15, rot90, rot180, rot270, noisy, jpeg, and
+mixed: each page drawn at random like an archive box — skew uniform in ±15°, about
+10 % turned 90/180/270°, grey paper and noise, blur, uneven light with a scanner shadow,
+JPEG artifacts, 200 or 300 dpi, one of several fonts. For an evaluation the tuning has
+not seen, use a seed the tests do not use:
+
+    python3 samples/generate.py /tmp/eval --variants mixed --count 40 --seed 2026
 Needs Pillow and the fonts-liberation2 / fonts-dejavu-core Debian packages.
 """
 
@@ -24,11 +30,13 @@ FONTS = {
     "liberation-serif": "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
     "liberation-sans": "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
     "dejavu-serif": "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "dejavu-sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
 }
 BOLD = {
     "liberation-serif": "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf",
     "liberation-sans": "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
     "dejavu-serif": "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+    "dejavu-sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 }
 
 AGENCIES = [
@@ -60,6 +68,7 @@ BODY = [
 ]
 
 VARIANTS = ["straight", "skew3", "skew8", "skew15", "rot90", "rot180", "rot270", "noisy", "jpeg"]
+TUNING_FONTS = ["dejavu-serif", "liberation-sans", "liberation-serif"]
 
 
 def page_lines(rng):
@@ -131,6 +140,51 @@ def degrade(img, variant, rng):
     return img, angle, turn
 
 
+def uneven_light(img, rng):
+    """Light falling off across the page in a random direction, and a scanner's shadow
+    along one edge (the spine of a bound register)."""
+    w, h = img.size
+    dark = rng.uniform(0.55, 0.8)
+    horizontal = rng.random() < 0.5
+    ramp = Image.linear_gradient("L").resize((w, h) if not horizontal else (h, w))
+    if horizontal:
+        ramp = ramp.rotate(90, expand=True)
+    if rng.random() < 0.5:
+        ramp = ramp.transpose(Image.FLIP_LEFT_RIGHT if horizontal else Image.FLIP_TOP_BOTTOM)
+    light = ramp.point(lambda v: int(255 * (1 - (1 - dark) * v / 255)))
+    lit = Image.composite(img, Image.new("L", img.size, 0), Image.new("L", img.size, 255))
+    from PIL import ImageChops
+    lit = ImageChops.multiply(lit, light)
+    shadow = int(w * rng.uniform(0.02, 0.05))
+    band = Image.linear_gradient("L").rotate(90, expand=True).resize((shadow, h))
+    band = band.point(lambda v: int(90 + 165 * v / 255))
+    region = lit.crop((0, 0, shadow, h))
+    lit.paste(ImageChops.multiply(region, band), (0, 0))
+    return lit
+
+
+def mixed(lines, rng):
+    """One archive-like page: returns the image, the dpi, the font, the size and the truth."""
+    font = rng.choice(sorted(FONTS))
+    size = rng.choice([11, 12, 13, 14])
+    dpi = rng.choice([200, 300])
+    img = render(lines, font, size, dpi)
+    angle = round(rng.uniform(-15, 15), 2)
+    img = img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    turn = rng.choice([90, 180, 270]) if rng.random() < 0.1 else 0
+    if turn:
+        img = img.rotate(turn, expand=True)
+    if rng.random() < 0.6:
+        img = uneven_light(img, rng)
+    grey = rng.uniform(0.8, 1.0)
+    img = img.point(lambda v: int(v * grey + (1 - grey) * 120))
+    noise = Image.effect_noise(img.size, rng.uniform(8, 25))
+    img = Image.blend(img, noise, rng.uniform(0.04, 0.14))
+    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2 if dpi == 300 else 0.8)))
+    quality = rng.choice([None, 50, 65, 80])
+    return img, dpi, font, size, angle, turn, quality
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
@@ -142,27 +196,32 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
-    fonts = [args.font] if args.font else sorted(FONTS)
+    fonts = [args.font] if args.font else TUNING_FONTS
     n = 0
     for variant in args.variants.split(","):
         for i in range(args.count):
             lines, fields = page_lines(rng)
-            font = fonts[n % len(fonts)]
-            size = rng.choice([12, 13, 14])
-            img, angle, turn = degrade(render(lines, font, size, args.dpi), variant, rng)
             name = f"{variant}-{i + 1:02d}"
-            ext = "jpg" if variant == "jpeg" else "png"
+            if variant == "mixed":
+                img, dpi, font, size, angle, turn, quality = mixed(lines, rng)
+            else:
+                font = fonts[n % len(fonts)]
+                size = rng.choice([12, 13, 14])
+                dpi = args.dpi
+                img, angle, turn = degrade(render(lines, font, size, dpi), variant, rng)
+                quality = 70 if variant == "jpeg" else None
+            ext = "jpg" if quality else "png"
             path = os.path.join(args.out, f"{name}.{ext}")
             if ext == "jpg":
-                img.save(path, quality=70, dpi=(args.dpi, args.dpi))
+                img.save(path, quality=quality, dpi=(dpi, dpi))
             else:
-                img.save(path, optimize=True, dpi=(args.dpi, args.dpi))
+                img.save(path, optimize=True, dpi=(dpi, dpi))
             gt = "\n".join(unicodedata.normalize("NFC", t) for t, _, _ in lines) + "\n"
             with open(os.path.join(args.out, f"{name}.gt.txt"), "w", encoding="utf-8") as f:
                 f.write(gt)
             with open(os.path.join(args.out, f"{name}.fields.txt"), "w", encoding="utf-8") as f:
                 f.write("".join(f"{k}={v}\n" for k, v in fields.items())
-                        + f"font={font}\nsize={size}\nskew_ccw={angle}\nturn_ccw={turn}\n")
+                        + f"font={font}\nsize={size}\ndpi={dpi}\nskew_ccw={angle}\nturn_ccw={turn}\n")
             n += 1
     print(f"{n} pages in {args.out}")
 

@@ -73,9 +73,50 @@ pub struct Config {
     #[arg(long, env = "KHO_JOB_POLL_MS", default_value_t = 1000, global = true)]
     pub job_poll_ms: u64,
 
+    /// Quality gate: a page with text read below this mean word confidence (0-100)
+    /// sends its document to review instead of on to signing and filing.
+    #[arg(long, env = "KHO_REVIEW_MIN_CONFIDENCE", default_value_t = 70.0, global = true,
+          value_parser = parse_confidence)]
+    pub review_min_confidence: f32,
+
+    /// Quality gate: fields every document must have, comma-separated, from doc_type,
+    /// number, issued_on, place, issuer (empty: none); a document without one goes to review.
+    #[arg(long, env = "KHO_REQUIRED_FIELDS", default_value = "doc_type,number,issued_on",
+          global = true, value_parser = parse_required_fields)]
+    pub required_fields: RequiredFields,
+
     /// Log format.
     #[arg(long, env = "KHO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+}
+
+/// The `--required-fields` list, checked against the fields the pipeline extracts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredFields(pub Vec<String>);
+
+fn parse_required_fields(s: &str) -> Result<RequiredFields, String> {
+    let names: Vec<String> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for n in &names {
+        if !kho_workers::gate::FIELD_NAMES.contains(&n.as_str()) {
+            return Err(format!(
+                "unknown field {n:?}; known: {}",
+                kho_workers::gate::FIELD_NAMES.join(", ")
+            ));
+        }
+    }
+    Ok(RequiredFields(names))
+}
+
+fn parse_confidence(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a confidence between 0 and 100")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +164,13 @@ impl Config {
     pub fn retry_delay(&self, attempts: u32) -> Duration {
         let factor = 1u64 << attempts.saturating_sub(1).min(20);
         Duration::from_millis(self.job_retry_base_ms.saturating_mul(factor).min(600_000))
+    }
+
+    pub fn gate(&self) -> kho_workers::gate::GateConfig {
+        kho_workers::gate::GateConfig {
+            min_page_confidence: self.review_min_confidence,
+            required_fields: self.required_fields.0.clone(),
+        }
     }
 
     pub fn pipeline(&self) -> kho_workers::PipelineConfig {

@@ -1,5 +1,6 @@
 //! The `digitize` job: a scan's stored files → the pipeline → a searchable PDF filed as a
-//! document in the owner's repository.
+//! document in the owner's repository, or held in review when the quality gate
+//! ([`kho_workers::gate`]) finds a reason (low confidence, no text, a missing field).
 //!
 //! The pipeline runs on its own threads (never on the async runtime). The PDF is stored
 //! first (content-addressed, so a repeat is harmless); the document row and the job's
@@ -11,7 +12,7 @@ use kho_workers::PipelineError;
 
 use crate::app::App;
 use crate::db::jobs::{self, ClaimedJob};
-use crate::db::{DbError, documents, new_id, scans};
+use crate::db::{DbError, documents, new_id, reviews, scans};
 use crate::storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,8 +42,18 @@ impl DigitizeError {
     }
 }
 
-/// Run the job to the end; returns the filed document's id.
-pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Filed as this document.
+    Filed(String),
+    /// Held for a person as this review.
+    Review(String),
+}
+
+/// Run the job to the end: the document is filed, or held in review when the quality
+/// gate finds a reason.
+pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> {
     let files = scans::files(&app.db, &job.scan_id).await?;
     if files.is_empty() {
         return Err(DigitizeError::NoFiles(job.scan_id.clone()));
@@ -62,6 +73,7 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
     .await
     .map_err(|e| DigitizeError::Crashed(e.to_string()))??;
 
+    let reasons = kho_workers::gate::review_reasons(&output, &app.config.gate());
     let fields = &output.fields;
     let value = |f: &Option<kho_workers::extract::Field>| f.as_ref().map(|f| f.value.clone());
     let doc_type = value(&fields.doc_type);
@@ -90,13 +102,26 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<String, DigitizeError> {
         pipeline_version: kho_workers::PIPELINE_VERSION.into(),
     };
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
-    if !jobs::finish(&mut tx, job, "done", &doc.id, None).await? {
-        tx.rollback().await.map_err(DbError::from)?;
-        return Err(DigitizeError::LostLease);
-    }
-    documents::insert(&mut tx, &doc).await?;
+    let outcome = if reasons.is_empty() {
+        if !jobs::finish(&mut tx, job, "done", Some(&doc.id), None).await? {
+            tx.rollback().await.map_err(DbError::from)?;
+            return Err(DigitizeError::LostLease);
+        }
+        documents::insert(&mut tx, &doc).await?;
+        Outcome::Filed(doc.id)
+    } else {
+        // Held back: the draft waits in review and is not filed in the repository.
+        let review_id = new_id();
+        let note: Vec<&str> = reasons.iter().map(|r| r.message.as_str()).collect();
+        if !jobs::finish(&mut tx, job, "review", None, Some(&note.join("; "))).await? {
+            tx.rollback().await.map_err(DbError::from)?;
+            return Err(DigitizeError::LostLease);
+        }
+        reviews::insert(&mut tx, &review_id, &doc, &reasons).await?;
+        Outcome::Review(review_id)
+    };
     tx.commit().await.map_err(DbError::from)?;
-    Ok(doc.id)
+    Ok(outcome)
 }
 
 /// Document types of Vietnamese administrative results, as they head the page.

@@ -84,7 +84,12 @@ async fn run_job(app: &App, job: ClaimedJob, shutdown: &mut watch::Receiver<bool
                 Err(e) => tracing::error!(error = %e, "cannot release job; its lease will expire"),
             }
         }
-        Some(Ok(document_id)) => tracing::info!(%document_id, "document filed"),
+        Some(Ok(digitize::Outcome::Filed(document_id))) => {
+            tracing::info!(%document_id, "document filed")
+        }
+        Some(Ok(digitize::Outcome::Review(review_id))) => {
+            tracing::info!(%review_id, "document held for review")
+        }
         Some(Err(DigitizeError::LostLease)) => {
             tracing::warn!("lease lost: another worker took the job over; result discarded")
         }

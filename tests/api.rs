@@ -137,7 +137,7 @@ async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: B
     assert_eq!(job["attempts"], 2);
     // The dead worker wakes up and tries to finish: its lease is gone, nothing is written.
     let mut tx = t.app.db.pool.begin().await.unwrap();
-    let finished = kho::db::jobs::finish(&mut tx, &dead, "done", "not-a-document", None)
+    let finished = kho::db::jobs::finish(&mut tx, &dead, "done", Some("not-a-document"), None)
         .await
         .unwrap();
     assert!(!finished, "a lost lease cannot complete the job");

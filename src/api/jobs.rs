@@ -7,7 +7,8 @@ use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::auth;
-use crate::db::jobs::{self, JobView};
+use crate::db::jobs::{self, JobView, ReviewSummary};
+use crate::db::reviews;
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}", tag = "scans",
     params(("job_id" = String, Path)),
@@ -23,7 +24,18 @@ pub async fn get(
         return Err(ApiError::NotFound("job"));
     }
     match jobs::get(&app.db, &job_id).await? {
-        Some((job, owner)) if auth::can_read(&caller, &owner) => Ok(Json(job)),
+        Some((mut job, owner)) if auth::can_read(&caller, &owner) => {
+            if job.state == "review"
+                && let Some(r) = reviews::for_job(&app.db, &job.id).await?
+            {
+                job.review = Some(ReviewSummary {
+                    id: r.id,
+                    state: r.state,
+                    reasons: r.reasons,
+                });
+            }
+            Ok(Json(job))
+        }
         _ => Err(ApiError::NotFound("job")),
     }
 }

@@ -5,8 +5,8 @@ use sqlx::{AssertSqlSafe, Row, Transaction};
 
 use super::{Db, DbError, now_ms};
 
-/// A document about to be filed.
-#[derive(Debug, Clone)]
+/// A document about to be filed (or held in review as a draft).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewDocument {
     pub id: String,
     pub owner_id: String,

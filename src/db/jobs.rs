@@ -24,6 +24,18 @@ pub struct ClaimedJob {
     pub lease_owner: String,
 }
 
+/// Why a document waits for a person.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewSummary {
+    pub id: String,
+    /// `open`, `approved` or `rejected`.
+    pub state: String,
+    /// Each reason: `{"code": "low_confidence" | "no_text" | "missing_field", "message",
+    /// "page"?, "field"?}`.
+    #[schema(value_type = Vec<Object>)]
+    pub reasons: Vec<kho_workers::gate::Reason>,
+}
+
 /// A job as clients see it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct JobView {
@@ -34,6 +46,9 @@ pub struct JobView {
     pub document_id: Option<String>,
     /// Why the last attempt failed, or why the job is in review.
     pub error: Option<String>,
+    /// When the job is in `review`: the held document's review and why it was held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewSummary>,
     #[serde(skip)]
     pub scan_id: String,
 }
@@ -119,7 +134,7 @@ pub async fn finish(
     tx: &mut Transaction<'_, Any>,
     job: &ClaimedJob,
     state: &str,
-    document_id: &str,
+    document_id: Option<&str>,
     note: Option<&str>,
 ) -> Result<bool, DbError> {
     let r = sqlx::query(
@@ -203,6 +218,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<(JobView, String)>, DbError
             attempts: r.try_get("attempts")?,
             document_id: r.try_get("document_id")?,
             scan_id: r.try_get("scan_id")?,
+            review: None,
         },
         r.try_get("owner_id")?,
     )))

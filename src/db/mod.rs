@@ -8,6 +8,7 @@
 
 pub mod documents;
 pub mod jobs;
+pub mod reviews;
 pub mod scans;
 pub mod tokens;
 
@@ -38,6 +39,8 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data does not parse: {0}")]
+    Corrupt(String),
 }
 
 impl Db {

@@ -4,21 +4,25 @@
 //!
 //! | module | stage |
 //! |---|---|
-//! | [`decode`] | PNG / JPEG / TIFF (multi-page) bytes → page images with their resolution |
+//! | [`decode`] | PNG / JPEG / TIFF (multi-page) / scanned-PDF bytes → page images with their resolution |
 //! | [`deskew`] | tilt of the text lines (±15°, or lines running vertically) → straightened page |
 //! | [`orient`] | 0/90/180/270° from Tesseract's OSD → upright page |
+//! | [`clean`]  | background normalization, borders, specks → the OCR input; blank pages |
 //! | [`ocr`]    | Tesseract (`vie+eng`) → words with boxes and confidences |
 //! | [`extract`] | fields: number and symbol, date and place, issuer, type, IDs |
-//! | [`pdf`]    | page images + words → a PDF with an invisible, word-placed text layer |
+//! | [`gate`]   | the quality gate: which documents wait for a person, and why |
+//! | [`pdf`]    | page images + words → a PDF/A-4 with an invisible, word-placed text layer |
 //! | [`pipeline`] | runs the stages for one document, pages in parallel, one engine per thread |
 //! | [`measure`] | character error rate and `pdftotext`, for tests and measurements |
 //!
 //! Nothing here touches a database, the network or global mutable state; the crate is
 //! tested and benchmarked on its own (`cargo test -p kho-workers`, `cargo bench -p kho-workers`).
 
+pub mod clean;
 pub mod decode;
 pub mod deskew;
 pub mod extract;
+pub mod gate;
 pub mod measure;
 pub mod ocr;
 pub mod orient;

@@ -15,10 +15,14 @@ use image::{DynamicImage, GrayImage};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 
 use crate::PipelineError;
+pub use crate::decode::Original;
+use crate::extract::Fields;
 use crate::ocr::PageText;
 
 /// Tesseract's glyphless font: one glyph, advance width 500/1000 em (Apache-2.0).
 const GLYPHLESS_TTF: &[u8] = include_bytes!("../assets/glyphless.ttf");
+/// sRGB (IEC 61966-2.1) ICC profile for the PDF/A output intent (made by Little CMS).
+const SRGB_ICC: &[u8] = include_bytes!("../assets/srgb.icc");
 /// Advance of the glyph, in text-space units per unit font size.
 const GLYPH_ADVANCE: f32 = 0.5;
 /// Quality of JPEG re-encoding for pages that did not arrive as JPEG.
@@ -32,15 +36,19 @@ pub struct PageImage {
     pub color_space: &'static str,
     pub bits_per_component: u8,
     pub filter: &'static str,
+    /// `/DecodeParms` for the filter (PNG predictor, CCITT columns and rows).
+    pub parms: Option<Dictionary>,
     pub data: Vec<u8>,
 }
 
 impl PageImage {
-    /// Encode a page for embedding: an original JPEG as it came; a bilevel page as
-    /// 1-bit Flate; other grey or colour pages as JPEG.
+    /// Encode a page for embedding. A page that was not changed keeps its original
+    /// stream (a JPEG as `DCTDecode`, a PNG's compressed data as `FlateDecode` with the
+    /// PNG predictor); otherwise a bilevel page becomes CCITT Group 4 and a grey or
+    /// colour page JPEG.
     pub fn encode(
         image: &DynamicImage,
-        original_jpeg: Option<&[u8]>,
+        original: Option<&Original>,
     ) -> Result<Self, PipelineError> {
         let (width, height) = (image.width(), image.height());
         let color_space = if image.color().has_color() {
@@ -48,29 +56,66 @@ impl PageImage {
         } else {
             "DeviceGray"
         };
-        if let Some(jpeg) = original_jpeg {
+        match original {
             // CMYK JPEGs would need /DeviceCMYK and a Decode array; re-encode those.
-            let channels = image.color().channel_count();
-            if channels == 1 || channels == 3 {
+            Some(Original::Jpeg(jpeg)) if matches!(image.color().channel_count(), 1 | 3) => {
                 return Ok(PageImage {
                     width,
                     height,
                     color_space,
                     bits_per_component: 8,
                     filter: "DCTDecode",
-                    data: jpeg.to_vec(),
+                    parms: None,
+                    data: jpeg.clone(),
                 });
             }
+            Some(Original::Png { data, colors, bits }) => {
+                return Ok(PageImage {
+                    width,
+                    height,
+                    color_space: if *colors == 3 {
+                        "DeviceRGB"
+                    } else {
+                        "DeviceGray"
+                    },
+                    bits_per_component: *bits,
+                    filter: "FlateDecode",
+                    parms: Some(dictionary! {
+                        "Predictor" => 15,
+                        "Colors" => *colors as i64,
+                        "BitsPerComponent" => *bits as i64,
+                        "Columns" => width as i64,
+                    }),
+                    data: data.clone(),
+                });
+            }
+            _ => {}
         }
         if !image.color().has_color() {
             let gray = image.to_luma8();
             if is_bilevel(&gray) {
+                if let Some(data) = ccitt_g4(&gray) {
+                    return Ok(PageImage {
+                        width,
+                        height,
+                        color_space: "DeviceGray",
+                        bits_per_component: 1,
+                        filter: "CCITTFaxDecode",
+                        parms: Some(dictionary! {
+                            "K" => -1,
+                            "Columns" => width as i64,
+                            "Rows" => height as i64,
+                        }),
+                        data,
+                    });
+                }
                 return Ok(PageImage {
                     width,
                     height,
                     color_space: "DeviceGray",
                     bits_per_component: 1,
                     filter: "FlateDecode",
+                    parms: None,
                     data: deflate(&pack_bits(&gray))?,
                 });
             }
@@ -92,6 +137,7 @@ impl PageImage {
             color_space,
             bits_per_component: 8,
             filter: "DCTDecode",
+            parms: None,
             data,
         })
     }
@@ -105,10 +151,12 @@ pub struct PdfPage {
     pub text: PageText,
 }
 
-/// Metadata written into the document information dictionary.
+/// What the XMP metadata says about the document.
 #[derive(Debug, Clone, Default)]
 pub struct PdfMeta {
     pub title: Option<String>,
+    /// The extracted fields, written as `kho:` properties.
+    pub fields: Fields,
 }
 
 /// Assemble the searchable PDF.
@@ -152,14 +200,34 @@ pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError
         pages_id,
         Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
     );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    // PDF/A-4: XMP metadata (no /Info dictionary), an sRGB output intent that the
+    // DeviceGray and DeviceRGB page images are read against, and a file identifier.
+    let metadata_id = doc.add_object(
+        Stream::new(
+            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+            xmp(meta).into_bytes(),
+        )
+        .with_compression(false),
+    );
+    let icc_id = doc.add_object(
+        Stream::new(dictionary! { "N" => 3 }, SRGB_ICC.to_vec()).with_compression(true),
+    );
+    let catalog_id = doc.add_object(dictionary! {
+        "Type" => "Catalog",
+        "Pages" => pages_id,
+        "Metadata" => metadata_id,
+        "Lang" => Object::string_literal("vi"),
+        "OutputIntents" => vec![Object::Dictionary(dictionary! {
+            "Type" => "OutputIntent",
+            "S" => "GTS_PDFA1",
+            "OutputConditionIdentifier" => Object::string_literal("sRGB IEC61966-2.1"),
+            "RegistryName" => Object::string_literal("http://www.color.org"),
+            "DestOutputProfile" => icc_id,
+        })],
+    });
     doc.trailer.set("Root", catalog_id);
-    let mut info = dictionary! { "Producer" => Object::string_literal(crate::PIPELINE_VERSION) };
-    if let Some(title) = &meta.title {
-        info.set("Title", text_string(title));
-    }
-    let info_id = doc.add_object(info);
-    doc.trailer.set("Info", info_id);
+    let id = Object::String(file_id(pages).to_vec(), lopdf::StringFormat::Hexadecimal);
+    doc.trailer.set("ID", vec![id.clone(), id]);
 
     let mut out = Vec::new();
     doc.save_to(&mut out)
@@ -277,28 +345,126 @@ end
 ";
 
 fn image_stream(img: &PageImage) -> Stream {
-    Stream::new(
-        dictionary! {
-            "Type" => "XObject",
-            "Subtype" => "Image",
-            "Width" => img.width as i64,
-            "Height" => img.height as i64,
-            "ColorSpace" => img.color_space,
-            "BitsPerComponent" => img.bits_per_component as i64,
-            "Filter" => img.filter,
-        },
-        img.data.clone(),
-    )
-    .with_compression(false)
+    let mut dict = dictionary! {
+        "Type" => "XObject",
+        "Subtype" => "Image",
+        "Width" => img.width as i64,
+        "Height" => img.height as i64,
+        "ColorSpace" => img.color_space,
+        "BitsPerComponent" => img.bits_per_component as i64,
+        "Filter" => img.filter,
+    };
+    if let Some(parms) = &img.parms {
+        dict.set("DecodeParms", parms.clone());
+    }
+    Stream::new(dict, img.data.clone()).with_compression(false)
 }
 
-/// A PDF text string: UTF-16BE with a byte-order mark, so Vietnamese survives.
-fn text_string(s: &str) -> Object {
-    let mut bytes = vec![0xFE, 0xFF];
-    for u in s.encode_utf16() {
-        bytes.extend_from_slice(&u.to_be_bytes());
+/// Namespace of Kho's own XMP properties (the extracted fields).
+pub const KHO_XMP_NS: &str = "https://kho.gov.vn/ns/document/1.0/";
+
+/// The XMP packet: PDF/A-4 identification, title, producer and the extracted fields.
+fn xmp(meta: &PdfMeta) -> String {
+    let mut kho = String::new();
+    let f = &meta.fields;
+    for (name, field) in [
+        ("DocumentType", &f.doc_type),
+        ("Number", &f.number),
+        ("IssuedOn", &f.issued_on),
+        ("Place", &f.place),
+        ("Issuer", &f.issuer),
+    ] {
+        if let Some(field) = field {
+            kho.push_str(&format!(
+                "   <kho:{name}>{}</kho:{name}>\n",
+                xml_escape(&field.value)
+            ));
+        }
     }
-    Object::String(bytes, lopdf::StringFormat::Hexadecimal)
+    for (name, list) in [("PersonalIds", &f.personal_ids), ("TaxCodes", &f.tax_codes)] {
+        if !list.is_empty() {
+            kho.push_str(&format!("   <kho:{name}><rdf:Bag>"));
+            for field in list {
+                kho.push_str(&format!("<rdf:li>{}</rdf:li>", xml_escape(&field.value)));
+            }
+            kho.push_str(&format!("</rdf:Bag></kho:{name}>\n"));
+        }
+    }
+    let title = meta.title.as_deref().map_or(String::new(), |t| {
+        format!(
+            "   <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:title>\n",
+            xml_escape(t)
+        )
+    });
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>
+<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">
+ <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">
+  <rdf:Description rdf:about=\"\"
+    xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\"
+    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"
+    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"
+    xmlns:kho=\"{KHO_XMP_NS}\">
+   <pdfaid:part>4</pdfaid:part>
+   <pdfaid:rev>2020</pdfaid:rev>
+   <pdf:Producer>{producer}</pdf:Producer>
+   <dc:format>application/pdf</dc:format>
+   <dc:language><rdf:Bag><rdf:li>vi</rdf:li></rdf:Bag></dc:language>
+{title}{kho}  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end=\"w\"?>",
+        producer = crate::PIPELINE_VERSION,
+    )
+}
+
+fn xml_escape(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control() || *c == '\t').fold(
+        String::with_capacity(s.len()),
+        |mut out, c| {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+            out
+        },
+    )
+}
+
+/// A file identifier from the page images and text (the same pages give the same id).
+fn file_id(pages: &[PdfPage]) -> [u8; 16] {
+    use std::hash::{Hash, Hasher};
+    let mut out = [0u8; 16];
+    for (seed, half) in out.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        seed.hash(&mut h);
+        for p in pages {
+            p.image.data.hash(&mut h);
+            p.text.text().hash(&mut h);
+        }
+        half.copy_from_slice(&h.finish().to_be_bytes());
+    }
+    out
+}
+
+/// CCITT Group 4 (T.6) coding of a bilevel page; `None` when it is too wide for it.
+fn ccitt_g4(gray: &GrayImage) -> Option<Vec<u8>> {
+    let width = u16::try_from(gray.width()).ok()?;
+    let mut encoder = fax::encoder::Encoder::new(fax::VecWriter::new());
+    for row in gray.as_raw().chunks(gray.width() as usize) {
+        let pels = row.iter().map(|&p| {
+            if p == 0 {
+                fax::Color::Black
+            } else {
+                fax::Color::White
+            }
+        });
+        encoder.encode_line(pels, width).ok()?;
+    }
+    Some(encoder.finish().ok()?.finish())
 }
 
 fn num(v: f32) -> String {
@@ -306,7 +472,8 @@ fn num(v: f32) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn is_bilevel(gray: &GrayImage) -> bool {
+/// True when every pixel is black or white.
+pub fn is_bilevel(gray: &GrayImage) -> bool {
     gray.as_raw().iter().all(|&p| p == 0 || p == 255)
 }
 
@@ -388,6 +555,7 @@ mod tests {
             &pages,
             &PdfMeta {
                 title: Some("Giấy chứng nhận".into()),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -401,6 +569,36 @@ mod tests {
         let mut g = GrayImage::from_pixel(64, 8, image::Luma([255]));
         g.put_pixel(3, 3, image::Luma([0]));
         let img = PageImage::encode(&DynamicImage::ImageLuma8(g), None).unwrap();
-        assert_eq!((img.bits_per_component, img.filter), (1, "FlateDecode"));
+        assert_eq!((img.bits_per_component, img.filter), (1, "CCITTFaxDecode"));
+        // The Group 4 data decodes back to the same pixels.
+        let mut black = vec![];
+        let mut y = 0;
+        fax::decoder::decode_g4(img.data.iter().copied(), 64, Some(8), |t| {
+            for (x, c) in fax::decoder::pels(t, 64).enumerate() {
+                if c == fax::Color::Black {
+                    black.push((x, y));
+                }
+            }
+            y += 1;
+        })
+        .unwrap();
+        assert_eq!(black, vec![(3, 3)]);
+    }
+
+    #[test]
+    fn the_xmp_names_pdf_a_4_and_carries_the_fields() {
+        let mut fields = Fields::default();
+        fields.number = Some(crate::extract::Field {
+            value: "12/QĐ-UBND".into(),
+            confidence: 90.0,
+            words: vec![],
+        });
+        let xml = xmp(&PdfMeta {
+            title: Some("Quyết định <số 12>".into()),
+            fields,
+        });
+        assert!(xml.contains("<pdfaid:part>4</pdfaid:part>"));
+        assert!(xml.contains("<kho:Number>12/QĐ-UBND</kho:Number>"));
+        assert!(xml.contains("Quyết định &lt;số 12&gt;"));
     }
 }

@@ -8,15 +8,16 @@
 
 use std::cell::RefCell;
 
+use image::DynamicImage;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::PipelineError;
 use crate::decode::{self, DecodedPage, Limits};
-use crate::deskew;
-use crate::ocr::OcrEngine;
+use crate::ocr::{OcrEngine, PageText};
 use crate::orient::{self, OsdEngine};
 use crate::pdf::{self, PageImage, PdfMeta, PdfPage};
+use crate::{clean, deskew};
 
 /// How the pipeline runs.
 #[derive(Debug, Clone)]
@@ -64,6 +65,9 @@ pub struct PageReport {
     pub skew_deg: f32,
     /// Quarter turns applied to make the page upright, degrees clockwise.
     pub rotation_deg: u32,
+    /// The page holds (next to) no ink; it was not read.
+    #[serde(default)]
+    pub blank: bool,
 }
 
 /// The result for one document.
@@ -176,14 +180,15 @@ impl Pipeline {
             .join("\n\u{c}\n");
         let mean_confidence =
             pages.iter().map(|p| p.mean_confidence).sum::<f32>() / pages.len() as f32;
+        let page_texts: Vec<_> = pdf_pages.iter().map(|p| p.text.clone()).collect();
+        let fields = crate::extract::extract(&page_texts);
         let pdf = pdf::build(
             &pdf_pages,
             &PdfMeta {
                 title: title.map(str::to_owned),
+                fields: fields.clone(),
             },
         )?;
-        let page_texts: Vec<_> = pdf_pages.into_iter().map(|p| p.text).collect();
-        let fields = crate::extract::extract(&page_texts);
         Ok(DocumentOutput {
             pdf,
             pages,
@@ -206,7 +211,7 @@ impl Pipeline {
             mut image,
             dpi,
             dpi_assumed,
-            jpeg,
+            original,
         } = page;
         let mut gray = image.to_luma8();
         let mut changed = false;
@@ -219,7 +224,15 @@ impl Pipeline {
             changed = true;
         }
         let skew_deg = if skew.angle_deg.abs() >= deskew::STRAIGHT_BELOW_DEG {
+            let bilevel = !image.color().has_color() && pdf::is_bilevel(&gray);
             image = deskew::rotate(&image, skew.angle_deg);
+            if bilevel {
+                // A bilevel scan stays bilevel (and small, as CCITT G4) once straightened.
+                let mut g = image.to_luma8();
+                g.pixels_mut()
+                    .for_each(|p| p.0[0] = if p.0[0] < 128 { 0 } else { 255 });
+                image = DynamicImage::ImageLuma8(g);
+            }
             changed = true;
             skew.angle_deg
         } else {
@@ -228,24 +241,31 @@ impl Pipeline {
         if changed {
             gray = image.to_luma8();
         }
+        // OCR reads a cleaned copy; the PDF keeps the straightened page itself.
+        let cleaned = clean::clean(&gray, dpi);
+        let (mut gray, blank) = (cleaned.gray, cleaned.blank);
         // Orientation detection costs about as much as reading a small page, so upright
         // pages skip it: read first, and ask OSD only for a page on its side (which way
         // up?) or one that reads badly (upside down?).
-        let mut text = if skew.sideways {
+        let mut text = if blank {
+            Some(PageText::default())
+        } else if skew.sideways {
             None
         } else {
             Some(self.with_engine(|engine| engine.recognize(&gray, dpi))?)
         };
-        let doubtful = text
-            .as_ref()
-            .is_none_or(|t| t.mean_confidence() < orient::READS_WELL);
+        let doubtful = !blank
+            && text
+                .as_ref()
+                .is_none_or(|t| t.mean_confidence() < orient::READS_WELL);
         if doubtful
             && let Some((turn, confidence)) = self.with_osd(|osd| Ok(osd.detect(&gray, dpi)))?
             && turn != 0
             && confidence >= orient::MIN_CONFIDENCE
         {
             let turned = orient::turn(&image, turn);
-            let turned_gray = turned.to_luma8();
+            let turned_gray =
+                orient::turn(&DynamicImage::ImageLuma8(gray.clone()), turn).into_luma8();
             let turned_text = self.with_engine(|engine| engine.recognize(&turned_gray, dpi))?;
             // Keep the turn only when the page reads better that way up.
             if text
@@ -264,8 +284,8 @@ impl Pipeline {
             None => self.with_engine(|engine| engine.recognize(&gray, dpi))?,
         };
         drop(gray);
-        // A JPEG that needed no turning goes into the PDF as it came.
-        let original = if changed { None } else { jpeg.as_deref() };
+        // A JPEG or PNG that needed no turning goes into the PDF as it came.
+        let original = if changed { None } else { original.as_ref() };
         let image = PageImage::encode(&image, original)?;
         let report = PageReport {
             page: page_no,
@@ -279,6 +299,7 @@ impl Pipeline {
             words: text.word_count(),
             skew_deg,
             rotation_deg,
+            blank,
         };
         Ok((PdfPage { image, dpi, text }, report))
     }

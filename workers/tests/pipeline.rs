@@ -261,7 +261,7 @@ fn a_jpeg_is_turned_by_its_exif_orientation_before_reading() {
         "EXIF orientation applied: the page is portrait again ({w}×{h})"
     );
     assert!(
-        decoded[0].jpeg.is_none(),
+        decoded[0].original.is_none(),
         "turned bytes are not embedded as they came"
     );
     let out = pipeline().process(&[&jpeg], None).unwrap();

@@ -1,8 +1,10 @@
 //! decode: uploaded bytes → page images with their resolution.
 //!
-//! Reads PNG, JPEG (honouring its EXIF orientation) and TIFF (multi-page; bilevel, grey, colour; LZW, Deflate, CCITT G4).
-//! The resolution comes from the file (PNG `pHYs`, JPEG JFIF density, TIFF
-//! `XResolution`); when the file has none, 300 dpi is assumed and the page says so.
+//! Reads PNG, JPEG (honouring its EXIF orientation), TIFF (multi-page; bilevel, grey,
+//! colour; LZW, Deflate, CCITT G4) and scanned PDFs ([`pdf`]: the page images, DCT,
+//! Flate, CCITT, JBIG2). The resolution comes from the file (PNG `pHYs`, JPEG JFIF
+//! density, TIFF `XResolution`, image over page width in a PDF); when the file has
+//! none, 300 dpi is assumed and the page says so.
 //! A JPEG page keeps its original bytes so the PDF can embed it without re-encoding.
 //! Every decode is bounded by [`Limits`]: an over-large or hostile file is an error,
 //! never an unbounded allocation.
@@ -12,6 +14,8 @@ use std::io::Cursor;
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::PipelineError;
+
+mod pdf;
 
 /// Resolution assumed when a file does not carry one.
 pub const DEFAULT_DPI: f32 = 300.0;
@@ -44,6 +48,7 @@ pub enum Format {
     Png,
     Jpeg,
     Tiff,
+    Pdf,
 }
 
 impl Format {
@@ -53,6 +58,7 @@ impl Format {
             Format::Png => "image/png",
             Format::Jpeg => "image/jpeg",
             Format::Tiff => "image/tiff",
+            Format::Pdf => "application/pdf",
         }
     }
 }
@@ -65,6 +71,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         Some(Format::Jpeg)
     } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         Some(Format::Tiff)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(Format::Pdf)
     } else {
         None
     }
@@ -88,8 +96,18 @@ pub struct DecodedPage {
     pub dpi: f32,
     /// True when the file gave no resolution and [`DEFAULT_DPI`] was assumed.
     pub dpi_assumed: bool,
-    /// The original JPEG stream, when the page arrived as a JPEG.
-    pub jpeg: Option<Vec<u8>>,
+    /// The page's compressed image as it came, when the PDF can embed it unchanged.
+    pub original: Option<Original>,
+}
+
+/// A page image stream the PDF can take as it is.
+#[derive(Debug, Clone)]
+pub enum Original {
+    /// A baseline or progressive JPEG (`DCTDecode`).
+    Jpeg(Vec<u8>),
+    /// A PNG's concatenated IDAT data (`FlateDecode` with the PNG predictors):
+    /// non-interlaced grey or RGB without alpha or palette.
+    Png { data: Vec<u8>, colors: u8, bits: u8 },
 }
 
 impl DecodedPage {
@@ -101,8 +119,9 @@ impl DecodedPage {
 
 /// Check that `bytes` is a readable image within `limits`, reading only headers.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
-    let format = sniff(bytes)
-        .ok_or_else(|| PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into()))?;
+    let format = sniff(bytes).ok_or_else(|| {
+        PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a scanned PDF".into())
+    })?;
     let (pages, width, height) = match format {
         Format::Tiff => {
             let mut dec = tiff_decoder(bytes)?;
@@ -125,6 +144,7 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
             let (w, h) = reader.into_dimensions().map_err(image_err)?;
             (1, w, h)
         }
+        Format::Pdf => pdf::probe(bytes, limits)?,
     };
     check_dimensions(width, height, limits)?;
     Ok(Probe {
@@ -137,33 +157,35 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
 
 /// Decode every page of `bytes`.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, PipelineError> {
-    let format = sniff(bytes)
-        .ok_or_else(|| PipelineError::Unsupported("not a PNG, JPEG or TIFF image".into()))?;
+    let format = sniff(bytes).ok_or_else(|| {
+        PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a scanned PDF".into())
+    })?;
     match format {
         Format::Png => {
             let (image, _) = decode_single(bytes, format, limits)?;
             let dpi = png_dpi(bytes);
-            Ok(vec![page(image, dpi, None)])
+            Ok(vec![page(image, dpi, png_stream(bytes))])
         }
         Format::Jpeg => {
             let (image, turned) = decode_single(bytes, format, limits)?;
             let dpi = jfif_dpi(bytes);
             // A JPEG whose EXIF orientation was applied no longer matches its bytes.
-            let original = (!turned).then(|| bytes.to_vec());
+            let original = (!turned).then(|| Original::Jpeg(bytes.to_vec()));
             Ok(vec![page(image, dpi, original)])
         }
         Format::Tiff => decode_tiff(bytes, limits),
+        Format::Pdf => pdf::decode(bytes, limits),
     }
 }
 
-fn page(image: DynamicImage, dpi: Option<f32>, jpeg: Option<Vec<u8>>) -> DecodedPage {
+fn page(image: DynamicImage, dpi: Option<f32>, original: Option<Original>) -> DecodedPage {
     // A resolution outside what a scanner produces is as good as none.
     let dpi = dpi.filter(|d| (50.0..=2400.0).contains(d));
     DecodedPage {
         image,
         dpi: dpi.unwrap_or(DEFAULT_DPI),
         dpi_assumed: dpi.is_none(),
-        jpeg,
+        original,
     }
 }
 
@@ -172,6 +194,7 @@ fn image_format(format: Format) -> ImageFormat {
         Format::Png => ImageFormat::Png,
         Format::Jpeg => ImageFormat::Jpeg,
         Format::Tiff => ImageFormat::Tiff,
+        Format::Pdf => unreachable!("PDFs are read by decode::pdf"),
     }
 }
 
@@ -243,6 +266,36 @@ fn png_dpi(bytes: &[u8]) -> Option<f32> {
 }
 
 /// JFIF APP0 density (units 1 = dpi, 2 = dots per cm).
+/// The PNG's compressed pixel data, when a PDF image can use it unchanged.
+fn png_stream(bytes: &[u8]) -> Option<Original> {
+    let reader = png::Decoder::new(Cursor::new(bytes)).read_info().ok()?;
+    let info = reader.info();
+    let colors = match (info.color_type, info.bit_depth) {
+        (png::ColorType::Grayscale, png::BitDepth::Eight | png::BitDepth::One) => 1,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+        _ => return None,
+    };
+    if info.interlaced || info.trns.is_some() {
+        return None;
+    }
+    let bits = info.bit_depth as u8;
+    // Walk the chunks after the signature: length, type, data, CRC.
+    let mut data = Vec::new();
+    let mut at = 8;
+    while at + 12 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().ok()?) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        let body = bytes.get(at + 8..at + 8 + len)?;
+        if kind == b"IDAT" {
+            data.extend_from_slice(body);
+        } else if kind == b"IEND" {
+            break;
+        }
+        at += 12 + len;
+    }
+    (!data.is_empty()).then_some(Original::Png { data, colors, bits })
+}
+
 fn jfif_dpi(bytes: &[u8]) -> Option<f32> {
     let app0 = bytes.get(2..20)?;
     if app0[0] != 0xFF || app0[1] != 0xE0 || &app0[4..9] != b"JFIF\0" {
@@ -377,8 +430,10 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_an_image_are_unsupported() {
-        let err = probe(b"%PDF-1.7 not an image", &Limits::default()).unwrap_err();
+        let err = probe(b"PK\x03\x04 a zip, not an image", &Limits::default()).unwrap_err();
         assert!(matches!(err, PipelineError::Unsupported(_)), "{err}");
+        let err = probe(b"%PDF-1.7 but nothing more", &Limits::default()).unwrap_err();
+        assert!(matches!(err, PipelineError::Corrupt(_)), "{err}");
     }
 
     #[test]

@@ -1,0 +1,488 @@
+//! Scanned PDFs: each page's scanned image, taken out of the file without rendering.
+//!
+//! A page of a scanned PDF is one image painted over the page. The image is read from
+//! its stream: DCT (JPEG, kept byte for byte when the page is not rotated), Flate or no
+//! filter (raw grey, RGB or CMYK samples, 1 or 8 bits), CCITT fax (Group 4, and
+//! one-dimensional Group 3) and JBIG2 (embedded organization, with its globals).
+//! JPEG 2000, filter chains and pages without an image (born-digital PDFs) are refused
+//! with the reason. The resolution is the image width over the page width.
+
+use image::{DynamicImage, GrayImage, RgbImage};
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+use super::{DecodedPage, Limits, check_dimensions, page};
+use crate::PipelineError;
+
+fn corrupt(what: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Corrupt(format!("PDF: {what}"))
+}
+
+fn unsupported(what: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Unsupported(format!("PDF: {what}"))
+}
+
+fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PipelineError> {
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some((limits.max_pixels * 4) as usize),
+        ..Default::default()
+    };
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => {
+            unsupported("the file is encrypted")
+        }
+        other => corrupt(other),
+    })?;
+    if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
+        return Err(unsupported("the file is encrypted"));
+    }
+    Ok(doc)
+}
+
+/// The page ids in order, within the page limit.
+fn pages(doc: &Document, limits: &Limits) -> Result<Vec<ObjectId>, PipelineError> {
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    if pages.is_empty() {
+        return Err(corrupt("the file has no pages"));
+    }
+    if pages.len() > limits.max_pages {
+        return Err(PipelineError::TooLarge(format!(
+            "more than {} pages in one file",
+            limits.max_pages
+        )));
+    }
+    Ok(pages)
+}
+
+/// Pages and the size of the first page's image, without decoding pixels.
+pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(usize, u32, u32), PipelineError> {
+    let doc = load(bytes, limits)?;
+    let ids = pages(&doc, limits)?;
+    let mut first = (0, 0);
+    for (n, id) in ids.iter().enumerate() {
+        let (_, dict, _) = page_image(&doc, *id, n + 1)?;
+        let (w, h) = image_size(dict)?;
+        check_dimensions(w, h, limits)?;
+        if n == 0 {
+            first = (w, h);
+        }
+    }
+    Ok((ids.len(), first.0, first.1))
+}
+
+/// Every page's scanned image.
+pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, PipelineError> {
+    let doc = load(bytes, limits)?;
+    let ids = pages(&doc, limits)?;
+    ids.iter()
+        .enumerate()
+        .map(|(n, id)| decode_page(&doc, *id, n + 1, limits))
+        .collect()
+}
+
+/// The largest image XObject the page paints, with its stream.
+fn page_image(
+    doc: &Document,
+    page_id: ObjectId,
+    number: usize,
+) -> Result<(ObjectId, &Dictionary, &[u8]), PipelineError> {
+    let images = doc.get_page_images(page_id).map_err(corrupt)?;
+    images
+        .into_iter()
+        .max_by_key(|i| i.width.saturating_mul(i.height))
+        .map(|i| (i.id, i.origin_dict, i.content))
+        .ok_or_else(|| {
+            unsupported(format!(
+                "page {number} holds no scanned image (only scanned PDFs are read)"
+            ))
+        })
+}
+
+fn int(dict: &Dictionary, key: &[u8]) -> Option<i64> {
+    dict.get(key).ok().and_then(|o| o.as_i64().ok())
+}
+
+fn image_size(dict: &Dictionary) -> Result<(u32, u32), PipelineError> {
+    let w = int(dict, b"Width").ok_or_else(|| corrupt("image without /Width"))?;
+    let h = int(dict, b"Height").ok_or_else(|| corrupt("image without /Height"))?;
+    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else {
+        return Err(corrupt(format!("image size {w}×{h}")));
+    };
+    Ok((w, h))
+}
+
+fn filters(doc: &Document, dict: &Dictionary) -> Result<Vec<Vec<u8>>, PipelineError> {
+    let names = match dict.get(b"Filter") {
+        Err(_) => return Ok(vec![]),
+        Ok(o) => match doc.dereference(o).map_err(corrupt)?.1 {
+            Object::Name(n) => vec![n.clone()],
+            Object::Array(a) => a
+                .iter()
+                .map(|o| o.as_name().map(<[u8]>::to_vec).map_err(corrupt))
+                .collect::<Result<_, _>>()?,
+            _ => return Err(corrupt("malformed /Filter")),
+        },
+    };
+    Ok(names)
+}
+
+/// The first /DecodeParms dictionary, resolved.
+fn decode_parms<'a>(doc: &'a Document, dict: &'a Dictionary) -> Option<&'a Dictionary> {
+    let parms = doc.dereference(dict.get(b"DecodeParms").ok()?).ok()?.1;
+    match parms {
+        Object::Dictionary(d) => Some(d),
+        Object::Array(a) => doc.dereference(a.first()?).ok()?.1.as_dict().ok(),
+        _ => None,
+    }
+}
+
+/// Number of colour components: 1 grey, 3 RGB, 4 CMYK.
+fn components(doc: &Document, dict: &Dictionary) -> Result<u8, PipelineError> {
+    if dict
+        .get(b"ImageMask")
+        .and_then(Object::as_bool)
+        .unwrap_or(false)
+    {
+        return Ok(1);
+    }
+    let cs = match dict.get(b"ColorSpace") {
+        Ok(o) => doc.dereference(o).map_err(corrupt)?.1,
+        Err(_) => return Ok(1), // JPX and JBIG2 images may omit it; JBIG2 is grey
+    };
+    let (family, rest) = match cs {
+        Object::Name(n) => (n.as_slice(), None),
+        Object::Array(a) => (
+            a.first().and_then(|o| o.as_name().ok()).unwrap_or(b""),
+            a.get(1),
+        ),
+        _ => return Err(corrupt("malformed /ColorSpace")),
+    };
+    match family {
+        b"DeviceGray" | b"CalGray" | b"G" => Ok(1),
+        b"DeviceRGB" | b"CalRGB" | b"RGB" => Ok(3),
+        b"DeviceCMYK" | b"CMYK" => Ok(4),
+        b"ICCBased" => {
+            let stream = rest
+                .and_then(|o| doc.dereference(o).ok())
+                .and_then(|(_, o)| o.as_stream().ok())
+                .ok_or_else(|| corrupt("ICCBased colour space without its profile"))?;
+            match int(&stream.dict, b"N") {
+                Some(n @ (1 | 3 | 4)) => Ok(n as u8),
+                other => Err(corrupt(format!("ICC profile with {other:?} components"))),
+            }
+        }
+        other => Err(unsupported(format!(
+            "colour space {} in a page image",
+            String::from_utf8_lossy(other)
+        ))),
+    }
+}
+
+/// True when /Decode inverts a one-component image (`[1 0]`).
+fn inverted(dict: &Dictionary) -> bool {
+    matches!(dict.get(b"Decode").and_then(Object::as_array),
+        Ok(a) if a.first().and_then(|o| o.as_float().ok()) == Some(1.0))
+}
+
+fn decode_page(
+    doc: &Document,
+    page_id: ObjectId,
+    number: usize,
+    limits: &Limits,
+) -> Result<DecodedPage, PipelineError> {
+    let (image_id, dict, content) = page_image(doc, page_id, number)?;
+    let (w, h) = image_size(dict)?;
+    check_dimensions(w, h, limits)?;
+    let filters = filters(doc, dict)?;
+    let rotate = page_rotation(doc, page_id);
+    let dpi = page_dpi(doc, page_id, w, h, rotate);
+    let at = |e: PipelineError| match e {
+        PipelineError::Corrupt(m) => PipelineError::Corrupt(format!("{m} (page {number})")),
+        PipelineError::Unsupported(m) => PipelineError::Unsupported(format!("{m} (page {number})")),
+        other => other,
+    };
+    let (image, jpeg) = match filters.as_slice() {
+        [f] if f == b"DCTDecode" || f == b"DCT" => {
+            let img = image::load_from_memory_with_format(content, image::ImageFormat::Jpeg)
+                .map_err(|e| at(corrupt(format!("JPEG image: {e}"))))?;
+            // The JPEG can be embedded as it came only if nothing turns it.
+            let keep = (rotate == 0).then(|| super::Original::Jpeg(content.to_vec()));
+            (img, keep)
+        }
+        [f] if f == b"CCITTFaxDecode" || f == b"CCF" => {
+            (ccitt(doc, dict, content, w, h).map_err(at)?, None)
+        }
+        [f] if f == b"JBIG2Decode" => (jbig2(doc, dict, content, w, h).map_err(at)?, None),
+        [f] if f == b"JPXDecode" => {
+            return Err(at(unsupported("JPEG 2000 images are not supported")));
+        }
+        [] => (raw(doc, dict, content.to_vec(), w, h).map_err(at)?, None),
+        [f] if f == b"FlateDecode" || f == b"Fl" || f == b"LZWDecode" || f == b"LZW" => {
+            let stream = doc
+                .get_object(image_id)
+                .and_then(Object::as_stream)
+                .map_err(corrupt)?;
+            let samples = stream
+                .decompressed_content_with_limit((limits.max_pixels * 4) as usize)
+                .map_err(|e| at(corrupt(format!("image stream: {e}"))))?;
+            (raw(doc, dict, samples, w, h).map_err(at)?, None)
+        }
+        other => {
+            let names: Vec<String> = other
+                .iter()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect();
+            return Err(at(unsupported(format!(
+                "image filter {} is not supported",
+                names.join(" + ")
+            ))));
+        }
+    };
+    let image = match rotate {
+        90 => image.rotate90(),
+        180 => image.rotate180(),
+        270 => image.rotate270(),
+        _ => image,
+    };
+    Ok(page(image, dpi, jpeg))
+}
+
+/// The page's /Rotate, normalised to 0, 90, 180 or 270 (inherited from the page tree).
+fn page_rotation(doc: &Document, page_id: ObjectId) -> i64 {
+    let mut id = Some(page_id);
+    for _ in 0..32 {
+        let Some(dict) = id.and_then(|i| doc.get_dictionary(i).ok()) else {
+            break;
+        };
+        if let Some(r) = int(dict, b"Rotate") {
+            return r.rem_euclid(360) / 90 * 90;
+        }
+        id = dict.get(b"Parent").and_then(Object::as_reference).ok();
+    }
+    0
+}
+
+/// Image pixels across over the page's width in inches.
+fn page_dpi(doc: &Document, page_id: ObjectId, w: u32, h: u32, rotate: i64) -> Option<f32> {
+    let mut id = Some(page_id);
+    for _ in 0..32 {
+        let dict = doc.get_dictionary(id?).ok()?;
+        if let Ok(Object::Array(b)) = dict
+            .get(b"MediaBox")
+            .and_then(|o| Ok(doc.dereference(o)?.1))
+        {
+            let v: Vec<f32> = b.iter().filter_map(|o| o.as_float().ok()).collect();
+            if v.len() != 4 {
+                return None;
+            }
+            let page_w = (v[2] - v[0]).abs() / 72.0;
+            let page_h = (v[3] - v[1]).abs() / 72.0;
+            // The image lies along the page's unrotated axes.
+            let _ = rotate;
+            let (across, down) = (w as f32 / page_w, h as f32 / page_h);
+            return ((across - down).abs() / across < 0.05).then_some(across);
+        }
+        id = dict.get(b"Parent").and_then(Object::as_reference).ok();
+    }
+    None
+}
+
+/// Raw samples (after Flate/LZW or none) into an image.
+fn raw(
+    doc: &Document,
+    dict: &Dictionary,
+    samples: Vec<u8>,
+    w: u32,
+    h: u32,
+) -> Result<DynamicImage, PipelineError> {
+    let n = components(doc, dict)?;
+    let bpc = if dict
+        .get(b"ImageMask")
+        .and_then(Object::as_bool)
+        .unwrap_or(false)
+    {
+        1
+    } else {
+        int(dict, b"BitsPerComponent").unwrap_or(8)
+    };
+    let short = || corrupt("image data shorter than its dimensions");
+    match (n, bpc) {
+        (1, 1) => {
+            let mut grey = super::unpack_bilevel(&samples, w, h).ok_or_else(short)?;
+            if inverted(dict) {
+                image::imageops::invert(&mut grey);
+            }
+            Ok(DynamicImage::ImageLuma8(grey))
+        }
+        (1, 8) => {
+            let need = w as usize * h as usize;
+            let mut s = samples;
+            if s.len() < need {
+                return Err(short());
+            }
+            s.truncate(need);
+            Ok(DynamicImage::ImageLuma8(
+                GrayImage::from_raw(w, h, s).ok_or_else(short)?,
+            ))
+        }
+        (3, 8) => {
+            let need = w as usize * h as usize * 3;
+            let mut s = samples;
+            if s.len() < need {
+                return Err(short());
+            }
+            s.truncate(need);
+            Ok(DynamicImage::ImageRgb8(
+                RgbImage::from_raw(w, h, s).ok_or_else(short)?,
+            ))
+        }
+        (4, 8) => {
+            let need = w as usize * h as usize * 4;
+            if samples.len() < need {
+                return Err(short());
+            }
+            let rgb: Vec<u8> = samples[..need]
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let k = 255 - p[3] as u16;
+                    [0, 1, 2].map(|i| ((255 - p[i] as u16) * k / 255) as u8)
+                })
+                .collect();
+            Ok(DynamicImage::ImageRgb8(
+                RgbImage::from_raw(w, h, rgb).ok_or_else(short)?,
+            ))
+        }
+        (n, b) => Err(unsupported(format!(
+            "{n}-component images with {b} bits per component"
+        ))),
+    }
+}
+
+/// CCITT fax data: Group 4 (K < 0) or one-dimensional Group 3 (K = 0).
+fn ccitt(
+    doc: &Document,
+    dict: &Dictionary,
+    data: &[u8],
+    w: u32,
+    h: u32,
+) -> Result<DynamicImage, PipelineError> {
+    let empty = Dictionary::new();
+    let parms = decode_parms(doc, dict).unwrap_or(&empty);
+    let k = int(parms, b"K").unwrap_or(0);
+    let columns = int(parms, b"Columns").unwrap_or(1728);
+    if columns != w as i64 {
+        return Err(corrupt(format!(
+            "CCITT /Columns {columns} differs from the image width {w}"
+        )));
+    }
+    if parms
+        .get(b"EncodedByteAlign")
+        .and_then(Object::as_bool)
+        .unwrap_or(false)
+    {
+        return Err(unsupported("byte-aligned CCITT data"));
+    }
+    let black_is_1 = parms
+        .get(b"BlackIs1")
+        .and_then(Object::as_bool)
+        .unwrap_or(false);
+    let width = u16::try_from(w).map_err(|_| unsupported("CCITT images wider than 65535"))?;
+    let height = u16::try_from(h).map_err(|_| unsupported("CCITT images taller than 65535"))?;
+    let mut grey = GrayImage::from_pixel(w, h, image::Luma([255]));
+    let mut row = 0u32;
+    let mut put_line = |transitions: &[u16]| {
+        if row >= h {
+            return;
+        }
+        for (x, colour) in fax::decoder::pels(transitions, width).enumerate() {
+            if colour == fax::Color::Black {
+                grey.put_pixel(x as u32, row, image::Luma([0]));
+            }
+        }
+        row += 1;
+    };
+    let ok = if k < 0 {
+        fax::decoder::decode_g4(data.iter().copied(), width, Some(height), &mut put_line)
+    } else if k == 0 {
+        fax::decoder::decode_g3(data.iter().copied(), &mut put_line)
+    } else {
+        return Err(unsupported("two-dimensional CCITT Group 3 (K > 0)"));
+    };
+    if ok.is_none() || row == 0 {
+        return Err(corrupt("CCITT data could not be decoded"));
+    }
+    // Coded black becomes sample 1 under /BlackIs1, and sample 1 is white in a grey
+    // image unless /Decode swaps the two: the page shows coded black as black when
+    // exactly neither or both of them apply.
+    if black_is_1 != inverted(dict) {
+        image::imageops::invert(&mut grey);
+    }
+    Ok(DynamicImage::ImageLuma8(grey))
+}
+
+struct Bits {
+    grey: GrayImage,
+    x: u32,
+    y: u32,
+}
+
+impl hayro_jbig2::Decoder for Bits {
+    fn push_pixel(&mut self, black: bool) {
+        if black && self.x < self.grey.width() && self.y < self.grey.height() {
+            self.grey.put_pixel(self.x, self.y, image::Luma([0]));
+        }
+        self.x += 1;
+    }
+    fn push_pixel_chunk(&mut self, black: bool, chunk_count: u32) {
+        for _ in 0..chunk_count * 8 {
+            self.push_pixel(black);
+        }
+    }
+    fn next_line(&mut self) {
+        self.x = 0;
+        self.y += 1;
+    }
+}
+
+/// JBIG2 in the embedded organization, with the optional /JBIG2Globals stream.
+fn jbig2(
+    doc: &Document,
+    dict: &Dictionary,
+    data: &[u8],
+    w: u32,
+    h: u32,
+) -> Result<DynamicImage, PipelineError> {
+    let settings = hayro_jbig2::DecodeSettings::default();
+    let globals_bytes = decode_parms(doc, dict)
+        .and_then(|p| p.get(b"JBIG2Globals").ok())
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_stream().ok())
+        .map(|s| {
+            s.decompressed_content()
+                .unwrap_or_else(|_| s.content.clone())
+        });
+    let globals = globals_bytes
+        .as_deref()
+        .map(|g| hayro_jbig2::Globals::new(g, &settings))
+        .transpose()
+        .map_err(|e| corrupt(format!("JBIG2 globals: {e:?}")))?;
+    let page = hayro_jbig2::Page::new_embedded(data, globals.as_ref(), &settings)
+        .map_err(|e| corrupt(format!("JBIG2 image: {e:?}")))?;
+    if page.width() != w || page.height() != h {
+        return Err(corrupt(format!(
+            "JBIG2 page is {}×{}, the image says {w}×{h}",
+            page.width(),
+            page.height()
+        )));
+    }
+    let mut bits = Bits {
+        grey: GrayImage::from_pixel(w, h, image::Luma([255])),
+        x: 0,
+        y: 0,
+    };
+    page.decode(&mut bits)
+        .map_err(|e| corrupt(format!("JBIG2 image: {e:?}")))?;
+    if inverted(dict) {
+        image::imageops::invert(&mut bits.grey);
+    }
+    Ok(DynamicImage::ImageLuma8(bits.grey))
+}
