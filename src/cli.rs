@@ -42,8 +42,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
-    /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF; a multi-page TIFF
-    /// is one document) becomes one document; a folder contributes its files in name order.
+    /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, scanned PDF; a
+    /// multi-page TIFF or PDF is one document) becomes one document; a folder contributes its files in name order.
     Ingest {
         /// Files or folders.
         #[arg(required = true)]

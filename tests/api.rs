@@ -112,7 +112,9 @@ both_backends!(a_job_whose_scan_cannot_be_read_is_retried_then_failed_with_its_r
 
 async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: Backend) {
     let mut t = TestApp::spawn(backend, 0, &[]).await;
-    let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
+    let r = t
+        .upload(CITIZEN, &[("page.png", sample(STRAIGHT_PAGE))])
+        .await;
     let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
         .as_str()
         .unwrap()
@@ -161,6 +163,47 @@ async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: B
 }
 both_backends!(a_job_whose_worker_died_is_taken_over_and_filed_exactly_once);
 
+async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_not_filed(
+    backend: Backend,
+) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    // A blank page: nothing to read, no fields.
+    let r = t.upload(CITIZEN, &[("blank.png", tiny_png())]).await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "review", "{job}");
+    assert!(job["document_id"].is_null(), "{job}");
+    let codes: Vec<&str> = job["review"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["no_text", "missing_field", "missing_field", "missing_field"],
+        "{job}"
+    );
+    assert_eq!(job["review"]["state"], "open");
+    // Held, not filed: the owner's repository stays empty, the draft is kept.
+    let (_, list) = t
+        .get_json(&format!("/api/v1/subjects/{CITIZEN}/documents"))
+        .await;
+    assert_eq!(list["documents"].as_array().unwrap().len(), 0, "{list}");
+    let review = kho::db::reviews::for_job(&t.app.db, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(review.owner_id, CITIZEN);
+    assert!(review.draft.pdf_bytes > 0);
+    assert!(t.app.store.get(&review.draft.pdf_sha256).await.is_ok());
+    t.finish().await;
+}
+both_backends!(a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_not_filed);
+
 /// Send a bad upload; assert the status, the error code, and that nothing was kept.
 async fn refused(t: &TestApp, response: reqwest::Response, status: u16, code: &str) -> String {
     assert_eq!(response.status().as_u16(), status);
@@ -207,13 +250,22 @@ async fn bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object(backend: Back
             CITIZEN,
             &[
                 ("page.png", tiny_png()),
-                ("notes.pdf", b"%PDF-1.7\n%%EOF".to_vec()),
+                ("notes.docx", b"PK\x03\x04 a word processor file".to_vec()),
             ],
         )
         .await;
     let message = refused(&t, r, 415, "unsupported_media_type").await;
     assert!(
-        message.contains("notes.pdf") && message.contains("not a PNG, JPEG or TIFF"),
+        message.contains("notes.docx") && message.contains("not a PNG, JPEG or TIFF"),
+        "{message}"
+    );
+
+    let r = t
+        .upload(CITIZEN, &[("broken.pdf", b"%PDF-1.7\n%%EOF".to_vec())])
+        .await;
+    let message = refused(&t, r, 422, "unprocessable").await;
+    assert!(
+        message.contains("broken.pdf") && message.contains("PDF"),
         "{message}"
     );
 

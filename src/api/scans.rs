@@ -24,7 +24,7 @@ pub struct Accepted {
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct ScanUpload {
-    /// PNG, JPEG or TIFF (multi-page TIFF allowed); repeat the part for more pages.
+    /// PNG, JPEG, TIFF (multi-page allowed) or a scanned PDF (its page images are read); repeat the part for more pages.
     #[schema(value_type = Vec<String>, format = Binary)]
     file: Vec<Vec<u8>>,
 }
@@ -37,7 +37,7 @@ pub struct ScanUpload {
         (status = 400, body = ErrorBody, description = "no file, an empty file, or a malformed form"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "over the size or page limits"),
-        (status = 415, body = ErrorBody, description = "a file that is not a PNG, JPEG or TIFF image"),
+        (status = 415, body = ErrorBody, description = "a file that is not a PNG, JPEG or TIFF image or a scanned PDF (also: JPEG 2000 pages, encrypted PDFs)"),
         (status = 422, body = ErrorBody, description = "invalid owner ID or a corrupt image")),
     security(("bearer" = [])))]
 pub async fn upload(

@@ -74,7 +74,7 @@ fn main() {
 
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let mut rates: Vec<(&str, f64)> = Vec::new();
-    let mut engines: Vec<(&str, fn(&Path, &Ctx) -> PageResult)> = vec![("kho", kho_page)];
+    let mut engines: Vec<(&str, Engine)> = vec![("kho", kho_page)];
     engines.push(("tesseract", tesseract_page));
     if which("ocrmypdf") {
         engines.push(("ocrmypdf", ocrmypdf_page));
@@ -109,6 +109,9 @@ fn main() {
         }
     }
 }
+
+/// Reads one page the way one engine does.
+type Engine = fn(&Path, &Ctx) -> PageResult;
 
 struct Ctx {
     pipeline: Pipeline,

@@ -587,12 +587,14 @@ mod tests {
 
     #[test]
     fn the_xmp_names_pdf_a_4_and_carries_the_fields() {
-        let mut fields = Fields::default();
-        fields.number = Some(crate::extract::Field {
-            value: "12/QĐ-UBND".into(),
-            confidence: 90.0,
-            words: vec![],
-        });
+        let fields = Fields {
+            number: Some(crate::extract::Field {
+                value: "12/QĐ-UBND".into(),
+                confidence: 90.0,
+                words: vec![],
+            }),
+            ..Default::default()
+        };
         let xml = xmp(&PdfMeta {
             title: Some("Quyết định <số 12>".into()),
             fields,
