@@ -1,8 +1,9 @@
 //! deskew: estimate how far a page's text lines are tilted (up to ±15°) and rotate the
 //! tilt out.
 //!
-//! The estimate is a projection profile: the dark pixels of a reduced, Otsu-binarized
-//! copy are projected across candidate line directions, and the direction whose profile
+//! The estimate is a projection profile: the ink pixels of a reduced copy, put on even
+//! white paper first ([`crate::clean::even_paper`]: uneven light and scanner shadows
+//! would otherwise outweigh the text), are projected across candidate line directions, and the direction whose profile
 //! is sharpest (largest sum of squared bin counts) is the line direction. A coarse sweep
 //! over ±15° is refined around its best angle. The same sweep with the axes swapped tells
 //! whether the lines run vertically (a page turned sideways), which [`crate::orient`]
@@ -28,9 +29,9 @@ pub struct Skew {
     pub sideways: bool,
 }
 
-/// Estimate the tilt of the text lines of `gray`.
-pub fn estimate(gray: &GrayImage) -> Skew {
-    let points = dark_points(gray);
+/// Estimate the tilt of the text lines of `gray`, a page read at `dpi`.
+pub fn estimate(gray: &GrayImage, dpi: f32) -> Skew {
+    let points = dark_points(gray, dpi);
     if points.len() < 50 {
         return Skew {
             angle_deg: 0.0,
@@ -76,25 +77,38 @@ pub fn rotate(image: &DynamicImage, angle_deg: f32) -> DynamicImage {
     }
 }
 
-/// Dark pixels of a reduced copy, centred on the page, in reduced pixels.
-fn dark_points(gray: &GrayImage) -> Vec<(f32, f32)> {
+/// Ink pixels of a reduced copy on evened-out paper (uneven light and scanner shadows
+/// would otherwise outweigh the text), centred on the page, in reduced pixels.
+fn dark_points(gray: &GrayImage, dpi: f32) -> Vec<(f32, f32)> {
     let (w, h) = gray.dimensions();
-    let small = if w > WORK_WIDTH {
+    let (small, small_dpi) = if w > WORK_WIDTH {
         let nh = ((h as u64 * WORK_WIDTH as u64) / w as u64).max(1) as u32;
-        image::imageops::resize(gray, WORK_WIDTH, nh, image::imageops::FilterType::Triangle)
+        let small =
+            image::imageops::resize(gray, WORK_WIDTH, nh, image::imageops::FilterType::Triangle);
+        (small, dpi * WORK_WIDTH as f32 / w as f32)
     } else {
-        gray.clone()
+        (gray.clone(), dpi)
     };
-    let level = imageproc::contrast::otsu_level(&small);
+    let (small, level) = crate::clean::even_paper(&small, small_dpi);
     let (sw, sh) = small.dimensions();
     // Ignore a margin where scanner borders and shadows live.
     let (mx, my) = (sw / 40, sh / 40);
     let (cx, cy) = (sw as f32 / 2.0, sh as f32 / 2.0);
     let mut points = Vec::new();
+    // Each point lands somewhere inside its pixel (a fixed pseudo-random dither): points
+    // on the whole-pixel lattice would make the angles where the lattice lines up (0°
+    // above all) look sharper than the text lines are.
+    let mut seed = 0x9E37_79B9u32;
+    let mut dither = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
     for y in my..sh.saturating_sub(my) {
         for x in mx..sw.saturating_sub(mx) {
             if small.get_pixel(x, y).0[0] < level {
-                points.push((x as f32 - cx, y as f32 - cy));
+                points.push((x as f32 - cx + dither(), y as f32 - cy + dither()));
             }
         }
     }
@@ -107,19 +121,22 @@ fn dark_points(gray: &GrayImage) -> Vec<(f32, f32)> {
     points
 }
 
-/// Sharpness of the projection across lines tilted counter-clockwise by `deg`.
+/// Sharpness of the projection across lines tilted counter-clockwise by `deg`; each
+/// point is shared between the two nearest bins.
 fn score(points: &[(f32, f32)], deg: f32, bins_per_px: f32) -> f64 {
     let (s, c) = deg.to_radians().sin_cos();
     let extent = points
         .iter()
         .fold(0f32, |m, &(x, y)| m.max(x.abs() + y.abs()));
     let offset = extent * bins_per_px;
-    let mut hist = vec![0u32; (2.0 * offset) as usize + 2];
+    let mut hist = vec![0f32; (2.0 * offset) as usize + 3];
     for &(x, y) in points {
         // Along a line tilted counter-clockwise by θ, y·cosθ + x·sinθ is constant.
-        let b = ((y * c + x * s) * bins_per_px + offset) as usize;
-        if let Some(v) = hist.get_mut(b) {
-            *v += 1;
+        let at = ((y * c + x * s) * bins_per_px + offset).max(0.0);
+        let (b, frac) = (at as usize, at.fract());
+        if b + 1 < hist.len() {
+            hist[b] += 1.0 - frac;
+            hist[b + 1] += frac;
         }
     }
     hist.iter().map(|&v| (v as f64) * (v as f64)).sum()
@@ -174,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_straight_page_measures_no_tilt() {
-        let s = estimate(&lined_page());
+        let s = estimate(&lined_page(), 300.0);
         assert!(!s.sideways);
         assert!(s.angle_deg.abs() < STRAIGHT_BELOW_DEG, "{s:?}");
     }
@@ -184,7 +201,7 @@ mod tests {
         for tilt in [-12.0f32, -4.5, 2.0, 9.3, 14.5] {
             // rotate clockwise by -tilt = counter-clockwise by tilt
             let tilted = rotate(&DynamicImage::ImageLuma8(lined_page()), -tilt).to_luma8();
-            let s = estimate(&tilted);
+            let s = estimate(&tilted, 300.0);
             assert!(!s.sideways, "{tilt}: {s:?}");
             assert!(
                 (s.angle_deg - tilt).abs() < 0.15,
@@ -192,21 +209,21 @@ mod tests {
                 s.angle_deg
             );
             let fixed = rotate(&DynamicImage::ImageLuma8(tilted), s.angle_deg).to_luma8();
-            assert!(estimate(&fixed).angle_deg.abs() < 0.15);
+            assert!(estimate(&fixed, 300.0).angle_deg.abs() < 0.15);
         }
     }
 
     #[test]
     fn a_page_on_its_side_is_recognised() {
         let sideways = image::imageops::rotate90(&lined_page());
-        assert!(estimate(&sideways).sideways);
+        assert!(estimate(&sideways, 300.0).sideways);
         let tilted = rotate(&DynamicImage::ImageLuma8(sideways), 5.0).to_luma8();
-        assert!(estimate(&tilted).sideways);
+        assert!(estimate(&tilted, 300.0).sideways);
     }
 
     #[test]
     fn a_blank_page_has_no_tilt() {
-        let s = estimate(&GrayImage::from_pixel(800, 1000, Luma([255])));
+        let s = estimate(&GrayImage::from_pixel(800, 1000, Luma([255])), 300.0);
         assert_eq!(
             s,
             Skew {

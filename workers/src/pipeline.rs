@@ -216,7 +216,7 @@ impl Pipeline {
         let mut gray = image.to_luma8();
         let mut changed = false;
         // Lines running top to bottom: a quarter turn first, OSD picks the direction below.
-        let skew = deskew::estimate(&gray);
+        let skew = deskew::estimate(&gray, dpi);
         let mut rotation_deg = 0;
         if skew.sideways {
             image = image.rotate90();
