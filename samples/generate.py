@@ -14,7 +14,7 @@ mixed: each page drawn at random like an archive box — skew uniform in ±15°,
 JPEG artifacts, 200 or 300 dpi, one of several fonts. For an evaluation the tuning has
 not seen, use a seed the tests do not use:
 
-    python3 samples/generate.py /tmp/eval --variants mixed --count 40 --seed 2026
+    python3 samples/generate.py /tmp/eval --variants mixed --count 40 --seed 9413
 Needs Pillow and the fonts-liberation2 / fonts-dejavu-core Debian packages.
 """
 
