@@ -18,15 +18,12 @@ struct S3Server {
 
 impl S3Server {
     async fn start(bucket: &str) -> S3Server {
-        let venv_bin = std::env::var("KHO_TEST_PYTHON")
-            .map(|p| std::path::PathBuf::from(p).parent().unwrap().to_path_buf())
-            .unwrap_or_else(|_| repo_path(".venv/bin"));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(venv_bin.join("moto_server"))
+        let child = Command::new(venv_tool("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -23,6 +23,14 @@ pub fn repo_path(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// A program from the test venv (`scripts/setup.sh --test`), next to `KHO_TEST_PYTHON`.
+pub fn venv_tool(name: &str) -> PathBuf {
+    std::env::var("KHO_TEST_PYTHON")
+        .map(|p| PathBuf::from(p).parent().unwrap().to_path_buf())
+        .unwrap_or_else(|_| repo_path(".venv/bin"))
+        .join(name)
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("KHO_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())

@@ -1,0 +1,110 @@
+//! CMS SignedData for a PDF signature (CAdES detached, PAdES baseline B-B):
+//! SHA-512 message digest, PureEdDSA (Ed25519, RFC 8419) over the DER of the signed
+//! attributes — contentType, messageDigest and signingCertificateV2 (no signing-time:
+//! PAdES puts the time in the signature dictionary) — one SignerInfo, and the signer's
+//! certificate chain embedded.
+
+use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
+use der::asn1::{ObjectIdentifier, SetOfVec};
+use der::{Any, Decode, Encode};
+use ed25519_dalek::SigningKey;
+use sha2::Digest;
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::certificate::Certificate;
+
+use super::SigningError;
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+
+fn err(e: impl std::fmt::Display) -> SigningError {
+    SigningError::Cms(e.to_string())
+}
+
+/// DER tag-length-value.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// signingCertificateV2 (RFC 5035): the SHA-256 of the signer's certificate (the
+/// default hash algorithm, so it is omitted) and its issuer and serial number.
+fn signing_certificate_v2(cert: &Certificate) -> Result<Attribute, SigningError> {
+    let cert_der = cert.to_der().map_err(err)?;
+    let hash = sha2::Sha256::digest(&cert_der);
+    let issuer_der = cert.tbs_certificate().issuer().to_der().map_err(err)?;
+    let serial_der = cert
+        .tbs_certificate()
+        .serial_number()
+        .to_der()
+        .map_err(err)?;
+    // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }
+    // GeneralNames ::= SEQUENCE OF GeneralName; directoryName is [4] EXPLICIT Name.
+    let general_names = tlv(0x30, &tlv(0xA4, &issuer_der));
+    let issuer_serial = tlv(0x30, &[general_names, serial_der].concat());
+    let ess_cert_id = tlv(0x30, &[tlv(0x04, &hash), issuer_serial].concat());
+    let value = tlv(0x30, &tlv(0x30, &ess_cert_id));
+    let any = Any::from_der(&value).map_err(err)?;
+    Ok(Attribute {
+        oid: ID_AA_SIGNING_CERTIFICATE_V2,
+        values: SetOfVec::try_from(vec![any]).map_err(err)?,
+    })
+}
+
+/// The DER of a detached CMS signature over `digest` (SHA-512 of the signed bytes) by
+/// `key`, whose certificate is `chain[0]`; the rest of `chain` goes in as well.
+pub fn sign_digest(
+    digest: &[u8; 64],
+    key: &SigningKey,
+    chain: &[Certificate],
+) -> Result<Vec<u8>, SigningError> {
+    let signer_cert = chain
+        .first()
+        .ok_or_else(|| SigningError::Cms("no signer certificate".into()))?;
+    let content = EncapsulatedContentInfo {
+        econtent_type: ID_DATA,
+        econtent: None,
+    };
+    let sha512 = AlgorithmIdentifierOwned {
+        oid: ID_SHA512,
+        parameters: None,
+    };
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: signer_cert.tbs_certificate().issuer().clone(),
+        serial_number: signer_cert.tbs_certificate().serial_number().clone(),
+    });
+    let mut signer =
+        SignerInfoBuilder::new(sid, sha512.clone(), &content, Some(digest)).map_err(err)?;
+    signer
+        .add_signed_attribute(signing_certificate_v2(signer_cert)?)
+        .map_err(err)?;
+    let mut builder = SignedDataBuilder::new(&content);
+    builder.add_digest_algorithm(sha512).map_err(err)?;
+    for cert in chain {
+        builder
+            .add_certificate(CertificateChoices::Certificate(cert.clone()))
+            .map_err(err)?;
+    }
+    builder
+        .add_signer_info::<_, ed25519_dalek::Signature>(signer, key)
+        .map_err(err)?;
+    builder.build().map_err(err)?.to_der().map_err(err)
+}

@@ -1,0 +1,192 @@
+//! X.509 certificates for the deployment: a root, an agency seal per issuing agency and
+//! personal certificates for staff, all Ed25519.
+//!
+//! The root is a CA (keyCertSign, cRLSign). Seal and staff certificates carry
+//! digitalSignature + nonRepudiation (pyHanko and the EU profiles require the latter on
+//! signer certificates) and a CRL distribution point on Kho's public URL.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use der::Encode;
+use der::asn1::Ia5String;
+use ed25519_dalek::SigningKey;
+use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+use x509_cert::builder::profile::BuilderProfile;
+use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::certificate::{Certificate, TbsCertificate};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, KeyUsage, KeyUsages,
+    SubjectKeyIdentifier,
+};
+use x509_cert::ext::{Extension, ToExtension};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Validity;
+
+use super::SigningError;
+
+/// What a certificate is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKind {
+    Root,
+    Agency,
+    Staff,
+}
+
+impl CertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertKind::Root => "root",
+            CertKind::Agency => "agency",
+            CertKind::Staff => "staff",
+        }
+    }
+}
+
+struct Profile {
+    kind: CertKind,
+    subject: Name,
+    issuer: Name,
+    crl_url: Option<String>,
+}
+
+impl BuilderProfile for Profile {
+    fn get_issuer(&self, _subject: &Name) -> Name {
+        self.issuer.clone()
+    }
+
+    fn get_subject(&self) -> Name {
+        self.subject.clone()
+    }
+
+    fn build_extensions(
+        &self,
+        spk: SubjectPublicKeyInfoRef<'_>,
+        issuer_spk: SubjectPublicKeyInfoRef<'_>,
+        tbs: &TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<Extension>> {
+        let mut ext: Vec<Extension> = Vec::new();
+        let ski = SubjectKeyIdentifier::try_from(spk)?;
+        let aki = SubjectKeyIdentifier::try_from(issuer_spk)?;
+        ext.push(
+            AuthorityKeyIdentifier {
+                key_identifier: Some(aki.0.clone()),
+                ..Default::default()
+            }
+            .to_extension(&tbs.subject(), &ext)?,
+        );
+        ext.push(ski.to_extension(&tbs.subject(), &ext)?);
+        let ca = self.kind == CertKind::Root;
+        ext.push(
+            BasicConstraints {
+                ca,
+                path_len_constraint: ca.then_some(0),
+            }
+            .to_extension(&tbs.subject(), &ext)?,
+        );
+        let usage = if ca {
+            KeyUsages::KeyCertSign | KeyUsages::CRLSign
+        } else {
+            KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
+        };
+        ext.push(KeyUsage(usage).to_extension(&tbs.subject(), &ext)?);
+        if let Some(url) = &self.crl_url {
+            let uri = Ia5String::new(url).map_err(der::Error::from)?;
+            ext.push(
+                CrlDistributionPoints(vec![DistributionPoint {
+                    distribution_point: Some(DistributionPointName::FullName(vec![
+                        GeneralName::UniformResourceIdentifier(uri),
+                    ])),
+                    reasons: None,
+                    crl_issuer: None,
+                }])
+                .to_extension(&tbs.subject(), &ext)?,
+            );
+        }
+        Ok(ext)
+    }
+}
+
+/// A distinguished name `CN=…, O=…, C=VN`; commas and the like in the parts are escaped.
+pub fn name(common_name: &str, organization: &str) -> Result<Name, SigningError> {
+    let esc = |s: &str| {
+        s.chars()
+            .flat_map(|c| match c {
+                ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect::<String>()
+    };
+    Name::from_str(&format!(
+        "CN={},O={},C=VN",
+        esc(common_name),
+        esc(organization)
+    ))
+    .map_err(|e| SigningError::Certificate(format!("name {common_name:?}: {e}")))
+}
+
+/// Issue a certificate for `key` (its subject `subject`), signed by `issuer_key` as
+/// `issuer` (the same key and name for the root), valid for `years`.
+pub fn issue(
+    kind: CertKind,
+    subject: Name,
+    key: &SigningKey,
+    issuer: Name,
+    issuer_key: &SigningKey,
+    crl_url: Option<String>,
+    years: u64,
+) -> Result<Certificate, SigningError> {
+    let err = |e: &dyn std::fmt::Display| SigningError::Certificate(e.to_string());
+    let serial: [u8; 16] = rand::random();
+    let mut serial = serial.to_vec();
+    serial[0] &= 0x7f; // positive
+    serial[0] |= 0x01; // no leading zero
+    let spki = SubjectPublicKeyInfoOwned::from_key(&key.verifying_key()).map_err(|e| err(&e))?;
+    let validity =
+        Validity::from_now(Duration::from_secs(years * 365 * 86_400)).map_err(|e| err(&e))?;
+    let builder = CertificateBuilder::new(
+        Profile {
+            kind,
+            subject,
+            issuer,
+            crl_url: (kind != CertKind::Root).then_some(crl_url).flatten(),
+        },
+        SerialNumber::new(&serial).map_err(|e| err(&e))?,
+        validity,
+        spki,
+    )
+    .map_err(|e| err(&e))?;
+    builder
+        .build::<_, ed25519_dalek::Signature>(issuer_key)
+        .map_err(|e| err(&e))
+}
+
+/// PEM of a certificate.
+pub fn to_pem(cert: &Certificate) -> Result<String, SigningError> {
+    use der::EncodePem;
+    cert.to_pem(der::pem::LineEnding::LF)
+        .map_err(|e| SigningError::Certificate(e.to_string()))
+}
+
+/// Parse one PEM certificate.
+pub fn from_pem(pem: &str) -> Result<Certificate, SigningError> {
+    use der::DecodePem;
+    Certificate::from_pem(pem).map_err(|e| SigningError::Certificate(e.to_string()))
+}
+
+/// DER of a certificate.
+pub fn to_der(cert: &Certificate) -> Result<Vec<u8>, SigningError> {
+    cert.to_der()
+        .map_err(|e| SigningError::Certificate(e.to_string()))
+}
+
+/// The public key's DER, to compare keys.
+pub fn public_key_der(key: &SigningKey) -> Vec<u8> {
+    key.verifying_key()
+        .to_public_key_der()
+        .map(|d| d.as_bytes().to_vec())
+        .unwrap_or_default()
+}

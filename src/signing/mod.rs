@@ -1,0 +1,65 @@
+//! Signing: the deployment's keys and certificates, the visible stamp, and PAdES
+//! signatures (DESIGN.md §4).
+//!
+//! | module | job |
+//! |---|---|
+//! | [`kek`] | the key-encryption key that seals every private key at rest |
+//! | [`certs`] | X.509 root, agency seal and staff certificates (Ed25519) |
+//! | [`cades`] | CMS SignedData over a SHA-512 digest (CAdES detached, PureEdDSA) |
+//! | [`pades`] | a signature in an incremental update of the PDF |
+
+pub mod cades;
+pub mod certs;
+pub mod kek;
+pub mod pades;
+
+/// Everything that can go wrong while signing. Messages never carry key material.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    #[error("key-encryption key: {0}")]
+    Kek(String),
+    #[error("certificate: {0}")]
+    Certificate(String),
+    #[error("CMS: {0}")]
+    Cms(String),
+    #[error("PDF: {0}")]
+    Pdf(String),
+    #[error("keys: {0}")]
+    Keys(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// UTC calendar date and time of Unix seconds: (year, month, day, hour, minute, second).
+pub fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (secs / 3600) as u32,
+        (secs % 3600 / 60) as u32,
+        (secs % 60) as u32,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_time_of_known_instants() {
+        assert_eq!(super::civil(0), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(super::civil(1_795_436_061), (2026, 11, 23, 12, 14, 21));
+        assert_eq!(super::pades::pdf_date(951_782_400), "D:20000229000000Z");
+    }
+}
