@@ -8,7 +8,29 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::signing::kek::{Kek, KekSource};
+use crate::signing::keys::Keyring;
 use crate::storage::ContentStore;
+
+/// Load the key-encryption key and make the signing keys that are missing, so a fresh
+/// deployment signs out of the box.
+async fn open_keys(config: &Config, db: Db) -> anyhow::Result<Keyring> {
+    let file = config.kek_file();
+    let (kek, source) = Kek::load(config.kek.as_deref(), &file, true)?;
+    if let KekSource::Created(path) = &source {
+        tracing::warn!(
+            path = %path.display(),
+            "created a new key-encryption key; it seals every signing key — back it up and \
+             keep it apart from the database (or set KHO_KEK)"
+        );
+    }
+    let keys = Keyring::new(db, kek, &config.public_url);
+    let created = keys.ensure(&config.agencies.0).await?;
+    for k in &created {
+        tracing::info!(kind = %k.kind, name = %k.name, serial = %k.serial, "signing key created");
+    }
+    Ok(keys)
+}
 
 #[derive(Clone)]
 pub struct App {
@@ -18,6 +40,8 @@ pub struct App {
     pub config: Arc<Config>,
     /// Wakes idle in-process workers when a job is enqueued.
     pub jobs_ready: Arc<Notify>,
+    /// Signing keys and certificates.
+    pub keys: Arc<Keyring>,
 }
 
 impl App {
@@ -37,12 +61,14 @@ impl App {
         let store = ContentStore::open(&config.object_store_url(), config.s3_endpoint.as_deref())
             .context("cannot open the object store")?;
         let pipeline = kho_workers::Pipeline::new(config.pipeline())?;
+        let keys = open_keys(&config, db.clone()).await?;
         Ok(App {
             db,
             store,
             pipeline: Arc::new(pipeline),
             config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
+            keys: Arc::new(keys),
         })
     }
 }

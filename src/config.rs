@@ -85,9 +85,66 @@ pub struct Config {
           global = true, value_parser = parse_required_fields)]
     pub required_fields: RequiredFields,
 
+    /// Public base URL of this deployment, written into certificates (the CRL
+    /// distribution point) and into the QR code of signed documents (verification URL).
+    #[arg(
+        long,
+        env = "KHO_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+
+    /// Key-encryption key (32 bytes, base64) that seals the signing keys at rest. Without
+    /// it, KHO_KEK_FILE is used.
+    #[arg(long, env = "KHO_KEK", global = true, hide_env_values = true)]
+    pub kek: Option<String>,
+
+    /// File holding the key-encryption key (default DATA_DIR/kek.key; created on first
+    /// start when missing, readable by its owner only).
+    #[arg(long, env = "KHO_KEK_FILE", global = true)]
+    pub kek_file: Option<PathBuf>,
+
+    /// Issuing agencies, `CODE=Full name` separated by `;`. Each gets a seal certificate;
+    /// the first is the default for uploads by callers bound to no agency.
+    #[arg(long, env = "KHO_AGENCIES", default_value = "KHO=Trung tâm Lưu trữ số Kho",
+          global = true, value_parser = parse_agencies)]
+    pub agencies: Agencies,
+
     /// Log format.
     #[arg(long, env = "KHO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+}
+
+/// The `--agencies` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agencies(pub Vec<crate::signing::keys::Agency>);
+
+fn parse_agencies(s: &str) -> Result<Agencies, String> {
+    let mut out = Vec::new();
+    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (code, name) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?} is not CODE=Full name"))?;
+        let code = code.trim();
+        if code.is_empty()
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "agency code {code:?}: letters, digits, - and _ only"
+            ));
+        }
+        out.push(crate::signing::keys::Agency {
+            code: code.to_owned(),
+            name: name.trim().to_owned(),
+        });
+    }
+    if out.is_empty() {
+        return Err("at least one agency is needed".into());
+    }
+    Ok(Agencies(out))
 }
 
 /// The `--required-fields` list, checked against the fields the pipeline extracts.
@@ -164,6 +221,12 @@ impl Config {
     pub fn retry_delay(&self, attempts: u32) -> Duration {
         let factor = 1u64 << attempts.saturating_sub(1).min(20);
         Duration::from_millis(self.job_retry_base_ms.saturating_mul(factor).min(600_000))
+    }
+
+    pub fn kek_file(&self) -> PathBuf {
+        self.kek_file
+            .clone()
+            .unwrap_or_else(|| absolute(&self.data_dir.join("kek.key")))
     }
 
     pub fn gate(&self) -> kho_workers::gate::GateConfig {

@@ -13,6 +13,7 @@ use kho_workers::PipelineError;
 use crate::app::App;
 use crate::db::jobs::{self, ClaimedJob};
 use crate::db::{DbError, documents, new_id, reviews, scans};
+use crate::signing::{SigningError, pades, stamp};
 use crate::storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,8 @@ pub enum DigitizeError {
     Crashed(String),
     #[error("the job's lease was lost to another worker")]
     LostLease,
+    #[error("signing: {0}")]
+    Signing(#[from] SigningError),
 }
 
 impl DigitizeError {
@@ -80,14 +83,23 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     let number = value(&fields.number);
     let issued_on = value(&fields.issued_on);
     let fields_json = serde_json::to_string(fields).expect("fields serialize");
-    let pdf_bytes = output.pdf.len() as i64;
-    let pdf_sha256 = app.store.put(Bytes::from(output.pdf)).await?;
+    let id = new_id();
+    let title = title_from_text(&output.text);
+    // A document that passes the gate is stamped and signed (custody, then the agency's
+    // seal) before it is stored; a held one keeps its unsigned draft until approval.
+    let pdf = if reasons.is_empty() {
+        sign_document(app, job, &id, &owner_id, title.as_deref(), &output).await?
+    } else {
+        output.pdf.clone()
+    };
+    let pdf_bytes = pdf.len() as i64;
+    let pdf_sha256 = app.store.put(Bytes::from(pdf)).await?;
     let doc = documents::NewDocument {
-        id: new_id(),
+        id,
         owner_id,
         scan_id: job.scan_id.clone(),
         job_id: job.id.clone(),
-        title: title_from_text(&output.text),
+        title,
         doc_type,
         number,
         issued_on,
@@ -122,6 +134,92 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     };
     tx.commit().await.map_err(DbError::from)?;
     Ok(outcome)
+}
+
+/// Stamp page 1 and sign: the custody signature of the staff member (or the agency's
+/// digitization office) who uploaded the scan, then the agency's seal.
+async fn sign_document(
+    app: &App,
+    job: &ClaimedJob,
+    doc_id: &str,
+    owner_id: &str,
+    title: Option<&str>,
+    output: &kho_workers::DocumentOutput,
+) -> Result<Vec<u8>, DigitizeError> {
+    let agencies = &app.config.agencies.0;
+    let uploader_agency = scans::uploader_agency(&app.db, &job.scan_id).await?;
+    let agency = uploader_agency
+        .and_then(|a| agencies.iter().find(|x| x.code == a))
+        .unwrap_or(&agencies[0])
+        .clone();
+    let (custody, seal) = app.keys.signers_for(&agency.code, None).await?;
+    let now = crate::db::now_ms() / 1000;
+    let data = stamp::StampData {
+        result_code: doc_id.to_owned(),
+        procedure_code: None,
+        owner_id: owner_id.to_owned(),
+        document_name: title
+            .unwrap_or("Tài liệu số hóa")
+            .chars()
+            .take(40)
+            .collect(),
+        issuing_system: format!("Kho {}", agency.code),
+        time: now,
+        verify_url: format!("{}/v/{doc_id}", app.config.public_url.trim_end_matches('/')),
+        signer_line: format!(
+            "Số hóa, ký số: {}\nĐóng dấu: {}\nThời gian: {}",
+            custody.name,
+            seal.name,
+            stamp::iso_time(now)
+        ),
+    };
+    let words = page_one_words(output);
+    let pdf = output.pdf.clone();
+    tokio::task::spawn_blocking(move || -> Result<Vec<u8>, SigningError> {
+        let (stamped, _) = stamp::stamp(&pdf, &data, &words)?;
+        let signed = pades::sign(
+            &stamped,
+            &custody.key,
+            &custody.chain,
+            &pades::SignatureInfo {
+                name: custody.name.clone(),
+                reason: "Số hóa từ bản gốc giấy".into(),
+                time: now,
+            },
+        )?;
+        pades::sign(
+            &signed,
+            &seal.key,
+            &seal.chain,
+            &pades::SignatureInfo {
+                name: seal.name.clone(),
+                reason: "Xác thực bản sao điện tử của cơ quan".into(),
+                time: now,
+            },
+        )
+    })
+    .await
+    .map_err(|e| DigitizeError::Crashed(e.to_string()))?
+    .map_err(DigitizeError::from)
+}
+
+/// Page 1's word boxes in PDF points (origin bottom-left), for placing the stamp.
+fn page_one_words(output: &kho_workers::DocumentOutput) -> Vec<stamp::Rect> {
+    let (Some(text), Some(page)) = (output.page_texts.first(), output.pages.first()) else {
+        return vec![];
+    };
+    let k = 72.0 / page.dpi;
+    let h = page.height as f32 * k;
+    text.lines
+        .iter()
+        .flat_map(|l| &l.words)
+        .map(|w| stamp::Rect {
+            x0: w.left as f32 * k,
+            x1: (w.left + w.width) as f32 * k,
+            y0: h - (w.top + w.height) as f32 * k,
+            y1: h - w.top as f32 * k,
+        })
+        .collect()
 }
 
 /// Document types of Vietnamese administrative results, as they head the page.

@@ -1,7 +1,10 @@
 //! PAdES signatures judged by pyHanko (`pyhanko sign validate --trust ROOT
 //! --trust-replace`, from the test venv): a custody signature and an agency seal in two
 //! incremental updates are both VALID and cover the whole file; one flipped byte in the
-//! signed range makes the signature invalid.
+//! signed range makes the signature invalid. End to end: an uploaded scan is filed
+//! stamped and signed, pyHanko validates it against the roots Kho serves (fetching the
+//! CRL its certificates name), the QR code on page 1 decodes from a 150-dpi rendering,
+//! and no private key is stored in clear.
 
 mod common;
 
@@ -9,6 +12,7 @@ use std::process::Command;
 
 use common::*;
 use ed25519_dalek::SigningKey;
+use kho::db::Backend;
 use kho::signing::certs::{self, CertKind};
 use kho::signing::pades::{self, SignatureInfo};
 
@@ -154,4 +158,151 @@ fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_by
     let other = make_pki();
     let (ok, report) = pyhanko_validate(&sealed, &other.root);
     assert!(!ok, "an unknown root must not validate:\n{report}");
+}
+
+fn render_page_one(pdf: &[u8]) -> image::GrayImage {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile"])
+        .arg(&file)
+        .arg(dir.path().join("page"))
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(status.success());
+    image::open(dir.path().join("page.png")).unwrap().to_luma8()
+}
+
+async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_signatures_valid(
+    backend: Backend,
+) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let r = t
+        .upload(
+            CITIZEN,
+            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
+        )
+        .await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let doc_id = job["document_id"].as_str().unwrap().to_owned();
+    let pdf = t
+        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let (_, detail) = t.get_json(&format!("/api/v1/documents/{doc_id}")).await;
+    use sha2::Digest;
+    assert_eq!(
+        detail["sha256"],
+        hex::encode(sha2::Sha256::digest(&pdf)),
+        "the recorded hash is the signed PDF's"
+    );
+    // Public trust material, no token.
+    let roots = reqwest::get(t.url("/api/v1/trust/roots.pem"))
+        .await
+        .unwrap();
+    assert_eq!(roots.status(), 200);
+    let roots = roots.text().await.unwrap();
+    let crl = reqwest::get(t.url("/api/v1/trust/crl")).await.unwrap();
+    assert_eq!(crl.status(), 200);
+    let root = kho::signing::certs::from_pem(&roots).unwrap();
+    // pyHanko fetches the CRL from this server while it runs.
+    let pdf2 = pdf.clone();
+    let (ok, report) = tokio::task::spawn_blocking(move || pyhanko_validate(&pdf2, &root))
+        .await
+        .unwrap();
+    assert!(ok, "pyHanko:\n{report}");
+    let sigs: Vec<&str> = report.lines().filter(|l| l.starts_with("Sig")).collect();
+    assert_eq!(sigs.len(), 2, "{report}");
+    assert!(sigs.iter().all(|l| l.ends_with(":VALID")), "{report}");
+
+    // The QR code on page 1, from a 150-dpi rendering.
+    let page = render_page_one(&pdf);
+    let mut grid = rqrr::PreparedImage::prepare(page);
+    let grids = grid.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on page 1");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    assert!(
+        content.starts_with(&t.url(&format!("/v/{doc_id}"))),
+        "{content}"
+    );
+    assert!(content.contains(&format!("MaKQ:{doc_id}")), "{content}");
+    assert!(
+        content.contains(&format!("ChuSoHuu:{CITIZEN}")),
+        "{content}"
+    );
+    assert!(content.contains("HeThong:Kho KHO"), "{content}");
+    t.finish().await;
+}
+both_backends!(
+    an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_signatures_valid
+);
+
+#[tokio::test]
+async fn no_private_key_is_stored_or_logged_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let objects = format!("file://{}", dir.path().join("objects").display());
+    let data_s = data.display().to_string();
+    let app = kho::App::open(config(&[
+        "--data-dir",
+        &data_s,
+        "--object-store-url",
+        &objects,
+    ]))
+    .await
+    .unwrap();
+    let keys = app.keys.list().await.unwrap();
+    assert!(keys.iter().any(|k| k.kind == "root") && keys.iter().any(|k| k.kind == "agency"));
+    let mut secrets = Vec::new();
+    for k in &keys {
+        let s = app.keys.signer(&k.id).await.unwrap();
+        let raw = s.key.to_bytes().to_vec();
+        use base64::Engine;
+        secrets.push(raw.clone());
+        secrets.push(hex::encode(&raw).into_bytes());
+        secrets.push(hex::encode_upper(&raw).into_bytes());
+        secrets.push(
+            base64::engine::general_purpose::STANDARD
+                .encode(&raw)
+                .into_bytes(),
+        );
+    }
+    // Everything Kho wrote: the database files, the object store, the KEK file.
+    let mut files = Vec::new();
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                files.push(p)
+            }
+        }
+    }
+    assert!(files.iter().any(|f| f.ends_with("kho.db")));
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for s in &secrets {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_slice()),
+                "a private key in clear in {}",
+                f.display()
+            );
+        }
+    }
+    // And nothing a key record or an error says carries it.
+    let listed = format!("{keys:?}");
+    for s in &secrets[1..] {
+        assert!(!listed.contains(std::str::from_utf8(s).unwrap_or("\u{0}")));
+    }
 }

@@ -5,9 +5,10 @@
 //! | [`health`] | `GET /api/v1/health` |
 //! | [`scans`] | `POST /api/v1/subjects/{owner_id}/scans` |
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
+//! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
 //!
-//! Every route but health and the OpenAPI document needs `Authorization: Bearer TOKEN`
+//! Every route but health, trust and the OpenAPI document needs `Authorization: Bearer TOKEN`
 //! ([`caller::Caller`]). Errors are [`error::ApiError`].
 
 pub mod caller;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod scans;
+pub mod trust;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,7 +33,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, openapi_json),
+          documents::pdf, documents::original, trust::roots, trust::crl, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -62,6 +64,8 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/api/v1/health", get(health::health))
         .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/trust/roots.pem", get(trust::roots))
+        .route("/api/v1/trust/crl", get(trust::crl))
         .route(
             "/api/v1/subjects/{owner_id}/scans",
             post(scans::upload).layer(DefaultBodyLimit::max(upload_limit)),

@@ -138,3 +138,14 @@ pub async fn counts(db: &Db) -> Result<(i64, i64, i64, i64), DbError> {
         row.try_get("d")?,
     ))
 }
+
+/// The agency of the token that uploaded the scan, if it is bound to one.
+pub async fn uploader_agency(db: &Db, scan_id: &str) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT t.agency FROM scans s JOIN api_tokens t ON t.id = s.uploaded_by WHERE s.id = $1",
+    )
+    .bind(scan_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .flatten())
+}

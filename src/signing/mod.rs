@@ -11,7 +11,9 @@
 pub mod cades;
 pub mod certs;
 pub mod kek;
+pub mod keys;
 pub mod pades;
+pub mod stamp;
 
 /// Everything that can go wrong while signing. Messages never carry key material.
 #[derive(Debug, thiserror::Error)]

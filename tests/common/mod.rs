@@ -136,7 +136,12 @@ impl TestApp {
         let data_dir = db.dir().join("data");
         let data = data_dir.display().to_string();
         let workers_s = workers.max(1).to_string();
+        // Bound first, so certificates and QR codes name this server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
         let mut args = vec![
+            "--public-url",
+            &addr,
             "--data-dir",
             &data,
             "--database-url",
@@ -152,8 +157,6 @@ impl TestApp {
         ];
         args.extend_from_slice(extra);
         let app = App::open(config(&args)).await.expect("app opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = format!("http://{}", listener.local_addr().unwrap());
         let router = kho::api::router(app.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let (stop, stop_rx) = watch::channel(false);

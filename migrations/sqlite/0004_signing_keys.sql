@@ -1,0 +1,19 @@
+-- Signing keys and their certificates. The private key is sealed with the
+-- key-encryption key (ChaCha20-Poly1305; see src/signing/kek.rs): never stored in clear.
+-- Retired keys stay for verification; only active ones sign.
+CREATE TABLE signing_keys (
+    id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL CHECK (kind IN ('root', 'agency', 'staff')),
+    name               TEXT NOT NULL,      -- the certificate's common name
+    agency             TEXT,               -- agency code (agency seal and staff keys)
+    issuer_id          TEXT REFERENCES signing_keys (id),
+    serial             TEXT NOT NULL,      -- certificate serial, hex
+    certificate_pem    TEXT NOT NULL,
+    sealed_key         TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    retired_at         INTEGER,
+    revoked_at         INTEGER,
+    revocation_reason  TEXT
+);
+CREATE INDEX signing_keys_active ON signing_keys (kind, agency, retired_at);
+

@@ -1,0 +1,393 @@
+//! The keyring: the deployment's signing keys and certificates, in the database, each
+//! private key sealed with the key-encryption key.
+//!
+//! `ensure` makes what is missing: the root, and for each configured agency its seal and
+//! an office certificate that signs custody for uploads by callers without a personal
+//! certificate. `rotate` retires an agency's seal (kept for verification) and issues a
+//! new one. The roots (active and retired) are public; so is the CRL the certificates
+//! point to.
+
+use std::time::Duration;
+
+use der::Encode;
+use ed25519_dalek::SigningKey;
+use sqlx::Row;
+use x509_cert::certificate::Certificate;
+
+use super::SigningError;
+use super::certs::{self, CertKind};
+use super::kek::Kek;
+use crate::db::{Db, new_id, now_ms};
+
+/// An issuing agency from the configuration: code and full name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    pub code: String,
+    pub name: String,
+}
+
+/// A key as listed: never its private part.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyRecord {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub agency: Option<String>,
+    pub serial: String,
+    pub certificate_pem: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A key ready to sign: the private key and its chain (certificate first, root last).
+pub struct Signer {
+    pub id: String,
+    pub name: String,
+    pub key: SigningKey,
+    pub chain: Vec<Certificate>,
+}
+
+pub struct Keyring {
+    db: Db,
+    kek: Kek,
+    crl_url: String,
+}
+
+fn db_err(e: impl std::fmt::Display) -> SigningError {
+    SigningError::Keys(e.to_string())
+}
+
+const COLUMNS: &str =
+    "id, kind, name, agency, serial, certificate_pem, created_at, retired_at, revoked_at";
+
+fn record(r: &sqlx::any::AnyRow) -> Result<KeyRecord, SigningError> {
+    Ok(KeyRecord {
+        id: r.try_get("id").map_err(db_err)?,
+        kind: r.try_get("kind").map_err(db_err)?,
+        name: r.try_get("name").map_err(db_err)?,
+        agency: r.try_get("agency").map_err(db_err)?,
+        serial: r.try_get("serial").map_err(db_err)?,
+        certificate_pem: r.try_get("certificate_pem").map_err(db_err)?,
+        created_at: r.try_get("created_at").map_err(db_err)?,
+        retired_at: r.try_get("retired_at").map_err(db_err)?,
+        revoked_at: r.try_get("revoked_at").map_err(db_err)?,
+    })
+}
+
+impl Keyring {
+    pub fn new(db: Db, kek: Kek, public_url: &str) -> Keyring {
+        Keyring {
+            db,
+            kek,
+            crl_url: format!("{}/api/v1/trust/crl", public_url.trim_end_matches('/')),
+        }
+    }
+
+    /// Every key, newest first.
+    pub async fn list(&self) -> Result<Vec<KeyRecord>, SigningError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM signing_keys ORDER BY created_at DESC, id"
+        )))
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn active(
+        &self,
+        kind: CertKind,
+        agency: Option<&str>,
+    ) -> Result<Option<KeyRecord>, SigningError> {
+        // COLUMNS is a constant; the agency is bound, never spliced.
+        let agency_clause = if agency.is_some() {
+            "agency = $2"
+        } else {
+            "agency IS NULL"
+        };
+        let query = format!(
+            "SELECT {COLUMNS} FROM signing_keys
+             WHERE kind = $1 AND retired_at IS NULL AND revoked_at IS NULL AND {agency_clause}
+             ORDER BY created_at DESC LIMIT 1"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(query)).bind(kind.as_str());
+        if let Some(a) = agency {
+            q = q.bind(a);
+        }
+        let row = q.fetch_optional(&self.db.pool).await.map_err(db_err)?;
+        row.as_ref().map(record).transpose()
+    }
+
+    async fn store(
+        &self,
+        kind: CertKind,
+        name: &str,
+        agency: Option<&str>,
+        issuer_id: Option<&str>,
+        cert: &Certificate,
+        key: &SigningKey,
+    ) -> Result<KeyRecord, SigningError> {
+        let id = new_id();
+        let sealed = self.kek.seal(&key.to_bytes())?;
+        let serial = hex(cert.tbs_certificate().serial_number().as_bytes());
+        let pem = certs::to_pem(cert)?;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO signing_keys (id, kind, name, agency, issuer_id, serial, certificate_pem,
+                                       sealed_key, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(kind.as_str())
+        .bind(name)
+        .bind(agency)
+        .bind(issuer_id)
+        .bind(&serial)
+        .bind(&pem)
+        .bind(&sealed)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(KeyRecord {
+            id,
+            kind: kind.as_str().into(),
+            name: name.into(),
+            agency: agency.map(str::to_owned),
+            serial,
+            certificate_pem: pem,
+            created_at: now,
+            retired_at: None,
+            revoked_at: None,
+        })
+    }
+
+    /// The private key and chain of key `id`.
+    pub async fn signer(&self, id: &str) -> Result<Signer, SigningError> {
+        let row = sqlx::query(
+            "SELECT name, certificate_pem, sealed_key, issuer_id FROM signing_keys WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| SigningError::Keys(format!("no key {id}")))?;
+        let sealed: String = row.try_get("sealed_key").map_err(db_err)?;
+        let secret = self.kek.open(&sealed)?;
+        let bytes: [u8; 32] = secret
+            .as_slice()
+            .try_into()
+            .map_err(|_| SigningError::Keys("a stored key has the wrong length".into()))?;
+        let mut chain = vec![certs::from_pem(
+            &row.try_get::<String, _>("certificate_pem")
+                .map_err(db_err)?,
+        )?];
+        let mut issuer: Option<String> = row.try_get("issuer_id").map_err(db_err)?;
+        while let Some(iid) = issuer.take() {
+            let r =
+                sqlx::query("SELECT certificate_pem, issuer_id FROM signing_keys WHERE id = $1")
+                    .bind(&iid)
+                    .fetch_one(&self.db.pool)
+                    .await
+                    .map_err(db_err)?;
+            chain.push(certs::from_pem(
+                &r.try_get::<String, _>("certificate_pem").map_err(db_err)?,
+            )?);
+            issuer = r.try_get("issuer_id").map_err(db_err)?;
+            if chain.len() > 4 {
+                break;
+            }
+        }
+        Ok(Signer {
+            id: id.into(),
+            name: row.try_get("name").map_err(db_err)?,
+            key: SigningKey::from_bytes(&bytes),
+            chain,
+        })
+    }
+
+    /// The active root, created when there is none.
+    async fn ensure_root(&self, created: &mut Vec<KeyRecord>) -> Result<KeyRecord, SigningError> {
+        if let Some(root) = self.active(CertKind::Root, None).await? {
+            return Ok(root);
+        }
+        let key = SigningKey::from_bytes(&rand::random());
+        let name = certs::name("Kho Root CA", "Kho")?;
+        let cert = certs::issue(CertKind::Root, name.clone(), &key, name, &key, None, 20)?;
+        let rec = self
+            .store(CertKind::Root, "Kho Root CA", None, None, &cert, &key)
+            .await?;
+        created.push(rec.clone());
+        Ok(rec)
+    }
+
+    async fn issue_under_root(
+        &self,
+        kind: CertKind,
+        common_name: &str,
+        agency: &Agency,
+        years: u64,
+        created: &mut Vec<KeyRecord>,
+    ) -> Result<KeyRecord, SigningError> {
+        let root = self.ensure_root(created).await?;
+        let root_signer = self.signer(&root.id).await?;
+        let root_name = root_signer.chain[0].tbs_certificate().subject().clone();
+        let key = SigningKey::from_bytes(&rand::random());
+        let cert = certs::issue(
+            kind,
+            certs::name(common_name, &agency.name)?,
+            &key,
+            root_name,
+            &root_signer.key,
+            Some(self.crl_url.clone()),
+            years,
+        )?;
+        let rec = self
+            .store(
+                kind,
+                common_name,
+                Some(&agency.code),
+                Some(&root.id),
+                &cert,
+                &key,
+            )
+            .await?;
+        created.push(rec.clone());
+        Ok(rec)
+    }
+
+    /// Make the root and each agency's seal and office certificate when missing; returns
+    /// what was created.
+    pub async fn ensure(&self, agencies: &[Agency]) -> Result<Vec<KeyRecord>, SigningError> {
+        let mut created = Vec::new();
+        self.ensure_root(&mut created).await?;
+        for a in agencies {
+            if self
+                .active(CertKind::Agency, Some(&a.code))
+                .await?
+                .is_none()
+            {
+                self.issue_under_root(CertKind::Agency, &a.name, a, 5, &mut created)
+                    .await?;
+            }
+            if self.active(CertKind::Staff, Some(&a.code)).await?.is_none() {
+                let office = format!("Bộ phận số hóa – {}", a.name);
+                self.issue_under_root(CertKind::Staff, &office, a, 2, &mut created)
+                    .await?;
+            }
+        }
+        Ok(created)
+    }
+
+    /// A personal certificate for a staff member of `agency`.
+    pub async fn issue_staff(
+        &self,
+        name: &str,
+        agency: &Agency,
+    ) -> Result<KeyRecord, SigningError> {
+        let mut created = Vec::new();
+        self.issue_under_root(CertKind::Staff, name, agency, 2, &mut created)
+            .await
+    }
+
+    /// Retire the agency's seal (kept for verification) and issue a new one.
+    pub async fn rotate_seal(&self, agency: &Agency) -> Result<KeyRecord, SigningError> {
+        sqlx::query(
+            "UPDATE signing_keys SET retired_at = $1
+             WHERE kind = 'agency' AND agency = $2 AND retired_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(&agency.code)
+        .execute(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        let mut created = Vec::new();
+        self.issue_under_root(CertKind::Agency, &agency.name, agency, 5, &mut created)
+            .await
+    }
+
+    /// The agency's seal and (for custody) the key `staff_id` or, without one, the
+    /// agency's office key.
+    pub async fn signers_for(
+        &self,
+        agency: &str,
+        staff_id: Option<&str>,
+    ) -> Result<(Signer, Signer), SigningError> {
+        let seal = self
+            .active(CertKind::Agency, Some(agency))
+            .await?
+            .ok_or_else(|| SigningError::Keys(format!("agency {agency} has no seal key")))?;
+        let custody = match staff_id {
+            Some(id) => id.to_owned(),
+            None => {
+                self.active(CertKind::Staff, Some(agency))
+                    .await?
+                    .ok_or_else(|| {
+                        SigningError::Keys(format!("agency {agency} has no office key"))
+                    })?
+                    .id
+            }
+        };
+        Ok((self.signer(&custody).await?, self.signer(&seal.id).await?))
+    }
+
+    /// Every root certificate, active and retired, as PEM.
+    pub async fn roots_pem(&self) -> Result<String, SigningError> {
+        Ok(self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|k| k.kind == "root")
+            .map(|k| k.certificate_pem)
+            .collect())
+    }
+
+    /// The root's CRL (DER): the revoked certificates it issued, valid for a week.
+    pub async fn crl_der(&self) -> Result<Vec<u8>, SigningError> {
+        use x509_cert::builder::{Builder, CrlBuilder};
+        use x509_cert::crl::RevokedCert;
+        use x509_cert::ext::pkix::CrlNumber;
+        let mut created = Vec::new();
+        let root = self.ensure_root(&mut created).await?;
+        let root_signer = self.signer(&root.id).await?;
+        let revoked = sqlx::query(
+            "SELECT certificate_pem, revoked_at FROM signing_keys WHERE revoked_at IS NOT NULL AND issuer_id = $1",
+        )
+        .bind(&root.id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        let mut entries = Vec::new();
+        for r in &revoked {
+            let cert =
+                certs::from_pem(&r.try_get::<String, _>("certificate_pem").map_err(db_err)?)?;
+            let at: i64 = r.try_get("revoked_at").map_err(db_err)?;
+            entries.push(RevokedCert {
+                serial_number: cert.tbs_certificate().serial_number().clone(),
+                revocation_date: x509_cert::time::Time::try_from(
+                    std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
+                )
+                .map_err(db_err)?,
+                crl_entry_extensions: None,
+            });
+        }
+        let number =
+            der::asn1::Uint::new(&(now_ms() as u64 / 1000).to_be_bytes()).map_err(db_err)?;
+        let next = x509_cert::time::Time::try_from(
+            std::time::SystemTime::now() + Duration::from_secs(7 * 86_400),
+        )
+        .map_err(db_err)?;
+        let crl = CrlBuilder::new(&root_signer.chain[0], CrlNumber(number))
+            .map_err(db_err)?
+            .with_next_update(Some(next))
+            .with_certificates(entries.into_iter())
+            .build::<_, ed25519_dalek::Signature>(&root_signer.key)
+            .map_err(db_err)?;
+        crl.to_der().map_err(db_err)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
