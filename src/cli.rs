@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Manage signing keys and certificates.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, scanned PDF; a
     /// multi-page TIFF or PDF is one document) becomes one document; a folder contributes its files in name order.
     Ingest {
@@ -73,5 +78,33 @@ pub enum TokensCommand {
         /// The agency a staff or issuer token belongs to.
         #[arg(long)]
         agency: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the deployment root and, for each configured agency (KHO_AGENCIES), its seal
+    /// and digitization-office certificates, where missing (also done on first start).
+    Init,
+    /// List keys and certificates: kind, name, agency, serial, created, retired, revoked.
+    List {
+        /// Print the certificates' PEM too.
+        #[arg(long)]
+        pem: bool,
+    },
+    /// Issue a personal certificate for a staff member of an agency.
+    IssueStaff {
+        /// The staff member's full name (the certificate's common name).
+        #[arg(long)]
+        name: String,
+        /// Agency code from KHO_AGENCIES.
+        #[arg(long)]
+        agency: String,
+    },
+    /// Retire an agency's seal (kept for verifying what it signed) and issue a new one.
+    Rotate {
+        /// Agency code from KHO_AGENCIES.
+        #[arg(long)]
+        agency: String,
     },
 }

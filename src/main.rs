@@ -1,7 +1,7 @@
 //! The `kho` binary: parse the command line and run the command (see `kho --help`).
 
 use clap::Parser;
-use kho::cli::{Cli, Command, TokensCommand};
+use kho::cli::{Cli, Command, KeysCommand, TokensCommand};
 use kho::config::LogFormat;
 use kho::{App, db, ingest, server};
 
@@ -51,6 +51,60 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             )
             .await?;
             println!("{token}");
+        }
+        Command::Keys { command } => {
+            let agency = |code: &str| {
+                cli.config
+                    .agencies
+                    .0
+                    .iter()
+                    .find(|a| a.code == code)
+                    .cloned()
+                    .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))
+            };
+            let app = App::open(cli.config.clone()).await?;
+            match command {
+                KeysCommand::Init => {
+                    let created = app.keys.ensure(&app.config.agencies.0).await?;
+                    println!("{} keys created", created.len());
+                    println!(
+                        "key-encryption key: {}",
+                        match &app.config.kek {
+                            Some(_) => "KHO_KEK".to_owned(),
+                            None => app.config.kek_file().display().to_string(),
+                        }
+                    );
+                }
+                KeysCommand::List { pem } => {
+                    for k in app.keys.list().await? {
+                        let state = match (k.revoked_at, k.retired_at) {
+                            (Some(_), _) => "revoked",
+                            (None, Some(_)) => "retired",
+                            _ => "active",
+                        };
+                        println!(
+                            "{:<7} {:<8} {:<10} {}  serial {}  {}",
+                            k.kind,
+                            state,
+                            k.agency.as_deref().unwrap_or("-"),
+                            k.name,
+                            k.serial,
+                            k.id
+                        );
+                        if pem {
+                            print!("{}", k.certificate_pem);
+                        }
+                    }
+                }
+                KeysCommand::IssueStaff { name, agency: code } => {
+                    let k = app.keys.issue_staff(&name, &agency(&code)?).await?;
+                    println!("{}  serial {}", k.id, k.serial);
+                }
+                KeysCommand::Rotate { agency: code } => {
+                    let k = app.keys.rotate_seal(&agency(&code)?).await?;
+                    println!("new seal {}  serial {}", k.id, k.serial);
+                }
+            }
         }
         Command::Ingest {
             paths,

@@ -182,3 +182,66 @@ async fn a_separate_worker_process_digitizes_what_ingest_queued(backend: Backend
     db.drop_database().await;
 }
 both_backends!(a_separate_worker_process_digitizes_what_ingest_queued);
+
+async fn keys_are_created_listed_issued_and_rotated_from_the_command_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let run = |args: &[&str]| {
+        let out = kho(&db)
+            .env("KHO_AGENCIES", "STP-BN=Sở Tư pháp tỉnh Bắc Ninh")
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+        (stdout, stderr)
+    };
+    let (out, log) = run(&["keys", "init"]);
+    assert!(out.contains("key-encryption key:"), "{out}");
+    assert!(
+        log.contains("created a new key-encryption key"),
+        "the first start warns: {log}"
+    );
+    let (list, _) = run(&["keys", "list"]);
+    let active = |kind: &str| {
+        list.lines()
+            .filter(|l| l.starts_with(kind) && l.contains(" active "))
+            .count()
+    };
+    assert_eq!(
+        (active("root"), active("agency"), active("staff")),
+        (1, 1, 1),
+        "{list}"
+    );
+    assert!(list.contains("Sở Tư pháp tỉnh Bắc Ninh"), "{list}");
+    run(&[
+        "keys",
+        "issue-staff",
+        "--name",
+        "Nguyễn Văn An",
+        "--agency",
+        "STP-BN",
+    ]);
+    run(&["keys", "rotate", "--agency", "STP-BN"]);
+    let (list, _) = run(&["keys", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("agency") && l.contains(" retired ")),
+        "the old seal is kept, retired: {list}"
+    );
+    assert_eq!(
+        list.lines()
+            .filter(|l| l.starts_with("agency") && l.contains(" active "))
+            .count(),
+        1
+    );
+    assert!(list.contains("Nguyễn Văn An"), "{list}");
+    // An agency that is not configured is refused with the reason.
+    let out = kho(&db)
+        .args(["keys", "rotate", "--agency", "NOPE"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not in KHO_AGENCIES"));
+}
+both_backends!(keys_are_created_listed_issued_and_rotated_from_the_command_line);

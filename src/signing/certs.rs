@@ -76,25 +76,25 @@ impl BuilderProfile for Profile {
                 key_identifier: Some(aki.0.clone()),
                 ..Default::default()
             }
-            .to_extension(&tbs.subject(), &ext)?,
+            .to_extension(tbs.subject(), &ext)?,
         );
-        ext.push(ski.to_extension(&tbs.subject(), &ext)?);
+        ext.push(ski.to_extension(tbs.subject(), &ext)?);
         let ca = self.kind == CertKind::Root;
         ext.push(
             BasicConstraints {
                 ca,
                 path_len_constraint: ca.then_some(0),
             }
-            .to_extension(&tbs.subject(), &ext)?,
+            .to_extension(tbs.subject(), &ext)?,
         );
         let usage = if ca {
             KeyUsages::KeyCertSign | KeyUsages::CRLSign
         } else {
             KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
         };
-        ext.push(KeyUsage(usage).to_extension(&tbs.subject(), &ext)?);
+        ext.push(KeyUsage(usage).to_extension(tbs.subject(), &ext)?);
         if let Some(url) = &self.crl_url {
-            let uri = Ia5String::new(url).map_err(der::Error::from)?;
+            let uri = Ia5String::new(url)?;
             ext.push(
                 CrlDistributionPoints(vec![DistributionPoint {
                     distribution_point: Some(DistributionPointName::FullName(vec![
@@ -103,7 +103,7 @@ impl BuilderProfile for Profile {
                     reasons: None,
                     crl_issuer: None,
                 }])
-                .to_extension(&tbs.subject(), &ext)?,
+                .to_extension(tbs.subject(), &ext)?,
             );
         }
         Ok(ext)

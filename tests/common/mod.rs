@@ -260,6 +260,7 @@ impl TestApp {
     }
 }
 
+#[allow(unused_imports)]
 pub use kho_workers::measure::cer;
 
 /// Run `pdftotext` on PDF bytes.
