@@ -78,6 +78,10 @@ pub enum TokensCommand {
         /// The agency a staff or issuer token belongs to.
         #[arg(long)]
         agency: Option<String>,
+        /// For a staff token: the staff member's full name. A personal certificate is
+        /// issued for them (under --agency) and signs for custody what they upload.
+        #[arg(long, requires = "agency")]
+        name: Option<String>,
     },
 }
 

@@ -87,8 +87,19 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     let title = title_from_text(&output.text);
     // A document that passes the gate is stamped and signed (custody, then the agency's
     // seal) before it is stored; a held one keeps its unsigned draft until approval.
+    let words = page_one_words(&output);
     let pdf = if reasons.is_empty() {
-        sign_document(app, job, &id, &owner_id, title.as_deref(), &output).await?
+        let pdf = output.pdf.clone();
+        stamp_and_sign(
+            app,
+            &job.scan_id,
+            &id,
+            &owner_id,
+            title.as_deref(),
+            pdf,
+            words.clone(),
+        )
+        .await?
     } else {
         output.pdf.clone()
     };
@@ -129,30 +140,35 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
             tx.rollback().await.map_err(DbError::from)?;
             return Err(DigitizeError::LostLease);
         }
-        reviews::insert(&mut tx, &review_id, &doc, &reasons).await?;
+        reviews::insert(&mut tx, &review_id, &doc, &reasons, &words).await?;
         Outcome::Review(review_id)
     };
     tx.commit().await.map_err(DbError::from)?;
     Ok(outcome)
 }
 
-/// Stamp page 1 and sign: the custody signature of the staff member (or the agency's
-/// digitization office) who uploaded the scan, then the agency's seal.
-async fn sign_document(
+/// Stamp page 1 and sign: the custody signature of the staff member who uploaded the
+/// scan (their personal key, or else their agency's digitization office), then the
+/// agency's seal.
+pub async fn stamp_and_sign(
     app: &App,
-    job: &ClaimedJob,
+    scan_id: &str,
     doc_id: &str,
     owner_id: &str,
     title: Option<&str>,
-    output: &kho_workers::DocumentOutput,
+    pdf: Vec<u8>,
+    words: Vec<stamp::Rect>,
 ) -> Result<Vec<u8>, DigitizeError> {
     let agencies = &app.config.agencies.0;
-    let uploader_agency = scans::uploader_agency(&app.db, &job.scan_id).await?;
+    let (uploader_agency, staff_key) = scans::uploader(&app.db, scan_id).await?;
     let agency = uploader_agency
         .and_then(|a| agencies.iter().find(|x| x.code == a))
         .unwrap_or(&agencies[0])
         .clone();
-    let (custody, seal) = app.keys.signers_for(&agency.code, None).await?;
+    let (custody, seal) = app
+        .keys
+        .signers_for(&agency.code, staff_key.as_deref())
+        .await?;
     let now = crate::db::now_ms() / 1000;
     let data = stamp::StampData {
         result_code: doc_id.to_owned(),
@@ -173,8 +189,6 @@ async fn sign_document(
             stamp::iso_time(now)
         ),
     };
-    let words = page_one_words(output);
-    let pdf = output.pdf.clone();
     tokio::task::spawn_blocking(move || -> Result<Vec<u8>, SigningError> {
         let (stamped, _) = stamp::stamp(&pdf, &data, &words)?;
         let signed = pades::sign(

@@ -32,8 +32,12 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     role,
                     subject,
                     agency,
+                    name,
                 },
         } => {
+            if name.is_some() && role != kho::auth::Role::Staff {
+                anyhow::bail!("--name is for staff tokens (a personal signing certificate)");
+            }
             let subject = subject
                 .map(|s| {
                     kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}"))
@@ -50,6 +54,19 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 agency.as_deref(),
             )
             .await?;
+            if let (Some(name), Some(code)) = (name, agency.as_deref()) {
+                let agency = app
+                    .config
+                    .agencies
+                    .0
+                    .iter()
+                    .find(|a| a.code == code)
+                    .cloned()
+                    .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))?;
+                let key = app.keys.issue_staff(&name, &agency).await?;
+                db::tokens::bind_signing_key(&app.db, &token, &key.id).await?;
+                eprintln!("personal certificate for {name}: serial {}", key.serial);
+            }
             println!("{token}");
         }
         Command::Keys { command } => {

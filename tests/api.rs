@@ -200,6 +200,53 @@ async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_
     assert_eq!(review.owner_id, CITIZEN);
     assert!(review.draft.pdf_bytes > 0);
     assert!(t.app.store.get(&review.draft.pdf_sha256).await.is_ok());
+
+    // Approval: only staff or admins; then the draft is signed, filed, the job done.
+    let approve = format!("/api/v1/reviews/{}/approve", review.id);
+    let citizen = t.token(Role::Citizen, Some(CITIZEN)).await;
+    let r = t
+        .client
+        .post(t.url(&approve))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let staff = t.token(Role::Staff, None).await;
+    let r = t
+        .client
+        .post(t.url(&approve))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc_id = r.json::<serde_json::Value>().await.unwrap()["document_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = t
+        .client
+        .post(t.url(&approve))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "decided once");
+    let (_, job) = t.get_json(&format!("/api/v1/jobs/{job_id}")).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["document_id"], doc_id.as_str());
+    let pdf = t
+        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let signatures = pdf
+        .windows(20)
+        .filter(|w| w == b"/ETSI.CAdES.detached")
+        .count();
+    assert_eq!(signatures, 2, "custody signature and seal");
     t.finish().await;
 }
 both_backends!(a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_not_filed);

@@ -178,12 +178,34 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
     backend: Backend,
 ) {
     let t = TestApp::spawn(backend, 1, &[]).await;
+    // A staff member with a personal certificate uploads: their key signs for custody.
+    let staff = kho::db::tokens::create(&t.app.db, kho::auth::Role::Staff, None, Some("KHO"))
+        .await
+        .unwrap();
+    let agency = t.app.config.agencies.0[0].clone();
+    let key = t
+        .app
+        .keys
+        .issue_staff("Nguyễn Văn An", &agency)
+        .await
+        .unwrap();
+    kho::db::tokens::bind_signing_key(&t.app.db, &staff, &key.id)
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())
+            .file_name("page.png"),
+    );
     let r = t
-        .upload(
-            CITIZEN,
-            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
-        )
-        .await;
+        .client
+        .post(t.url(&format!("/api/v1/subjects/{CITIZEN}/scans")))
+        .bearer_auth(&staff)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
     let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
         .as_str()
         .unwrap()
@@ -223,6 +245,20 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
     let sigs: Vec<&str> = report.lines().filter(|l| l.starts_with("Sig")).collect();
     assert_eq!(sigs.len(), 2, "{report}");
     assert!(sigs.iter().all(|l| l.ends_with(":VALID")), "{report}");
+    // The custody signature names the staff member, the seal the agency.
+    let utf16 = |s: &str| {
+        let mut h = String::from("FEFF");
+        for u in s.encode_utf16() {
+            h.push_str(&format!("{u:04X}"));
+        }
+        h
+    };
+    let text = String::from_utf8_lossy(&pdf);
+    let custody_at = text
+        .find(&utf16("Nguyễn Văn An"))
+        .expect("custody signer named");
+    let seal_at = text.find(&utf16(&agency.name)).expect("seal signer named");
+    assert!(custody_at < seal_at, "custody first, then the seal");
 
     // The QR code on page 1, from a 150-dpi rendering.
     let page = render_page_one(&pdf);

@@ -5,6 +5,7 @@
 //! | [`health`] | `GET /api/v1/health` |
 //! | [`scans`] | `POST /api/v1/subjects/{owner_id}/scans` |
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
+//! | [`reviews`] | `POST /api/v1/reviews/{id}/approve` |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
 //!
@@ -16,6 +17,7 @@ pub mod documents;
 pub mod error;
 pub mod health;
 pub mod jobs;
+pub mod reviews;
 pub mod scans;
 pub mod trust;
 
@@ -33,7 +35,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, trust::roots, trust::crl, openapi_json),
+          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -75,6 +77,7 @@ pub fn router(app: App) -> Router {
             get(documents::list),
         )
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
+        .route("/api/v1/reviews/{id}/approve", post(reviews::approve))
         .route("/api/v1/documents/{id}", get(documents::get))
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))
         .route("/api/v1/documents/{id}/original", get(documents::original))

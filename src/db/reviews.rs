@@ -20,6 +20,8 @@ pub struct Review {
     pub draft: NewDocument,
     pub state: String,
     pub created_at: i64,
+    /// Page 1's word boxes, to place the stamp on approval.
+    pub words: Vec<crate::signing::stamp::Rect>,
 }
 
 pub async fn insert(
@@ -27,10 +29,12 @@ pub async fn insert(
     id: &str,
     draft: &NewDocument,
     reasons: &[kho_workers::gate::Reason],
+    words: &[crate::signing::stamp::Rect],
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO reviews (id, job_id, scan_id, owner_id, reasons_json, draft_json, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
+        "INSERT INTO reviews (id, job_id, scan_id, owner_id, reasons_json, draft_json, state,
+                              created_at, words_json)
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)",
     )
     .bind(id)
     .bind(&draft.job_id)
@@ -39,6 +43,7 @@ pub async fn insert(
     .bind(serde_json::to_string(reasons).expect("reasons serialize"))
     .bind(serde_json::to_string(draft).expect("draft serializes"))
     .bind(now_ms())
+    .bind(serde_json::to_string(words).expect("boxes serialize"))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -46,11 +51,58 @@ pub async fn insert(
 
 /// The review a job ended in, if it ended in one.
 pub async fn for_job(db: &Db, job_id: &str) -> Result<Option<Review>, DbError> {
-    let row = sqlx::query(
-        "SELECT id, job_id, owner_id, reasons_json, draft_json, state, created_at
-         FROM reviews WHERE job_id = $1",
+    one(db, "job_id", job_id).await
+}
+
+/// A review by its id.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Review>, DbError> {
+    one(db, "id", id).await
+}
+
+/// Approve an open review: file its draft as `doc` (the signed version) and end its job
+/// `done`, in one transaction. False when the review is no longer open.
+pub async fn approve(
+    db: &Db,
+    review: &Review,
+    doc: &NewDocument,
+    decided_by: &str,
+) -> Result<bool, DbError> {
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    let r = sqlx::query(
+        "UPDATE reviews SET state = 'approved', decided_by = $1, decided_at = $2
+         WHERE id = $3 AND state = 'open'",
     )
-    .bind(job_id)
+    .bind(decided_by)
+    .bind(now)
+    .bind(&review.id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    super::documents::insert(&mut tx, doc).await?;
+    sqlx::query(
+        "UPDATE jobs SET state = 'done', document_id = $1, last_error = NULL, updated_at = $2
+         WHERE id = $3 AND state = 'review'",
+    )
+    .bind(&doc.id)
+    .bind(now)
+    .bind(&review.job_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn one(db: &Db, column: &str, value: &str) -> Result<Option<Review>, DbError> {
+    // `column` is one of two constants above; the value is bound.
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, job_id, owner_id, reasons_json, draft_json, state, created_at, words_json
+         FROM reviews WHERE {column} = $1"
+    )))
+    .bind(value)
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
@@ -65,5 +117,6 @@ pub async fn for_job(db: &Db, job_id: &str) -> Result<Option<Review>, DbError> {
         draft: serde_json::from_str(&draft).map_err(corrupt)?,
         state: r.try_get("state")?,
         created_at: r.try_get("created_at")?,
+        words: serde_json::from_str(&r.try_get::<String, _>("words_json")?).map_err(corrupt)?,
     }))
 }

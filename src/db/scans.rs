@@ -139,13 +139,17 @@ pub async fn counts(db: &Db) -> Result<(i64, i64, i64, i64), DbError> {
     ))
 }
 
-/// The agency of the token that uploaded the scan, if it is bound to one.
-pub async fn uploader_agency(db: &Db, scan_id: &str) -> Result<Option<String>, DbError> {
-    Ok(sqlx::query_scalar(
-        "SELECT t.agency FROM scans s JOIN api_tokens t ON t.id = s.uploaded_by WHERE s.id = $1",
+/// The agency and personal signing key of the token that uploaded the scan, where it has them.
+pub async fn uploader(db: &Db, scan_id: &str) -> Result<(Option<String>, Option<String>), DbError> {
+    let row = sqlx::query(
+        "SELECT t.agency, t.signing_key_id FROM scans s JOIN api_tokens t ON t.id = s.uploaded_by
+         WHERE s.id = $1",
     )
     .bind(scan_id)
     .fetch_optional(&db.pool)
-    .await?
-    .flatten())
+    .await?;
+    Ok(match row {
+        Some(r) => (r.try_get("agency")?, r.try_get("signing_key_id")?),
+        None => (None, None),
+    })
 }

@@ -40,6 +40,17 @@ pub async fn create(
     Ok(token)
 }
 
+/// Bind a staff member's personal signing key to `token`: their uploads are signed for
+/// custody with it.
+pub async fn bind_signing_key(db: &Db, token: &str, key_id: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE api_tokens SET signing_key_id = $1 WHERE token_hash = $2")
+        .bind(key_id)
+        .bind(hash(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// The owner of `token`, when it exists and is not revoked.
 pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
     let row = sqlx::query(

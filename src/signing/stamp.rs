@@ -57,7 +57,7 @@ impl StampData {
 }
 
 /// A word's box on page 1 in PDF points (origin bottom-left).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Rect {
     pub x0: f32,
     pub y0: f32,
@@ -273,4 +273,61 @@ pub fn stamp(
     doc.save_to(&mut out)
         .map_err(|e| SigningError::Pdf(e.to_string()))?;
     Ok((out, placement))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_pdf() -> Vec<u8> {
+        let img = image::DynamicImage::ImageLuma8(GrayImage::from_pixel(1240, 1754, Luma([250])));
+        let page = kho_workers::pdf::PdfPage {
+            image: kho_workers::pdf::PageImage::encode(&img, None).unwrap(),
+            dpi: 150.0,
+            text: Default::default(),
+        };
+        kho_workers::pdf::build(&[page], &Default::default()).unwrap()
+    }
+
+    fn data() -> StampData {
+        StampData {
+            result_code: "r".into(),
+            procedure_code: None,
+            owner_id: "001203004567".into(),
+            document_name: "Quyết định".into(),
+            issuing_system: "Kho".into(),
+            time: 0,
+            verify_url: "http://127.0.0.1:8080/v/r".into(),
+            signer_line: "Ký số: A\nĐóng dấu: B".into(),
+        }
+    }
+
+    #[test]
+    fn the_stamp_goes_top_left_moves_off_text_and_says_when_it_cannot() {
+        let pdf = page_pdf();
+        let (_, p) = stamp(&pdf, &data(), &[]).unwrap();
+        assert!(
+            p.rect.x0 < 100.0 && p.rect.y1 > 700.0 && !p.covers_text,
+            "{p:?}"
+        );
+        // A heading across the top: the stamp goes to a bottom corner instead.
+        let heading = Rect {
+            x0: 20.0,
+            y0: 650.0,
+            x1: 580.0,
+            y1: 842.0,
+        };
+        let (out, p) = stamp(&pdf, &data(), &[heading]).unwrap();
+        assert!(!p.rect.overlaps(&heading) && !p.covers_text, "{p:?}");
+        assert!(out.len() > pdf.len());
+        // Text everywhere: it has to cover some, and says so.
+        let full = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 595.0,
+            y1: 842.0,
+        };
+        let (_, p) = stamp(&pdf, &data(), &[full]).unwrap();
+        assert!(p.covers_text);
+    }
 }
