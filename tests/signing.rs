@@ -88,12 +88,17 @@ fn unsigned_pdf() -> Vec<u8> {
 
 /// pyHanko's one-line summaries and whether it exited 0.
 fn pyhanko_validate(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
+    pyhanko_validate_with(pdf, root, "--executive-summary")
+}
+
+/// pyHanko's report in the given style (`--executive-summary`, `--pretty-print`).
+fn pyhanko_validate_with(pdf: &[u8], root: &x509_cert::Certificate, style: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let (file, root_pem) = (dir.path().join("signed.pdf"), dir.path().join("root.pem"));
     std::fs::write(&file, pdf).unwrap();
     std::fs::write(&root_pem, certs::to_pem(root).unwrap()).unwrap();
     let out = Command::new(venv_tool("pyhanko"))
-        .args(["sign", "validate", "--executive-summary", "--trust"])
+        .args(["sign", "validate", style, "--trust"])
         .arg(&root_pem)
         .arg("--trust-replace")
         .arg(&file)
@@ -143,16 +148,29 @@ fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_by
 
     let (ok, report) = pyhanko_validate(&sealed, &pki.root);
     assert!(ok, "pyHanko:\n{report}");
+    // The seal covers the whole file; after the custody signature come only signing
+    // and form-filling changes (the seal itself).
+    let (ok, pretty) = pyhanko_validate_with(&sealed, &pki.root, "--pretty-print");
+    assert!(ok, "{pretty}");
+    let (sig1, sig2) = pretty.split_once("Field 2: Sig2").expect("two fields");
+    assert!(sig2.contains("The signature covers the entire file."), "{pretty}");
+    assert!(
+        sig1.contains("All modifications relate to signing and form filling operations"),
+        "{pretty}"
+    );
+    assert_eq!(pretty.matches("The signature is judged VALID.").count(), 2, "{pretty}");
     let lines: Vec<&str> = report.lines().filter(|l| l.starts_with("Sig")).collect();
     assert_eq!(lines.len(), 2, "{report}");
     assert!(lines.iter().all(|l| l.ends_with(":VALID")), "{report}");
 
-    // One byte flipped inside the first signed range (the page content of revision 1).
-    let mut tampered = sealed.clone();
-    let at = pdf.len() / 2;
-    tampered[at] ^= 0x01;
-    let (ok, report) = pyhanko_validate(&tampered, &pki.root);
-    assert!(!ok, "a flipped byte must not validate:\n{report}");
+    // One byte flipped in the signed ranges: in the page data of the first revision, in
+    // the custody update, in the seal's own update.
+    for at in [pdf.len() / 2, pdf.len() + 40, sealed.len() - 40] {
+        let mut tampered = sealed.clone();
+        tampered[at] ^= 0x01;
+        let (ok, report) = pyhanko_validate(&tampered, &pki.root);
+        assert!(!ok, "a byte flipped at {at} must not validate:\n{report}");
+    }
 
     // A signature checked against another root is not trusted.
     let other = make_pki();
