@@ -203,14 +203,19 @@ async fn keys_are_created_listed_issued_and_rotated_from_the_command_line(backen
         "the first start warns: {log}"
     );
     let (list, _) = run(&["keys", "list"]);
-    let active = |kind: &str| {
+    let active = |list: &str, kind: &str| {
         list.lines()
             .filter(|l| l.starts_with(kind) && l.contains(" active "))
             .count()
     };
     assert_eq!(
-        (active("root"), active("agency"), active("staff")),
-        (1, 1, 1),
+        (
+            active(&list, "root"),
+            active(&list, "agency"),
+            active(&list, "office"),
+            active(&list, "staff")
+        ),
+        (1, 1, 1, 0),
         "{list}"
     );
     assert!(list.contains("Sở Tư pháp tỉnh Bắc Ninh"), "{list}");
@@ -236,6 +241,11 @@ async fn keys_are_created_listed_issued_and_rotated_from_the_command_line(backen
         1
     );
     assert!(list.contains("Nguyễn Văn An"), "{list}");
+    assert_eq!(
+        (active(&list, "office"), active(&list, "staff")),
+        (1, 1),
+        "a personal certificate is not the office's: {list}"
+    );
     // An agency that is not configured is refused with the reason.
     let out = kho(&db)
         .args(["keys", "rotate", "--agency", "NOPE"])

@@ -153,12 +153,19 @@ fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_by
     let (ok, pretty) = pyhanko_validate_with(&sealed, &pki.root, "--pretty-print");
     assert!(ok, "{pretty}");
     let (sig1, sig2) = pretty.split_once("Field 2: Sig2").expect("two fields");
-    assert!(sig2.contains("The signature covers the entire file."), "{pretty}");
+    assert!(
+        sig2.contains("The signature covers the entire file."),
+        "{pretty}"
+    );
     assert!(
         sig1.contains("All modifications relate to signing and form filling operations"),
         "{pretty}"
     );
-    assert_eq!(pretty.matches("The signature is judged VALID.").count(), 2, "{pretty}");
+    assert_eq!(
+        pretty.matches("The signature is judged VALID.").count(),
+        2,
+        "{pretty}"
+    );
     let lines: Vec<&str> = report.lines().filter(|l| l.starts_with("Sig")).collect();
     assert_eq!(lines.len(), 2, "{report}");
     assert!(lines.iter().all(|l| l.ends_with(":VALID")), "{report}");
@@ -360,3 +367,41 @@ async fn no_private_key_is_stored_or_logged_in_clear() {
         assert!(!listed.contains(std::str::from_utf8(s).unwrap_or("\u{0}")));
     }
 }
+
+async fn processes_starting_together_share_one_root_seal_and_office_key(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let data = db.dir().join("data").display().to_string();
+    let kek_file = db.dir().join("kek.key").display().to_string();
+    let open = || {
+        kho::App::open(config(&[
+            "--data-dir",
+            &data,
+            "--database-url",
+            &db.url,
+            "--object-store-url",
+            "memory://",
+            "--kek-file",
+            &kek_file,
+        ]))
+    };
+    // The first start makes the KEK file; then four processes start at once.
+    drop(open().await.unwrap());
+    sqlx::query("DELETE FROM signing_keys")
+        .execute(&open().await.unwrap().db.pool)
+        .await
+        .unwrap();
+    let apps = futures::future::join_all((0..4).map(|_| open())).await;
+    let app = apps.into_iter().next().unwrap().unwrap();
+    let keys = app.keys.list().await.unwrap();
+    let active = |kind: &str| {
+        keys.iter()
+            .filter(|k| k.kind == kind && k.retired_at.is_none())
+            .count()
+    };
+    assert_eq!(
+        (active("root"), active("agency"), active("office")),
+        (1, 1, 1),
+        "{keys:#?}"
+    );
+}
+both_backends!(processes_starting_together_share_one_root_seal_and_office_key);

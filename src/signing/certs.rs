@@ -33,6 +33,8 @@ use super::SigningError;
 pub enum CertKind {
     Root,
     Agency,
+    /// An agency's digitization office: signs custody when the uploader has no key.
+    Office,
     Staff,
 }
 
@@ -41,6 +43,7 @@ impl CertKind {
         match self {
             CertKind::Root => "root",
             CertKind::Agency => "agency",
+            CertKind::Office => "office",
             CertKind::Staff => "staff",
         }
     }

@@ -215,11 +215,17 @@ impl Keyring {
         let key = SigningKey::from_bytes(&rand::random());
         let name = certs::name("Kho Root CA", "Kho")?;
         let cert = certs::issue(CertKind::Root, name.clone(), &key, name, &key, None, 20)?;
-        let rec = self
+        match self
             .store(CertKind::Root, "Kho Root CA", None, None, &cert, &key)
-            .await?;
-        created.push(rec.clone());
-        Ok(rec)
+            .await
+        {
+            Ok(rec) => {
+                created.push(rec.clone());
+                Ok(rec)
+            }
+            // Another process made the root at the same moment: use theirs.
+            Err(e) => self.active(CertKind::Root, None).await?.ok_or(e),
+        }
     }
 
     async fn issue_under_root(
@@ -243,7 +249,7 @@ impl Keyring {
             Some(self.crl_url.clone()),
             years,
         )?;
-        let rec = self
+        let stored = self
             .store(
                 kind,
                 common_name,
@@ -252,9 +258,18 @@ impl Keyring {
                 &cert,
                 &key,
             )
-            .await?;
-        created.push(rec.clone());
-        Ok(rec)
+            .await;
+        match stored {
+            Ok(rec) => {
+                created.push(rec.clone());
+                Ok(rec)
+            }
+            // One active seal and office key per agency: another process won the race.
+            Err(e) if kind != CertKind::Staff => {
+                self.active(kind, Some(&agency.code)).await?.ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Make the root and each agency's seal and office certificate when missing; returns
@@ -271,9 +286,13 @@ impl Keyring {
                 self.issue_under_root(CertKind::Agency, &a.name, a, 5, &mut created)
                     .await?;
             }
-            if self.active(CertKind::Staff, Some(&a.code)).await?.is_none() {
+            if self
+                .active(CertKind::Office, Some(&a.code))
+                .await?
+                .is_none()
+            {
                 let office = format!("Bộ phận số hóa – {}", a.name);
-                self.issue_under_root(CertKind::Staff, &office, a, 2, &mut created)
+                self.issue_under_root(CertKind::Office, &office, a, 2, &mut created)
                     .await?;
             }
         }
@@ -321,7 +340,7 @@ impl Keyring {
         let custody = match staff_id {
             Some(id) => id.to_owned(),
             None => {
-                self.active(CertKind::Staff, Some(agency))
+                self.active(CertKind::Office, Some(agency))
                     .await?
                     .ok_or_else(|| {
                         SigningError::Keys(format!("agency {agency} has no office key"))
