@@ -12,80 +12,9 @@ use std::process::Command;
 
 use base64::Engine as _;
 use common::*;
-use ed25519_dalek::SigningKey;
 use kho::db::Backend;
-use kho::signing::certs::{self, CertKind};
+use kho::signing::certs;
 use kho::signing::pades::{self, SignatureInfo};
-
-struct Pki {
-    root: x509_cert::Certificate,
-    agency_key: SigningKey,
-    agency: x509_cert::Certificate,
-    staff_key: SigningKey,
-    staff: x509_cert::Certificate,
-}
-
-fn key() -> SigningKey {
-    SigningKey::from_bytes(&rand::random())
-}
-
-fn make_pki() -> Pki {
-    let root_key = key();
-    let root_name = certs::name("Kho Root CA", "Kho").unwrap();
-    let root = certs::issue(
-        CertKind::Root,
-        root_name.clone(),
-        &root_key,
-        root_name.clone(),
-        &root_key,
-        None,
-        20,
-    )
-    .unwrap();
-    // No CRL distribution point here: pyHanko would fetch it (the end-to-end test
-    // serves it from Kho).
-    let crl = None;
-    let agency_key = key();
-    let agency = certs::issue(
-        CertKind::Agency,
-        certs::name("Sở Tư pháp tỉnh Bắc Ninh", "Sở Tư pháp tỉnh Bắc Ninh").unwrap(),
-        &agency_key,
-        root_name.clone(),
-        &root_key,
-        crl.clone(),
-        5,
-    )
-    .unwrap();
-    let staff_key = key();
-    let staff = certs::issue(
-        CertKind::Staff,
-        certs::name("Nguyễn Văn An", "Sở Tư pháp tỉnh Bắc Ninh").unwrap(),
-        &staff_key,
-        root_name,
-        &root_key,
-        crl,
-        2,
-    )
-    .unwrap();
-    Pki {
-        root,
-        agency_key,
-        agency,
-        staff_key,
-        staff,
-    }
-}
-
-fn unsigned_pdf() -> Vec<u8> {
-    let img =
-        image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(300, 400, image::Luma([240])));
-    let page = kho_workers::pdf::PdfPage {
-        image: kho_workers::pdf::PageImage::encode(&img, None).unwrap(),
-        dpi: 100.0,
-        text: Default::default(),
-    };
-    kho_workers::pdf::build(&[page], &Default::default()).unwrap()
-}
 
 /// pyHanko's one-line summaries and whether it exited 0.
 fn pyhanko_validate(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
@@ -262,6 +191,9 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
     let crl = reqwest::get(t.url("/api/v1/trust/crl")).await.unwrap();
     assert_eq!(crl.status(), 200);
     let root = kho::signing::certs::from_pem(&roots).unwrap();
+    // Kho's own verifier agrees.
+    let own = kho::verify::verify(&pdf, std::slice::from_ref(&root));
+    assert_eq!(own.verdict, kho::verify::Verdict::Valid, "{own:#?}");
     // pyHanko fetches the CRL from this server while it runs.
     let pdf2 = pdf.clone();
     let (ok, report) = tokio::task::spawn_blocking(move || pyhanko_validate(&pdf2, &root))

@@ -322,3 +322,111 @@ pub fn terminate(mut child: std::process::Child) {
 pub const CITIZEN: &str = "001203004567";
 pub const OTHER_CITIZEN: &str = "079199001234";
 pub const COMPANY: &str = "0100109106";
+
+use ed25519_dalek::SigningKey;
+use kho::signing::certs::{self, CertKind};
+use kho::signing::pades::{self, SignatureInfo};
+
+/// A deployment's certificates made in the test: root, agency seal, staff.
+pub struct Pki {
+    pub root: x509_cert::Certificate,
+    pub agency_key: SigningKey,
+    pub agency: x509_cert::Certificate,
+    pub staff_key: SigningKey,
+    pub staff: x509_cert::Certificate,
+}
+
+pub fn key() -> SigningKey {
+    SigningKey::from_bytes(&rand::random())
+}
+
+pub fn make_pki() -> Pki {
+    let root_key = key();
+    let root_name = certs::name("Kho Root CA", "Kho").unwrap();
+    let root = certs::issue(
+        CertKind::Root,
+        root_name.clone(),
+        &root_key,
+        root_name.clone(),
+        &root_key,
+        None,
+        20,
+    )
+    .unwrap();
+    // No CRL distribution point here: pyHanko would fetch it (the end-to-end test
+    // serves it from Kho).
+    let crl = None;
+    let agency_key = key();
+    let agency = certs::issue(
+        CertKind::Agency,
+        certs::name("Sở Tư pháp tỉnh Bắc Ninh", "Sở Tư pháp tỉnh Bắc Ninh").unwrap(),
+        &agency_key,
+        root_name.clone(),
+        &root_key,
+        crl.clone(),
+        5,
+    )
+    .unwrap();
+    let staff_key = key();
+    let staff = certs::issue(
+        CertKind::Staff,
+        certs::name("Nguyễn Văn An", "Sở Tư pháp tỉnh Bắc Ninh").unwrap(),
+        &staff_key,
+        root_name,
+        &root_key,
+        crl,
+        2,
+    )
+    .unwrap();
+    Pki {
+        root,
+        agency_key,
+        agency,
+        staff_key,
+        staff,
+    }
+}
+
+/// A one-page PDF/A as the pipeline makes it, without OCR.
+pub fn unsigned_pdf() -> Vec<u8> {
+    let img =
+        image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(300, 400, image::Luma([240])));
+    let page = kho_workers::pdf::PdfPage {
+        image: kho_workers::pdf::PageImage::encode(&img, None).unwrap(),
+        dpi: 100.0,
+        text: Default::default(),
+    };
+    kho_workers::pdf::build(&[page], &Default::default()).unwrap()
+}
+
+/// The PDF signed for custody by the staff key, then sealed by the agency.
+pub fn signed_twice(pki: &Pki) -> (Vec<u8>, Vec<u8>) {
+    let pdf = unsigned_pdf();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let custody = pades::sign(
+        &pdf,
+        &pki.staff_key,
+        &[pki.staff.clone(), pki.root.clone()],
+        &SignatureInfo {
+            name: "Nguyễn Văn An".into(),
+            reason: "Số hóa".into(),
+            time: now,
+        },
+    )
+    .unwrap();
+    let sealed = pades::sign(
+        &custody,
+        &pki.agency_key,
+        &[pki.agency.clone(), pki.root.clone()],
+        &SignatureInfo {
+            name: "Sở Tư pháp".into(),
+            reason: "Đóng dấu".into(),
+            time: now + 1,
+        },
+    )
+    .unwrap();
+    (custody, sealed)
+}

@@ -1,0 +1,652 @@
+//! The PDF signature verifier (DESIGN.md §5), used by `kho verify` and `POST
+//! /api/v1/verify`.
+//!
+//! For every signature field it checks, refusing rather than skipping anything malformed:
+//! `/ByteRange` is exactly `[0 a b c]`; the gap `a..b` is exactly this signature
+//! dictionary's own `/Contents` hex string (found at the dictionary's offset from the
+//! cross-reference data, not by searching); the CMS parses completely, with one
+//! SignerInfo, SHA-512 + Ed25519 only, a messageDigest equal to the digest of the two
+//! ranges, contentType id-data and a signingCertificateV2 naming the signer's
+//! certificate; the Ed25519 signature over the signed attributes verifies; the signer's
+//! certificate chains to a trusted root whose signature verifies, and was valid at the
+//! claimed signing time. Then every revision after a signed one is classified: only a
+//! later signature (its dictionary, widget, the AcroForm and page 1's /Annots growing)
+//! and validation data (/DSS) may follow; any other changed, added or freed object, a
+//! changed /Info, or trailing bytes that are not a well-formed revision make the
+//! document MODIFIED_AFTER_SIGNING.
+
+use std::collections::BTreeMap;
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use lopdf::{Document, Object, ObjectId};
+use serde::Serialize;
+use sha2::Digest;
+use x509_cert::certificate::Certificate;
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_CERT_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+
+/// The one verdict of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    Valid,
+    UnknownSigner,
+    Revoked,
+    ModifiedAfterSigning,
+    Invalid,
+}
+
+/// What was found about one signature.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SignatureReport {
+    /// The signature field's name (`/T`).
+    pub field: Option<String>,
+    pub verdict: Verdict,
+    /// The signer's certificate subject.
+    pub signer: Option<String>,
+    /// Subjects from the signer's certificate up to the root.
+    pub chain: Vec<String>,
+    /// `/M` of the signature dictionary, as written.
+    pub claimed_time: Option<String>,
+    /// What the signature covers, in words.
+    pub covers: String,
+    /// Why, when it is not VALID.
+    pub reasons: Vec<String>,
+}
+
+/// The verifier's report on one PDF.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub reasons: Vec<String>,
+    pub signatures: Vec<SignatureReport>,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+}
+
+fn invalid(reason: impl Into<String>) -> Report {
+    Report {
+        verdict: Verdict::Invalid,
+        reasons: vec![reason.into()],
+        signatures: vec![],
+        sha256: String::new(),
+    }
+}
+
+/// Verify `pdf` against the trusted `roots`.
+pub fn verify(pdf: &[u8], roots: &[Certificate]) -> Report {
+    let sha256 = hex::encode(sha2::Sha256::digest(pdf));
+    let mut report = verify_inner(pdf, roots);
+    report.sha256 = sha256;
+    report
+}
+
+fn verify_inner(pdf: &[u8], roots: &[Certificate]) -> Report {
+    let options = lopdf::LoadOptions {
+        strict: true,
+        max_decompressed_size: Some(64 << 20),
+        ..Default::default()
+    };
+    let doc = match Document::load_mem_with_options(pdf, options) {
+        Ok(d) => d,
+        Err(e) => return invalid(format!("the file is not a well-formed PDF: {e}")),
+    };
+    if doc.xref_recovery.is_some() {
+        return invalid("the cross-reference data is damaged");
+    }
+    let fields = signature_fields(&doc);
+    if fields.is_empty() {
+        return invalid("the file holds no signature");
+    }
+    let mut sigs = Vec::new();
+    for (name, sig_id) in fields {
+        sigs.push(check_signature(pdf, &doc, name, sig_id, roots));
+    }
+    let mut reasons: Vec<String> = sigs
+        .iter()
+        .flat_map(|s| {
+            s.reasons
+                .iter()
+                .map(move |r| format!("{}: {r}", s.field.as_deref().unwrap_or("signature")))
+        })
+        .collect();
+    let mut verdict = sigs
+        .iter()
+        .map(|s| s.verdict)
+        .max()
+        .unwrap_or(Verdict::Invalid);
+    if verdict == Verdict::Valid {
+        reasons.clear();
+    }
+    if sigs.is_empty() {
+        verdict = Verdict::Invalid;
+    }
+    Report {
+        verdict,
+        reasons,
+        signatures: sigs,
+        sha256: String::new(),
+    }
+}
+
+/// Signature fields (name, value dictionary id) in the AcroForm.
+fn signature_fields(doc: &Document) -> Vec<(Option<String>, ObjectId)> {
+    let mut out = Vec::new();
+    let Ok(catalog) = doc.catalog() else {
+        return out;
+    };
+    let acroform = match catalog.get(b"AcroForm") {
+        Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
+        Ok(Object::Dictionary(d)) => Some(d),
+        _ => None,
+    };
+    let Some(fields) = acroform
+        .and_then(|a| a.get(b"Fields").ok())
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_array().ok())
+    else {
+        return out;
+    };
+    for f in fields.iter().take(1000) {
+        let Ok(fid) = f.as_reference() else { continue };
+        let Ok(field) = doc.get_dictionary(fid) else {
+            continue;
+        };
+        if field.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
+            continue;
+        }
+        let name = field
+            .get(b"T")
+            .ok()
+            .and_then(|t| t.as_str().ok())
+            .map(|t| String::from_utf8_lossy(t).into_owned());
+        if let Ok(v) = field.get(b"V").and_then(Object::as_reference) {
+            out.push((name, v));
+        }
+    }
+    out
+}
+
+fn check_signature(
+    pdf: &[u8],
+    doc: &Document,
+    field: Option<String>,
+    sig_id: ObjectId,
+    roots: &[Certificate],
+) -> SignatureReport {
+    let mut r = SignatureReport {
+        field,
+        verdict: Verdict::Invalid,
+        signer: None,
+        chain: vec![],
+        claimed_time: None,
+        covers: String::new(),
+        reasons: vec![],
+    };
+    match check(pdf, doc, sig_id, roots, &mut r) {
+        Ok(verdict) => r.verdict = verdict,
+        Err(reason) => {
+            r.verdict = Verdict::Invalid;
+            r.reasons.push(reason);
+        }
+    }
+    r
+}
+
+fn check(
+    pdf: &[u8],
+    doc: &Document,
+    sig_id: ObjectId,
+    roots: &[Certificate],
+    r: &mut SignatureReport,
+) -> Result<Verdict, String> {
+    let sig = doc
+        .get_dictionary(sig_id)
+        .map_err(|_| "the signature value is not a dictionary".to_string())?;
+    r.claimed_time = sig
+        .get(b"M")
+        .ok()
+        .and_then(|m| m.as_str().ok())
+        .map(|m| String::from_utf8_lossy(m).into_owned());
+    // /ByteRange: exactly four integers [0 a b c] inside the file.
+    let range: Vec<i64> = match sig.get(b"ByteRange") {
+        Ok(Object::Array(a)) => a.iter().map(|o| o.as_i64().unwrap_or(-1)).collect(),
+        _ => return Err("no /ByteRange array".into()),
+    };
+    let [start, a, b, c] = range[..] else {
+        return Err(format!("/ByteRange has {} numbers, not 4", range.len()));
+    };
+    if start != 0 || a <= 0 || b <= a || c < 0 || (b + c) as usize > pdf.len() {
+        return Err(format!(
+            "/ByteRange [{start} {a} {b} {c}] is not [0 a b c] within the file"
+        ));
+    }
+    let (a, b, c) = (a as usize, b as usize, c as usize);
+    // The gap is exactly this dictionary's /Contents hex string.
+    let contents = match sig.get(b"Contents") {
+        Ok(Object::String(s, _)) => s.clone(),
+        _ => return Err("no /Contents string".into()),
+    };
+    if contents.is_empty() || contents.iter().all(|&x| x == 0) {
+        return Err("/Contents is empty".into());
+    }
+    let offset = match doc.reference_table.get(sig_id.0) {
+        Some(lopdf::xref::XrefEntry::Normal { offset, .. }) => *offset as usize,
+        _ => return Err("the signature dictionary is not a plain object of the file".into()),
+    };
+    let contents_at = raw_contents_offset(pdf, offset)
+        .ok_or("the signature dictionary's /Contents cannot be located in the file")?;
+    if contents_at != a || pdf.get(b - 1) != Some(&b'>') {
+        return Err("the unsigned gap is not exactly this signature's /Contents".into());
+    }
+    let gap_hex = &pdf[a + 1..b - 1];
+    if gap_hex.len() % 2 != 0
+        || !gap_hex.iter().all(u8::is_ascii_hexdigit)
+        || hex::decode(gap_hex).ok().as_deref() != Some(contents.as_slice())
+    {
+        return Err("the unsigned gap holds something other than the /Contents hex string".into());
+    }
+    let revision_end = b + c;
+    r.covers = if revision_end == pdf.len() {
+        "the whole file".into()
+    } else {
+        format!("the file up to byte {revision_end} of {}", pdf.len())
+    };
+    // The CMS: parse completely (trailing zero padding aside).
+    let der_len = der_length(&contents).ok_or("the CMS is not DER")?;
+    if contents[der_len..].iter().any(|&x| x != 0) {
+        return Err("bytes after the CMS in /Contents".into());
+    }
+    let ci = ContentInfo::from_der(&contents[..der_len]).map_err(|e| format!("CMS: {e}"))?;
+    if ci.content_type != ID_SIGNED_DATA {
+        return Err("the CMS is not SignedData".into());
+    }
+    let sd: SignedData = ci
+        .content
+        .decode_as()
+        .map_err(|e| format!("CMS SignedData: {e}"))?;
+    if sd.signer_infos.0.len() != 1 {
+        return Err(format!("{} SignerInfos, not one", sd.signer_infos.0.len()));
+    }
+    if sd.encap_content_info.econtent.is_some() {
+        return Err("the CMS is not detached".into());
+    }
+    let si = sd.signer_infos.0.get(0).expect("one signer info");
+    if si.digest_alg.oid != ID_SHA512 || si.signature_algorithm.oid != ID_ED25519 {
+        return Err(format!(
+            "algorithms {} with {}: only Ed25519 with SHA-512 is accepted",
+            si.digest_alg.oid, si.signature_algorithm.oid
+        ));
+    }
+    let attrs = si.signed_attrs.as_ref().ok_or("no signed attributes")?;
+    let attr = |oid: ObjectIdentifier| {
+        attrs
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| (a.values.len() == 1).then(|| a.values.get(0)).flatten())
+    };
+    let ct = attr(ID_CONTENT_TYPE).ok_or("no contentType attribute")?;
+    if ct.decode_as::<ObjectIdentifier>().ok() != Some(ID_DATA) {
+        return Err("contentType is not id-data".into());
+    }
+    let md = attr(ID_MESSAGE_DIGEST).ok_or("no messageDigest attribute")?;
+    let md = md
+        .decode_as::<der::asn1::OctetString>()
+        .map_err(|_| "messageDigest is not an OCTET STRING")?;
+    let mut h = sha2::Sha512::new();
+    h.update(&pdf[..a]);
+    h.update(&pdf[b..revision_end]);
+    if md.as_bytes() != h.finalize().as_slice() {
+        return Err("the signed bytes were changed: their digest does not match".into());
+    }
+    // The signer's certificate, named by the SignerInfo and by signingCertificateV2.
+    let certs: Vec<Certificate> = sd
+        .certificates
+        .as_ref()
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|c| match c {
+                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
+        return Err("the signer is not named by issuer and serial number".into());
+    };
+    let cert = certs
+        .iter()
+        .find(|c| {
+            c.tbs_certificate().issuer() == &ias.issuer
+                && c.tbs_certificate().serial_number() == &ias.serial_number
+        })
+        .ok_or("the signer's certificate is not in the CMS")?;
+    r.signer = Some(cert.tbs_certificate().subject().to_string());
+    let cert_der = cert.to_der().map_err(|e| e.to_string())?;
+    let scv2 = attr(ID_SIGNING_CERT_V2).ok_or("no signingCertificateV2 attribute")?;
+    let scv2 = scv2.to_der().map_err(|e| e.to_string())?;
+    let cert_hash = sha2::Sha256::digest(&cert_der);
+    if !scv2.windows(32).any(|w| w == cert_hash.as_slice()) {
+        return Err("signingCertificateV2 does not name the signer's certificate".into());
+    }
+    // The signature over the signed attributes.
+    let key = ed25519_key(cert)?;
+    let signed = attrs.to_der().map_err(|e| e.to_string())?;
+    let signature = Signature::from_slice(si.signature.as_bytes())
+        .map_err(|_| "the signature value is not an Ed25519 signature")?;
+    key.verify(&signed, &signature)
+        .map_err(|_| "the signature does not verify".to_string())?;
+
+    // The chain: a trusted root issued and signed the signer's certificate.
+    r.chain = vec![cert.tbs_certificate().subject().to_string()];
+    let root = roots.iter().find(|root| {
+        root.tbs_certificate().subject() == cert.tbs_certificate().issuer()
+            && ed25519_key(root).is_ok_and(|k| {
+                let tbs = cert.tbs_certificate().to_der().unwrap_or_default();
+                Signature::from_slice(cert.signature().raw_bytes())
+                    .is_ok_and(|s| k.verify(&tbs, &s).is_ok())
+            })
+    });
+    let Some(root) = root else {
+        r.reasons
+            .push("the signer's certificate does not chain to a trusted root".into());
+        return Ok(Verdict::UnknownSigner);
+    };
+    r.chain.push(root.tbs_certificate().subject().to_string());
+    let validity = cert.tbs_certificate().validity();
+    let claimed = r
+        .claimed_time
+        .as_deref()
+        .and_then(pdf_time)
+        .ok_or("no readable signing time (/M)")?;
+    let from = validity.not_before.to_unix_duration().as_secs() as i64;
+    let to = validity.not_after.to_unix_duration().as_secs() as i64;
+    if claimed < from || claimed > to {
+        return Err("the certificate was not valid at the claimed signing time".into());
+    }
+    // What came after this signature's revision.
+    if revision_end < pdf.len()
+        && let Err(why) = later_revisions_allowed(pdf, doc, revision_end)
+    {
+        r.reasons.push(why);
+        return Ok(Verdict::ModifiedAfterSigning);
+    }
+    Ok(Verdict::Valid)
+}
+
+fn ed25519_key(cert: &Certificate) -> Result<VerifyingKey, String> {
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    if spki.algorithm.oid != ID_ED25519 {
+        return Err("the certificate's key is not Ed25519".into());
+    }
+    let bytes: [u8; 32] = spki
+        .subject_public_key
+        .raw_bytes()
+        .try_into()
+        .map_err(|_| "malformed Ed25519 key".to_string())?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| "malformed Ed25519 key".into())
+}
+
+/// Length of the DER element at the start of `bytes`.
+fn der_length(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.get(1)?;
+    if first < 0x80 {
+        return Some(2 + first as usize).filter(|&n| n <= bytes.len());
+    }
+    let n = (first & 0x7f) as usize;
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let len = bytes
+        .get(2..2 + n)?
+        .iter()
+        .fold(0usize, |acc, &b| (acc << 8) | b as usize);
+    Some(2 + n + len).filter(|&t| t <= bytes.len())
+}
+
+/// Where the hex string of `/Contents` starts in the object at `offset`.
+fn raw_contents_offset(pdf: &[u8], offset: usize) -> Option<usize> {
+    let obj = pdf.get(offset..)?;
+    let end = obj.windows(6).position(|w| w == b"endobj")?;
+    let body = &obj[..end];
+    let key = body.windows(9).position(|w| w == b"/Contents")?;
+    let mut at = key + 9;
+    while body.get(at)?.is_ascii_whitespace() {
+        at += 1;
+    }
+    (body.get(at) == Some(&b'<')).then_some(offset + at)
+}
+
+/// Unix seconds of a PDF date `D:YYYYMMDDHHmmSS[Z|+hh'mm']`.
+fn pdf_time(s: &str) -> Option<i64> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(4..6).unwrap_or(1), num(6..8).unwrap_or(1));
+    let (h, mi, sec) = (
+        num(8..10).unwrap_or(0),
+        num(10..12).unwrap_or(0),
+        num(12..14).unwrap_or(0),
+    );
+    // days_from_civil (Howard Hinnant)
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let mut t = days * 86_400 + h * 3600 + mi * 60 + sec;
+    if let Some(tz) = s.get(14..) {
+        let sign = match tz.chars().next() {
+            Some('+') => -1,
+            Some('-') => 1,
+            _ => 0,
+        };
+        if sign != 0 {
+            let digits: String = tz.chars().filter(char::is_ascii_digit).collect();
+            let oh = digits
+                .get(0..2)
+                .and_then(|x| x.parse::<i64>().ok())
+                .unwrap_or(0);
+            let om = digits
+                .get(2..4)
+                .and_then(|x| x.parse::<i64>().ok())
+                .unwrap_or(0);
+            t += sign * (oh * 3600 + om * 60);
+        }
+    }
+    Some(t)
+}
+
+/// Everything after `revision_end` must be well-formed incremental updates that only
+/// add signatures (and their fields), or validation data.
+fn later_revisions_allowed(pdf: &[u8], full: &Document, revision_end: usize) -> Result<(), String> {
+    let options = lopdf::LoadOptions {
+        strict: true,
+        max_decompressed_size: Some(64 << 20),
+        ..Default::default()
+    };
+    let signed = Document::load_mem_with_options(&pdf[..revision_end], options)
+        .map_err(|_| "the signed revision does not stand on its own".to_string())?;
+    // The update must be a revision: it ends with %%EOF and its startxref points into it.
+    let tail = &pdf[revision_end..];
+    let trimmed = tail.trim_ascii_end();
+    if !trimmed.ends_with(b"%%EOF") || full.xref_start < revision_end {
+        return Err("bytes after the signed revision that are not a well-formed revision".into());
+    }
+    if full.trailer.get(b"Info").ok() != signed.trailer.get(b"Info").ok() {
+        return Err("the document information (/Info) changed after signing".into());
+    }
+    let ser = |o: &Object| {
+        let mut v = Vec::new();
+        let _ = lopdf::Writer::write_object(&mut v, o);
+        if let Object::Stream(s) = o {
+            v.extend_from_slice(&s.content);
+        }
+        v
+    };
+    let before: BTreeMap<ObjectId, &Object> = signed.objects.iter().map(|(k, v)| (*k, v)).collect();
+    let root_id = full
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .ok();
+    let page1 = full.get_pages().get(&1).copied();
+    for (id, obj) in &full.objects {
+        match before.get(id) {
+            Some(old) if ser(old) == ser(obj) => {}
+            Some(old) => {
+                if !allowed_change(full, *id, old, obj, root_id, page1) {
+                    return Err(format!(
+                        "object {} {} was changed after signing",
+                        id.0, id.1
+                    ));
+                }
+            }
+            None => {
+                if !allowed_addition(obj) {
+                    return Err(format!("object {} {} was added after signing", id.0, id.1));
+                }
+            }
+        }
+    }
+    if let Some(gone) = before.keys().find(|k| !full.objects.contains_key(k)) {
+        return Err(format!(
+            "object {} {} was removed after signing",
+            gone.0, gone.1
+        ));
+    }
+    Ok(())
+}
+
+fn dict_of(o: &Object) -> Option<&lopdf::Dictionary> {
+    match o {
+        Object::Dictionary(d) => Some(d),
+        Object::Stream(s) => Some(&s.dict),
+        _ => None,
+    }
+}
+
+/// A dictionary equal to `old` but for the keys in `free`.
+fn same_but(old: &lopdf::Dictionary, new: &lopdf::Dictionary, free: &[&[u8]]) -> bool {
+    let keys = |d: &lopdf::Dictionary| -> Vec<Vec<u8>> {
+        d.iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| !free.contains(&k.as_slice()))
+            .collect()
+    };
+    let (ko, kn) = (keys(old), keys(new));
+    ko.len() == kn.len()
+        && ko.iter().all(|k| {
+            old.get(k).ok().map(|v| format!("{v:?}")) == new.get(k).ok().map(|v| format!("{v:?}"))
+        })
+}
+
+/// Arrays where `new` starts with all of `old`.
+fn grows(old: Option<&Object>, new: Option<&Object>) -> bool {
+    let empty = vec![];
+    let o = old.and_then(|o| o.as_array().ok()).unwrap_or(&empty);
+    match new.and_then(|n| n.as_array().ok()) {
+        Some(n) => n.len() >= o.len() && n[..o.len()] == o[..],
+        None => o.is_empty(),
+    }
+}
+
+fn allowed_change(
+    full: &Document,
+    id: ObjectId,
+    old: &Object,
+    new: &Object,
+    root: Option<ObjectId>,
+    page1: Option<ObjectId>,
+) -> bool {
+    let (Some(o), Some(n)) = (dict_of(old), dict_of(new)) else {
+        return false;
+    };
+    if matches!(old, Object::Stream(_)) || matches!(new, Object::Stream(_)) {
+        return false;
+    }
+    if Some(id) == root {
+        // The catalog may gain validation data, nothing else.
+        return same_but(o, n, &[b"DSS"]);
+    }
+    if Some(id) == page1 {
+        // Page 1 may gain signature widgets in /Annots, nothing else.
+        let added_sig_widgets = grows(o.get(b"Annots").ok(), n.get(b"Annots").ok())
+            && n.get(b"Annots")
+                .and_then(Object::as_array)
+                .map(|a| {
+                    a.iter()
+                        .skip(
+                            o.get(b"Annots")
+                                .and_then(Object::as_array)
+                                .map_or(0, Vec::len),
+                        )
+                        .all(|w| {
+                            w.as_reference()
+                                .ok()
+                                .and_then(|r| full.get_dictionary(r).ok())
+                                .is_some_and(is_signature_widget)
+                        })
+                })
+                .unwrap_or(false);
+        return added_sig_widgets && same_but(o, n, &[b"Annots"]);
+    }
+    // The AcroForm may gain signature fields.
+    if o.has(b"Fields") {
+        let new_fields_are_sigs = n
+            .get(b"Fields")
+            .and_then(Object::as_array)
+            .map(|a| {
+                a.iter()
+                    .skip(
+                        o.get(b"Fields")
+                            .and_then(Object::as_array)
+                            .map_or(0, Vec::len),
+                    )
+                    .all(|f| {
+                        f.as_reference()
+                            .ok()
+                            .and_then(|r| full.get_dictionary(r).ok())
+                            .is_some_and(is_signature_widget)
+                    })
+            })
+            .unwrap_or(false);
+        return grows(o.get(b"Fields").ok(), n.get(b"Fields").ok())
+            && new_fields_are_sigs
+            && same_but(o, n, &[b"Fields", b"SigFlags"]);
+    }
+    false
+}
+
+fn is_signature_widget(d: &lopdf::Dictionary) -> bool {
+    d.get(b"FT").and_then(Object::as_name).ok() == Some(b"Sig".as_slice())
+        && d.get(b"Rect")
+            .and_then(Object::as_array)
+            .is_ok_and(|r| r.iter().all(|v| v.as_float().is_ok_and(|x| x == 0.0)))
+}
+
+fn allowed_addition(obj: &Object) -> bool {
+    let Some(d) = dict_of(obj) else { return false };
+    let ty = d.get(b"Type").and_then(Object::as_name).ok();
+    match ty {
+        // A later signature: verified on its own as another field of the report.
+        Some(b"Sig") | Some(b"DocTimeStamp") => !matches!(obj, Object::Stream(_)),
+        Some(b"DSS") => true,
+        Some(b"Annot") => is_signature_widget(d),
+        _ => false,
+    }
+}
