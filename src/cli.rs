@@ -42,6 +42,17 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Verify a signed PDF offline. Exit status 0 only when the verdict is VALID.
+    Verify {
+        /// The PDF to verify.
+        file: PathBuf,
+        /// Trusted root certificates (PEM); default: this deployment's roots.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage signing keys and certificates.
     Keys {
         #[command(subcommand)]

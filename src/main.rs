@@ -69,6 +69,27 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             println!("{token}");
         }
+        Command::Verify { file, trust, json } => {
+            let pdf = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let pem = match trust {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+                None => App::open(cli.config).await?.keys.roots_pem().await?,
+            };
+            let roots = kho::signing::certs::all_from_pem(&pem)?;
+            let report = kho::verify::verify(&pdf, &roots);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            return Ok(if report.verdict == kho::verify::Verdict::Valid {
+                0
+            } else {
+                1
+            });
+        }
         Command::Keys { command } => {
             let agency = |code: &str| {
                 cli.config

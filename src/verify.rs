@@ -75,6 +75,41 @@ pub struct Report {
     pub sha256: String,
 }
 
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "VALID",
+            Verdict::UnknownSigner => "UNKNOWN_SIGNER",
+            Verdict::Revoked => "REVOKED",
+            Verdict::ModifiedAfterSigning => "MODIFIED_AFTER_SIGNING",
+            Verdict::Invalid => "INVALID",
+        }
+    }
+}
+
+impl Report {
+    /// The report for a person: the verdict, why, and each signature.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{}\n", self.verdict.as_str());
+        for r in &self.reasons {
+            out.push_str(&format!("  - {r}\n"));
+        }
+        for s in &self.signatures {
+            out.push_str(&format!(
+                "{}: {}\n  signer: {}\n  chain: {}\n  signed at: {}\n  covers: {}\n",
+                s.field.as_deref().unwrap_or("signature"),
+                s.verdict.as_str(),
+                s.signer.as_deref().unwrap_or("?"),
+                s.chain.join(" ← "),
+                s.claimed_time.as_deref().unwrap_or("?"),
+                s.covers
+            ));
+        }
+        out.push_str(&format!("sha256: {}\n", self.sha256));
+        out
+    }
+}
+
 fn invalid(reason: impl Into<String>) -> Report {
     Report {
         verdict: Verdict::Invalid,
@@ -251,7 +286,7 @@ fn check(
         return Err("the unsigned gap is not exactly this signature's /Contents".into());
     }
     let gap_hex = &pdf[a + 1..b - 1];
-    if gap_hex.len() % 2 != 0
+    if !gap_hex.len().is_multiple_of(2)
         || !gap_hex.iter().all(u8::is_ascii_hexdigit)
         || hex::decode(gap_hex).ok().as_deref() != Some(contents.as_slice())
     {

@@ -191,9 +191,39 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
     let crl = reqwest::get(t.url("/api/v1/trust/crl")).await.unwrap();
     assert_eq!(crl.status(), 200);
     let root = kho::signing::certs::from_pem(&roots).unwrap();
-    // Kho's own verifier agrees.
+    // Kho's own verifier agrees: in the library, over the API (no token) and offline.
     let own = kho::verify::verify(&pdf, std::slice::from_ref(&root));
     assert_eq!(own.verdict, kho::verify::Verdict::Valid, "{own:#?}");
+    let post = |body: Vec<u8>| t.client.post(t.url("/api/v1/verify")).body(body).send();
+    let r = post(pdf.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let report: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 2);
+    let mut tampered = pdf.clone();
+    let mid = tampered.len() / 3;
+    tampered[mid] ^= 0x01;
+    let r: serde_json::Value = post(tampered.clone()).await.unwrap().json().await.unwrap();
+    assert_ne!(r["verdict"], "VALID", "{r}");
+    assert_eq!(post(vec![]).await.unwrap().status(), 400);
+    assert_eq!(post(b"GIF89a".to_vec()).await.unwrap().status(), 415);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("roots.pem"), &roots).unwrap();
+    std::fs::write(dir.path().join("good.pdf"), &pdf).unwrap();
+    std::fs::write(dir.path().join("bad.pdf"), &tampered).unwrap();
+    for (file, valid) in [("good.pdf", true), ("bad.pdf", false)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kho"))
+            .arg("verify")
+            .arg(dir.path().join(file))
+            .arg("--trust")
+            .arg(dir.path().join("roots.pem"))
+            .arg("--json")
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.success(), valid, "{report}");
+        assert_eq!(report["verdict"] == "VALID", valid, "{report}");
+    }
     // pyHanko fetches the CRL from this server while it runs.
     let pdf2 = pdf.clone();
     let (ok, report) = tokio::task::spawn_blocking(move || pyhanko_validate(&pdf2, &root))

@@ -6,10 +6,11 @@
 //! | [`scans`] | `POST /api/v1/subjects/{owner_id}/scans` |
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
 //! | [`reviews`] | `POST /api/v1/reviews/{id}/approve` |
+//! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
 //!
-//! Every route but health, trust and the OpenAPI document needs `Authorization: Bearer TOKEN`
+//! Every route but health, trust, verify and the OpenAPI document needs `Authorization: Bearer TOKEN`
 //! ([`caller::Caller`]). Errors are [`error::ApiError`].
 
 pub mod caller;
@@ -20,6 +21,7 @@ pub mod jobs;
 pub mod reviews;
 pub mod scans;
 pub mod trust;
+pub mod verify;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -35,7 +37,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, openapi_json),
+          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -68,6 +70,10 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/trust/roots.pem", get(trust::roots))
         .route("/api/v1/trust/crl", get(trust::crl))
+        .route(
+            "/api/v1/verify",
+            post(verify::verify).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route(
             "/api/v1/subjects/{owner_id}/scans",
             post(scans::upload).layer(DefaultBodyLimit::max(upload_limit)),

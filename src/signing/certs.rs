@@ -180,6 +180,25 @@ pub fn from_pem(pem: &str) -> Result<Certificate, SigningError> {
     Certificate::from_pem(pem).map_err(|e| SigningError::Certificate(e.to_string()))
 }
 
+/// Every certificate in a PEM bundle; an error when there is none.
+pub fn all_from_pem(pem: &str) -> Result<Vec<Certificate>, SigningError> {
+    let mut out = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let end_marker = "-----END CERTIFICATE-----";
+        let Some(end) = rest[start..].find(end_marker) else {
+            break;
+        };
+        let block = &rest[start..start + end + end_marker.len()];
+        out.push(from_pem(block)?);
+        rest = &rest[start + end + end_marker.len()..];
+    }
+    if out.is_empty() {
+        return Err(SigningError::Certificate("no PEM certificate found".into()));
+    }
+    Ok(out)
+}
+
 /// DER of a certificate.
 pub fn to_der(cert: &Certificate) -> Result<Vec<u8>, SigningError> {
     cert.to_der()

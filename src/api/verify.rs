@@ -1,0 +1,38 @@
+//! `POST /api/v1/verify`: verify a signed PDF against this deployment's roots. Public (no
+//! token), bounded by the upload size limit; the report's verdict is one of VALID,
+//! INVALID, MODIFIED_AFTER_SIGNING, UNKNOWN_SIGNER, REVOKED.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+
+use super::error::{ApiError, ErrorBody};
+use crate::app::App;
+use crate::verify::{self, Report};
+
+#[utoipa::path(post, path = "/api/v1/verify", tag = "verify",
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "the signed PDF"),
+    responses((status = 200, body = Report, description = "the verification report (any verdict)"),
+              (status = 400, body = ErrorBody, description = "empty body"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "not a PDF")))]
+pub async fn verify(State(app): State<App>, body: Bytes) -> Result<Json<Report>, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::EmptyUpload(
+            "send the PDF as the request body".into(),
+        ));
+    }
+    if !body.starts_with(b"%PDF-") {
+        return Err(ApiError::UnsupportedMedia("the body is not a PDF".into()));
+    }
+    let pem = app
+        .keys
+        .roots_pem()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let roots =
+        crate::signing::certs::all_from_pem(&pem).map_err(|e| ApiError::Internal(e.into()))?;
+    let report = tokio::task::spawn_blocking(move || verify::verify(&body, &roots))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("verifier crashed: {e}")))?;
+    Ok(Json(report))
+}
