@@ -9,7 +9,7 @@
 
 use ab_glyph::{FontRef, PxScale};
 use image::{GrayImage, Luma};
-use lopdf::{Dictionary, Document, Object, Stream, dictionary};
+use lopdf::{Dictionary, Document, Object, Stream};
 
 use super::SigningError;
 
@@ -225,19 +225,7 @@ pub fn stamp(
 
     let image = kho_workers::pdf::PageImage::encode(&image::DynamicImage::ImageLuma8(img), None)
         .map_err(|e| SigningError::Pdf(e.to_string()))?;
-    let mut dict = dictionary! {
-        "Type" => "XObject",
-        "Subtype" => "Image",
-        "Width" => image.width as i64,
-        "Height" => image.height as i64,
-        "ColorSpace" => image.color_space,
-        "BitsPerComponent" => image.bits_per_component as i64,
-        "Filter" => image.filter,
-    };
-    if let Some(p) = image.parms {
-        dict.set("DecodeParms", p);
-    }
-    let image_id = doc.add_object(Stream::new(dict, image.data).with_compression(false));
+    let image_id = doc.add_object(kho_workers::pdf::image_stream(&image));
     let r = placement.rect;
     let content = format!(
         "q {} 0 0 {} {} {} cm /KhoStamp Do Q\n",

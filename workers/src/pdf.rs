@@ -344,7 +344,8 @@ end
 end
 ";
 
-fn image_stream(img: &PageImage) -> Stream {
+/// The image XObject of an encoded page image.
+pub fn image_stream(img: &PageImage) -> Stream {
     let mut dict = dictionary! {
         "Type" => "XObject",
         "Subtype" => "Image",

@@ -4,28 +4,15 @@
 //! scanner writes (JPEG, Flate, CCITT Group 4, JBIG2 generic region), and each page's
 //! text must come out of Kho's PDF.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
+use common::{pipeline, sample};
 use image::{GrayImage, Luma};
+use kho_workers::PipelineError;
 use kho_workers::measure::cer;
-use kho_workers::{Pipeline, PipelineConfig, PipelineError};
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
-
-fn sample(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../samples/pages")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn pipeline() -> Pipeline {
-    Pipeline::new(PipelineConfig {
-        threads: 2,
-        ..Default::default()
-    })
-    .unwrap()
-}
 
 fn straight_page() -> GrayImage {
     image::load_from_memory(&sample("straight-01.png"))

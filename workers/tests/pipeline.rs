@@ -2,26 +2,12 @@
 //! its Vietnamese diacritics, JPEG pages are embedded untouched, multi-page TIFFs give
 //! every page.
 
+mod common;
+
 use std::io::Cursor;
-use std::path::PathBuf;
 
+use common::{pipeline, sample};
 use kho_workers::measure::cer;
-use kho_workers::{Pipeline, PipelineConfig};
-
-fn sample(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../samples/pages")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn pipeline() -> Pipeline {
-    Pipeline::new(PipelineConfig {
-        threads: 2,
-        ..Default::default()
-    })
-    .unwrap()
-}
 
 fn pdftotext(pdf: &[u8]) -> String {
     kho_workers::measure::pdftotext(pdf, &[]).unwrap()

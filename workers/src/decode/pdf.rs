@@ -313,27 +313,15 @@ fn raw(
             }
             Ok(DynamicImage::ImageLuma8(grey))
         }
-        (1, 8) => {
-            let need = w as usize * h as usize;
+        (1 | 3, 8) => {
             let mut s = samples;
-            if s.len() < need {
-                return Err(short());
-            }
-            s.truncate(need);
-            Ok(DynamicImage::ImageLuma8(
-                GrayImage::from_raw(w, h, s).ok_or_else(short)?,
-            ))
-        }
-        (3, 8) => {
-            let need = w as usize * h as usize * 3;
-            let mut s = samples;
-            if s.len() < need {
-                return Err(short());
-            }
-            s.truncate(need);
-            Ok(DynamicImage::ImageRgb8(
-                RgbImage::from_raw(w, h, s).ok_or_else(short)?,
-            ))
+            s.truncate(w as usize * h as usize * n as usize);
+            let image = if n == 1 {
+                GrayImage::from_raw(w, h, s).map(DynamicImage::ImageLuma8)
+            } else {
+                RgbImage::from_raw(w, h, s).map(DynamicImage::ImageRgb8)
+            };
+            image.ok_or_else(short)
         }
         (4, 8) => {
             let need = w as usize * h as usize * 4;
