@@ -80,6 +80,7 @@ fn main() -> anyhow::Result<()> {
         name: name.into(),
         reason: "bench".into(),
         time: 1_795_436_061,
+        document_id: None,
     };
     let (mut stamp_secs, mut sign_secs) = (0.0, 0.0);
     for _ in 0..rounds {

@@ -116,6 +116,15 @@ pub enum KeysCommand {
         #[arg(long)]
         agency: String,
     },
+    /// Revoke a key's certificate: it is listed in the CRL, and the verifier reports
+    /// REVOKED for what it signed.
+    Revoke {
+        /// The key id (from `kho keys list`).
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
     /// Retire an agency's seal (kept for verifying what it signed) and issue a new one.
     Rotate {
         /// Agency code from KHO_AGENCIES.

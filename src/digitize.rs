@@ -189,6 +189,7 @@ pub async fn stamp_and_sign(
             stamp::iso_time(now)
         ),
     };
+    let doc_id = doc_id.to_owned();
     tokio::task::spawn_blocking(move || -> Result<Vec<u8>, SigningError> {
         let (stamped, _) = stamp::stamp(&pdf, &data, &words)?;
         let signed = pades::sign(
@@ -199,6 +200,7 @@ pub async fn stamp_and_sign(
                 name: custody.name.clone(),
                 reason: "Số hóa từ bản gốc giấy".into(),
                 time: now,
+                document_id: Some(doc_id.clone()),
             },
         )?;
         pades::sign(
@@ -209,6 +211,7 @@ pub async fn stamp_and_sign(
                 name: seal.name.clone(),
                 reason: "Xác thực bản sao điện tử của cơ quan".into(),
                 time: now,
+                document_id: Some(doc_id),
             },
         )
     })

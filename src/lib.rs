@@ -21,6 +21,7 @@ pub mod queue;
 pub mod server;
 pub mod signing;
 pub mod storage;
+pub mod vault;
 pub mod verify;
 
 pub use app::App;

@@ -72,13 +72,17 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Verify { file, trust, json } => {
             let pdf = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let pem = match trust {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
-                None => App::open(cli.config).await?.keys.roots_pem().await?,
+            // With --trust: offline, roots from the file. Without: this deployment's roots
+            // and the vault's view (status, revocation, byte-identical copy).
+            let report = match trust {
+                Some(path) => {
+                    let pem = std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                    let roots = kho::signing::certs::all_from_pem(&pem)?;
+                    kho::verify::verify(&pdf, &roots)
+                }
+                None => kho::vault::verify(&App::open(cli.config).await?, pdf).await?,
             };
-            let roots = kho::signing::certs::all_from_pem(&pem)?;
-            let report = kho::verify::verify(&pdf, &roots);
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -137,6 +141,12 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 KeysCommand::IssueStaff { name, agency: code } => {
                     let k = app.keys.issue_staff(&name, &agency(&code)?).await?;
                     println!("{}  serial {}", k.id, k.serial);
+                }
+                KeysCommand::Revoke { id, reason } => {
+                    if !app.keys.revoke(&id, &reason).await? {
+                        anyhow::bail!("no unrevoked key {id}");
+                    }
+                    println!("revoked {id}");
                 }
                 KeysCommand::Rotate { agency: code } => {
                     let k = app.keys.rotate_seal(&agency(&code)?).await?;

@@ -63,6 +63,10 @@ pub struct SignatureReport {
     pub covers: String,
     /// Why, when it is not VALID.
     pub reasons: Vec<String>,
+    /// The signer certificate's serial number, hex.
+    pub serial: Option<String>,
+    /// The vault document this signature names (`/Kho_DocumentID`), if any.
+    pub document_id: Option<String>,
 }
 
 /// The verifier's report on one PDF.
@@ -73,6 +77,23 @@ pub struct Report {
     pub signatures: Vec<SignatureReport>,
     /// SHA-256 of the file, hex.
     pub sha256: String,
+    /// The vault's record of the document, when the verifier can see the vault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultView>,
+}
+
+/// What the vault knows of the document.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VaultView {
+    pub document_id: String,
+    /// `valid`, `expired`, `revoked` or `superseded`.
+    pub status: String,
+    /// True when the file is byte for byte the vault's copy.
+    pub identical: bool,
+    pub title: Option<String>,
+    pub revoked_at: Option<i64>,
+    pub revocation_reason: Option<String>,
+    pub superseded_by: Option<String>,
 }
 
 impl Verdict {
@@ -106,6 +127,18 @@ impl Report {
             ));
         }
         out.push_str(&format!("sha256: {}\n", self.sha256));
+        if let Some(v) = &self.vault {
+            out.push_str(&format!(
+                "vault: document {} is {}{}; this file is {}the vault's copy\n",
+                v.document_id,
+                v.status,
+                v.revocation_reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                if v.identical { "" } else { "NOT " }
+            ));
+        }
         out
     }
 }
@@ -116,6 +149,7 @@ fn invalid(reason: impl Into<String>) -> Report {
         reasons: vec![reason.into()],
         signatures: vec![],
         sha256: String::new(),
+        vault: None,
     }
 }
 
@@ -172,6 +206,7 @@ fn verify_inner(pdf: &[u8], roots: &[Certificate]) -> Report {
         reasons,
         signatures: sigs,
         sha256: String::new(),
+        vault: None,
     }
 }
 
@@ -228,6 +263,8 @@ fn check_signature(
         claimed_time: None,
         covers: String::new(),
         reasons: vec![],
+        serial: None,
+        document_id: None,
     };
     match check(pdf, doc, sig_id, roots, &mut r) {
         Ok(verdict) => r.verdict = verdict,
@@ -249,6 +286,11 @@ fn check(
     let sig = doc
         .get_dictionary(sig_id)
         .map_err(|_| "the signature value is not a dictionary".to_string())?;
+    r.document_id = sig
+        .get(b"Kho_DocumentID")
+        .ok()
+        .and_then(|m| m.as_str().ok())
+        .map(|m| String::from_utf8_lossy(m).into_owned());
     r.claimed_time = sig
         .get(b"M")
         .ok()
@@ -370,6 +412,9 @@ fn check(
         })
         .ok_or("the signer's certificate is not in the CMS")?;
     r.signer = Some(cert.tbs_certificate().subject().to_string());
+    r.serial = Some(hex::encode(
+        cert.tbs_certificate().serial_number().as_bytes(),
+    ));
     let cert_der = cert.to_der().map_err(|e| e.to_string())?;
     let scv2 = attr(ID_SIGNING_CERT_V2).ok_or("no signingCertificateV2 attribute")?;
     let scv2 = scv2.to_der().map_err(|e| e.to_string())?;

@@ -14,7 +14,6 @@ use base64::Engine as _;
 use common::*;
 use kho::db::Backend;
 use kho::signing::certs;
-use kho::signing::pades::{self, SignatureInfo};
 
 /// pyHanko's one-line summaries and whether it exited 0.
 fn pyhanko_validate(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
@@ -48,32 +47,11 @@ fn pyhanko_validate_with(pdf: &[u8], root: &x509_cert::Certificate, style: &str)
 fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_byte_is_not() {
     let pki = make_pki();
     let pdf = unsigned_pdf();
-    let custody = pades::sign(
-        &pdf,
-        &pki.staff_key,
-        &[pki.staff.clone(), pki.root.clone()],
-        &SignatureInfo {
-            name: "Nguyễn Văn An".into(),
-            reason: "Số hóa từ bản chính".into(),
-            time: 1_795_436_061,
-        },
-    )
-    .unwrap();
+    let (custody, sealed) = signed_twice(&pki);
     assert!(
         custody.starts_with(&pdf),
         "an incremental update keeps the file before it"
     );
-    let sealed = pades::sign(
-        &custody,
-        &pki.agency_key,
-        &[pki.agency.clone(), pki.root.clone()],
-        &SignatureInfo {
-            name: "Sở Tư pháp tỉnh Bắc Ninh".into(),
-            reason: "Đóng dấu".into(),
-            time: 1_795_436_062,
-        },
-    )
-    .unwrap();
     assert!(sealed.starts_with(&custody));
 
     let (ok, report) = pyhanko_validate(&sealed, &pki.root);
@@ -424,3 +402,107 @@ async fn processes_starting_together_share_one_root_seal_and_office_key(backend:
     );
 }
 both_backends!(processes_starting_together_share_one_root_seal_and_office_key);
+
+async fn revoking_a_document_or_a_certificate_makes_the_verdict_revoked(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let r = t
+        .upload(
+            CITIZEN,
+            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
+        )
+        .await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = t.wait_for_job(&job_id).await;
+    let doc_id = job["document_id"].as_str().unwrap().to_owned();
+    let pdf = t
+        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let verify = |body: Vec<u8>| async {
+        let r = t
+            .client
+            .post(t.url("/api/v1/verify"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<serde_json::Value>().await.unwrap()
+    };
+    let report = verify(pdf.clone()).await;
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    assert_eq!(report["vault"]["document_id"], doc_id.as_str());
+    assert_eq!(report["vault"]["status"], "valid");
+    assert_eq!(report["vault"]["identical"], true);
+    // A copy changed after signing: still found (by the id its signatures name), not identical.
+    let mut changed = pdf.clone();
+    let at = changed.len() / 4;
+    changed[at] ^= 0x01;
+    let report = verify(changed).await;
+    assert_ne!(report["verdict"], "VALID");
+    assert_eq!(report["vault"]["identical"], false, "{report}");
+
+    // Revoking the document: staff only, with a reason, once.
+    let revoke = format!("/api/v1/documents/{doc_id}/revoke");
+    let citizen = t.token(kho::auth::Role::Citizen, Some(CITIZEN)).await;
+    let staff = t.token(kho::auth::Role::Staff, None).await;
+    let post = |token: &str, body: serde_json::Value| {
+        t.client
+            .post(t.url(&revoke))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let reason = serde_json::json!({"reason": "Cấp nhầm đối tượng"});
+    assert_eq!(post(&citizen, reason.clone()).await.unwrap().status(), 403);
+    assert_eq!(
+        post(&staff, serde_json::json!({"reason": " "}))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(post(&staff, reason.clone()).await.unwrap().status(), 200);
+    assert_eq!(post(&staff, reason).await.unwrap().status(), 409);
+    let report = verify(pdf.clone()).await;
+    assert_eq!(report["verdict"], "REVOKED", "{report}");
+    assert_eq!(report["vault"]["status"], "revoked");
+    assert_eq!(report["vault"]["revocation_reason"], "Cấp nhầm đối tượng");
+    let (_, list) = t
+        .get_json(&format!("/api/v1/subjects/{CITIZEN}/documents"))
+        .await;
+    assert_eq!(list["documents"][0]["status"], "revoked", "{list}");
+
+    // Revoking the seal's certificate: the CRL lists it, the seal signature is REVOKED.
+    let keys = t.app.keys.list().await.unwrap();
+    let seal = keys.iter().find(|k| k.kind == "agency").unwrap();
+    assert!(t.app.keys.revoke(&seal.id, "key compromise").await.unwrap());
+    let crl = reqwest::get(t.url("/api/v1/trust/crl"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use der::Decode;
+    let crl =
+        x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&crl).unwrap();
+    let serials: Vec<String> = crl
+        .tbs_cert_list
+        .revoked_certificates
+        .unwrap_or_default()
+        .iter()
+        .map(|c| hex::encode(c.serial_number.as_bytes()))
+        .collect();
+    assert_eq!(serials, vec![seal.serial.clone()]);
+    let report = verify(pdf).await;
+    assert_eq!(report["signatures"][1]["verdict"], "REVOKED", "{report}");
+    assert_eq!(report["signatures"][0]["verdict"], "VALID", "{report}");
+    t.finish().await;
+}
+both_backends!(revoking_a_document_or_a_certificate_makes_the_verdict_revoked);

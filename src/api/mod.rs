@@ -5,6 +5,7 @@
 //! | [`health`] | `GET /api/v1/health` |
 //! | [`scans`] | `POST /api/v1/subjects/{owner_id}/scans` |
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
+//! | [`revoke`] | `POST /api/v1/documents/{id}/revoke` |
 //! | [`reviews`] | `POST /api/v1/reviews/{id}/approve` |
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
@@ -19,6 +20,7 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod reviews;
+pub mod revoke;
 pub mod scans;
 pub mod trust;
 pub mod verify;
@@ -37,7 +39,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, openapi_json),
+          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -86,6 +88,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/reviews/{id}/approve", post(reviews::approve))
         .route("/api/v1/documents/{id}", get(documents::get))
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))
+        .route("/api/v1/documents/{id}/revoke", post(revoke::revoke))
         .route("/api/v1/documents/{id}/original", get(documents::original))
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(TraceLayer::new_for_http())

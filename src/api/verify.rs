@@ -1,6 +1,7 @@
-//! `POST /api/v1/verify`: verify a signed PDF against this deployment's roots. Public (no
-//! token), bounded by the upload size limit; the report's verdict is one of VALID,
-//! INVALID, MODIFIED_AFTER_SIGNING, UNKNOWN_SIGNER, REVOKED.
+//! `POST /api/v1/verify`: verify a signed PDF against this deployment's roots, with the
+//! vault's view (status, byte-identical or not). Public (no token), bounded by the
+//! upload size limit; the verdict is one of VALID, INVALID, MODIFIED_AFTER_SIGNING,
+//! UNKNOWN_SIGNER, REVOKED.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -8,7 +9,7 @@ use axum::extract::State;
 
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
-use crate::verify::{self, Report};
+use crate::verify::Report;
 
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verify",
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "the signed PDF"),
@@ -24,15 +25,8 @@ pub async fn verify(State(app): State<App>, body: Bytes) -> Result<Json<Report>,
     if !body.starts_with(b"%PDF-") {
         return Err(ApiError::UnsupportedMedia("the body is not a PDF".into()));
     }
-    let pem = app
-        .keys
-        .roots_pem()
+    let report = crate::vault::verify(&app, body.to_vec())
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let roots =
-        crate::signing::certs::all_from_pem(&pem).map_err(|e| ApiError::Internal(e.into()))?;
-    let report = tokio::task::spawn_blocking(move || verify::verify(&body, &roots))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("verifier crashed: {e}")))?;
+        .map_err(ApiError::Internal)?;
     Ok(Json(report))
 }

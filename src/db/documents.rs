@@ -138,3 +138,55 @@ pub async fn count_for_scan(db: &Db, scan_id: &str) -> Result<i64, DbError> {
             .await?,
     )
 }
+
+/// Why and when a document was revoked, and by what it was superseded.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Revocation {
+    pub revoked_at: Option<i64>,
+    pub reason: Option<String>,
+    pub superseded_by: Option<String>,
+}
+
+/// The revocation record of document `id`.
+pub async fn revocation(db: &Db, id: &str) -> Result<Revocation, DbError> {
+    let row = sqlx::query(
+        "SELECT revoked_at, revocation_reason, superseded_by FROM documents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row {
+        Some(r) => Revocation {
+            revoked_at: r.try_get("revoked_at")?,
+            reason: r.try_get("revocation_reason")?,
+            superseded_by: r.try_get("superseded_by")?,
+        },
+        None => Revocation::default(),
+    })
+}
+
+/// Revoke a valid document with a reason; false when it is not valid (already revoked,
+/// or no such document).
+pub async fn revoke(db: &Db, id: &str, reason: &str) -> Result<bool, DbError> {
+    let r = sqlx::query(
+        "UPDATE documents SET status = 'revoked', revoked_at = $1, revocation_reason = $2
+         WHERE id = $3 AND status = 'valid'",
+    )
+    .bind(now_ms())
+    .bind(reason)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The document whose signed PDF has this SHA-256.
+pub async fn by_pdf_sha256(db: &Db, sha256: &str) -> Result<Option<Document>, DbError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE pdf_sha256 = $1 LIMIT 1"
+    )))
+    .bind(sha256)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}

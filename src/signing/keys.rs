@@ -351,6 +351,32 @@ impl Keyring {
         Ok((self.signer(&custody).await?, self.signer(&seal.id).await?))
     }
 
+    /// Revoke key `id`'s certificate (it appears in the CRL from now on).
+    pub async fn revoke(&self, id: &str, reason: &str) -> Result<bool, SigningError> {
+        let r = sqlx::query(
+            "UPDATE signing_keys SET revoked_at = $1, revocation_reason = $2
+             WHERE id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(reason)
+        .bind(id)
+        .execute(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Serial numbers (hex) of every revoked certificate.
+    pub async fn revoked_serials(&self) -> Result<std::collections::HashSet<String>, SigningError> {
+        let rows = sqlx::query("SELECT serial FROM signing_keys WHERE revoked_at IS NOT NULL")
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("serial").map_err(db_err))
+            .collect()
+    }
+
     /// Every root certificate, active and retired, as PEM.
     pub async fn roots_pem(&self) -> Result<String, SigningError> {
         Ok(self

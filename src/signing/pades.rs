@@ -27,6 +27,9 @@ pub struct SignatureInfo {
     pub reason: String,
     /// Signing time, Unix seconds (`/M`).
     pub time: i64,
+    /// The vault's document id (`/Kho_DocumentID`), so a verifier can find the vault's
+    /// record of a copy that is no longer byte-identical.
+    pub document_id: Option<String>,
 }
 
 fn pdf_err(e: impl std::fmt::Display) -> SigningError {
@@ -162,8 +165,14 @@ pub fn sign(
 
     // The signature dictionary, written by hand: every value direct, fixed widths.
     let placeholder = format!("[0 {0:>w$} {0:>w$} {0:>w$}]", 0, w = BYTE_RANGE_WIDTH);
+    let doc_key = info
+        .document_id
+        .as_deref()
+        .filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(|id| format!("/Kho_DocumentID ({id}) "))
+        .unwrap_or_default();
     let sig_head = format!(
-        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M ({}) /Name {} /Reason {} /ByteRange ",
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M ({}) /Name {} /Reason {} {doc_key}/ByteRange ",
         pdf_date(info.time),
         text(&info.name),
         text(&info.reason)

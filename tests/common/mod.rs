@@ -414,6 +414,7 @@ pub fn signed_twice(pki: &Pki) -> (Vec<u8>, Vec<u8>) {
             name: "Nguyễn Văn An".into(),
             reason: "Số hóa".into(),
             time: now,
+            document_id: None,
         },
     )
     .unwrap();
@@ -425,6 +426,7 @@ pub fn signed_twice(pki: &Pki) -> (Vec<u8>, Vec<u8>) {
             name: "Sở Tư pháp".into(),
             reason: "Đóng dấu".into(),
             time: now + 1,
+            document_id: None,
         },
     )
     .unwrap();

@@ -1,0 +1,60 @@
+//! `POST /api/v1/documents/{id}/revoke`: records staff or an admin revoke a filed
+//! document, with a reason. Its status becomes `revoked` everywhere: the owner's
+//! repository, the verifier (REVOKED) and the public status page.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use crate::app::App;
+use crate::auth::Role;
+use crate::db::documents;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    /// Why, for the owner and for anyone verifying (1–500 characters).
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revoked {
+    pub id: String,
+    pub status: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/documents/{id}/revoke", tag = "documents",
+    params(("id" = String, Path)), request_body = RevokeRequest,
+    responses((status = 200, body = Revoked), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "not valid any more")),
+    security(("bearer" = [])))]
+pub async fn revoke(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    body: Result<Json<RevokeRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Revoked>, ApiError> {
+    if !matches!(caller.role, Role::Staff | Role::Admin) {
+        return Err(ApiError::Forbidden);
+    }
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::BadRequest("reason: 1 to 500 characters".into()));
+    }
+    if uuid::Uuid::parse_str(&id).is_err() || documents::get(&app.db, &id).await?.is_none() {
+        return Err(ApiError::NotFound("document"));
+    }
+    if !documents::revoke(&app.db, &id, reason).await? {
+        return Err(ApiError::Conflict(
+            "the document is not valid any more".into(),
+        ));
+    }
+    Ok(Json(Revoked {
+        id,
+        status: "revoked".into(),
+    }))
+}

@@ -1,0 +1,74 @@
+//! Verification with the vault's view: the verifier's report on a PDF plus what the
+//! vault knows — the document it is (by its SHA-256, or by the document id its
+//! signatures name), its status, whether the file is byte for byte the vault's copy —
+//! and revocation: a revoked document or a signature by a revoked certificate makes the
+//! verdict REVOKED.
+
+use crate::app::App;
+use crate::db::documents;
+use crate::verify::{self, Report, VaultView, Verdict};
+
+/// Verify `pdf` against this deployment's roots and add the vault's view.
+pub async fn verify(app: &App, pdf: Vec<u8>) -> anyhow::Result<Report> {
+    let pem = app.keys.roots_pem().await?;
+    let roots = crate::signing::certs::all_from_pem(&pem)?;
+    let mut report = tokio::task::spawn_blocking(move || verify::verify(&pdf, &roots)).await?;
+    add_vault_view(app, &mut report).await?;
+    Ok(report)
+}
+
+async fn add_vault_view(app: &App, report: &mut Report) -> anyhow::Result<()> {
+    let identical = documents::by_pdf_sha256(&app.db, &report.sha256).await?;
+    let doc = match identical {
+        Some(d) => Some((d, true)),
+        None => {
+            let named = report.signatures.iter().find_map(|s| s.document_id.clone());
+            match named.filter(|id| uuid::Uuid::parse_str(id).is_ok()) {
+                Some(id) => documents::get(&app.db, &id).await?.map(|d| (d, false)),
+                None => None,
+            }
+        }
+    };
+    if let Some((doc, identical)) = doc {
+        let revocation = documents::revocation(&app.db, &doc.id).await?;
+        if doc.status == "revoked" && report.verdict == Verdict::Valid {
+            report.verdict = Verdict::Revoked;
+            report.reasons.push(format!(
+                "the vault revoked this document{}",
+                revocation
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ));
+        }
+        report.vault = Some(VaultView {
+            document_id: doc.id,
+            status: doc.status,
+            identical,
+            title: doc.title,
+            revoked_at: revocation.revoked_at,
+            revocation_reason: revocation.reason,
+            superseded_by: revocation.superseded_by,
+        });
+    }
+    let revoked = app.keys.revoked_serials().await?;
+    for s in &mut report.signatures {
+        if let Some(serial) = &s.serial
+            && revoked.contains(serial)
+            && s.verdict == Verdict::Valid
+        {
+            s.verdict = Verdict::Revoked;
+            let why = format!(
+                "the certificate of {} was revoked",
+                s.signer.as_deref().unwrap_or("the signer")
+            );
+            s.reasons.push(why.clone());
+            if report.verdict == Verdict::Valid {
+                report.verdict = Verdict::Revoked;
+            }
+            report.reasons.push(why);
+        }
+    }
+    Ok(())
+}
