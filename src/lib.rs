@@ -17,6 +17,7 @@ pub mod domain;
 pub mod ingest;
 pub mod intake;
 pub mod ocr_env;
+pub mod qr;
 pub mod queue;
 pub mod server;
 pub mod signing;

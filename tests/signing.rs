@@ -93,12 +93,21 @@ fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_by
     assert!(!ok, "an unknown root must not validate:\n{report}");
 }
 
-fn render_page_one(pdf: &[u8]) -> image::GrayImage {
+fn render_page_one(pdf: &[u8], dpi: u32) -> image::GrayImage {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("doc.pdf");
     std::fs::write(&file, pdf).unwrap();
     let status = Command::new("pdftoppm")
-        .args(["-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile"])
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            "-singlefile",
+        ])
         .arg(&file)
         .arg(dir.path().join("page"))
         .status()
@@ -227,7 +236,7 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
     assert!(custody_at < seal_at, "custody first, then the seal");
 
     // The QR code on page 1, from a 150-dpi rendering.
-    let page = render_page_one(&pdf);
+    let page = render_page_one(&pdf, 150);
     let mut grid = rqrr::PreparedImage::prepare(page);
     let grids = grid.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code on page 1");
@@ -242,6 +251,58 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
         "{content}"
     );
     assert!(content.contains("HeThong:Kho KHO"), "{content}");
+
+    // A photo of the printout (a phone's 12 MP are about 300 dpi over A4; 200 here):
+    // turned 17°, blurred, JPEG at quality 60, upside down.
+    let photo = {
+        let turned = imageproc::geometric_transformations::rotate_about_center_no_crop(
+            &render_page_one(&pdf, 200),
+            17f32.to_radians(),
+            imageproc::geometric_transformations::Interpolation::Bilinear,
+            imageproc::geometric_transformations::Border::Constant(image::Luma([200])),
+        );
+        let blurred = imageproc::filter::gaussian_blur_f32(&turned, 1.0);
+        let upside_down = image::imageops::rotate180(&blurred);
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 60)
+            .encode_image(&upside_down)
+            .unwrap();
+        jpeg
+    };
+    let r = t
+        .client
+        .post(t.url("/api/v1/verify/qr"))
+        .body(photo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let record: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(record["document_id"], doc_id.as_str(), "{record}");
+    assert_eq!(record["status"], "valid");
+    assert_eq!(record["owner_masked"], "•••••••••567");
+    let qr = |body: Vec<u8>| t.client.post(t.url("/api/v1/verify/qr")).body(body).send();
+    assert_eq!(qr(b"%PDF-1.7".to_vec()).await.unwrap().status(), 415);
+    assert_eq!(
+        qr(std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // The page the QR code leads to.
+    let page = reqwest::get(t.url(&format!("/v/{doc_id}"))).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("CÒN HIỆU LỰC") && html.contains(&doc_id),
+        "{html}"
+    );
+    assert!(!html.contains(CITIZEN), "the owner's ID is masked");
+    let missing = reqwest::get(t.url(&format!("/v/{}", uuid::Uuid::new_v4())))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
     t.finish().await;
 }
 both_backends!(

@@ -5,13 +5,14 @@
 //! | [`health`] | `GET /api/v1/health` |
 //! | [`scans`] | `POST /api/v1/subjects/{owner_id}/scans` |
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
+//! | [`printout`] | `POST /api/v1/verify/qr`, `GET /v/{id}` (public) |
 //! | [`revoke`] | `POST /api/v1/documents/{id}/revoke` |
 //! | [`reviews`] | `POST /api/v1/reviews/{id}/approve` |
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
 //!
-//! Every route but health, trust, verify and the OpenAPI document needs `Authorization: Bearer TOKEN`
+//! Every route but health, trust, verify, the printout routes and the OpenAPI document needs `Authorization: Bearer TOKEN`
 //! ([`caller::Caller`]). Errors are [`error::ApiError`].
 
 pub mod caller;
@@ -19,6 +20,7 @@ pub mod documents;
 pub mod error;
 pub mod health;
 pub mod jobs;
+pub mod printout;
 pub mod reviews;
 pub mod revoke;
 pub mod scans;
@@ -39,7 +41,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, openapi_json),
+          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, printout::verify_qr, printout::status_page, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -72,6 +74,11 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/trust/roots.pem", get(trust::roots))
         .route("/api/v1/trust/crl", get(trust::crl))
+        .route(
+            "/api/v1/verify/qr",
+            post(printout::verify_qr).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/v/{id}", get(printout::status_page))
         .route(
             "/api/v1/verify",
             post(verify::verify).layer(DefaultBodyLimit::max(upload_limit)),
