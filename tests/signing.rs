@@ -13,35 +13,6 @@ use std::process::Command;
 use base64::Engine as _;
 use common::*;
 use kho::db::Backend;
-use kho::signing::certs;
-
-/// pyHanko's one-line summaries and whether it exited 0.
-fn pyhanko_validate(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
-    pyhanko_validate_with(pdf, root, "--executive-summary")
-}
-
-/// pyHanko's report in the given style (`--executive-summary`, `--pretty-print`).
-fn pyhanko_validate_with(pdf: &[u8], root: &x509_cert::Certificate, style: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (file, root_pem) = (dir.path().join("signed.pdf"), dir.path().join("root.pem"));
-    std::fs::write(&file, pdf).unwrap();
-    std::fs::write(&root_pem, certs::to_pem(root).unwrap()).unwrap();
-    let out = Command::new(venv_tool("pyhanko"))
-        .args(["sign", "validate", style, "--trust"])
-        .arg(&root_pem)
-        .arg("--trust-replace")
-        .arg(&file)
-        .output()
-        .expect("pyhanko from the test venv (scripts/setup.sh --test)");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
 
 #[test]
 fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_byte_is_not() {

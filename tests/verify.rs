@@ -291,3 +291,59 @@ fn a_pdf_without_signatures_or_not_a_pdf_is_invalid() {
     assert_eq!(verdict(b"not a pdf", &pki).0, Verdict::Invalid);
     assert_eq!(verdict(b"", &pki).0, Verdict::Invalid);
 }
+
+/// Where pyHanko reaches a verdict, Kho agrees — or is stricter where DESIGN.md §11 says
+/// pyHanko is lenient (an appended object without xref, a later /Info-only update).
+#[test]
+fn kho_agrees_with_pyhanko_on_every_fixture_or_is_stricter_where_it_is_lenient() {
+    let pki = make_pki();
+    let stranger = make_pki();
+    let (custody, sealed) = signed_twice(&pki);
+    let flip = |pdf: &[u8], at: usize| {
+        let mut v = pdf.to_vec();
+        v[at] ^= 0x01;
+        v
+    };
+    let size = Document::load_mem(&sealed)
+        .unwrap()
+        .trailer
+        .get(b"Size")
+        .unwrap()
+        .as_i64()
+        .unwrap() as u32;
+    let mut junk = sealed.clone();
+    junk.extend_from_slice(b"99 0 obj\n<< /Type /Annot >>\nendobj\n");
+    let (_, [_, a, b, _]) = byte_range(&custody, 0);
+    let mut zeroed = custody.clone();
+    zeroed[a + 1..b - 1].fill(b'0');
+    // (name, file, Kho is stricter than pyHanko here)
+    let fixtures: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("untouched custody", custody.clone(), false),
+        ("untouched seal", sealed.clone(), false),
+        ("flipped byte", flip(&sealed, sealed.len() / 3), false),
+        ("zeroed contents", zeroed, false),
+        ("stranger's key", signed_twice(&stranger).1, false),
+        (
+            "info update",
+            append_update(
+                &sealed,
+                &[(size, "<< /Title (Bản giả) >>".into())],
+                &format!("/Info {size} 0 R"),
+            ),
+            true,
+        ),
+        ("trailing object", junk, true),
+    ];
+    for (name, pdf, kho_stricter) in fixtures {
+        let kho_valid = verify(&pdf, std::slice::from_ref(&pki.root)).verdict == Verdict::Valid;
+        let (pyhanko_valid, report) = pyhanko_validate(&pdf, &pki.root);
+        if kho_stricter {
+            assert!(!kho_valid, "{name}: Kho must refuse what pyHanko lets pass");
+        } else {
+            assert_eq!(
+                kho_valid, pyhanko_valid,
+                "{name}: Kho and pyHanko disagree\n{report}"
+            );
+        }
+    }
+}

@@ -432,3 +432,35 @@ pub fn signed_twice(pki: &Pki) -> (Vec<u8>, Vec<u8>) {
     .unwrap();
     (custody, sealed)
 }
+
+/// pyHanko's one-line summaries and whether it exited 0.
+pub fn pyhanko_validate(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
+    pyhanko_validate_with(pdf, root, "--executive-summary")
+}
+
+/// pyHanko's report in the given style (`--executive-summary`, `--pretty-print`).
+pub fn pyhanko_validate_with(
+    pdf: &[u8],
+    root: &x509_cert::Certificate,
+    style: &str,
+) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, root_pem) = (dir.path().join("signed.pdf"), dir.path().join("root.pem"));
+    std::fs::write(&file, pdf).unwrap();
+    std::fs::write(&root_pem, certs::to_pem(root).unwrap()).unwrap();
+    let out = std::process::Command::new(venv_tool("pyhanko"))
+        .args(["sign", "validate", style, "--trust"])
+        .arg(&root_pem)
+        .arg("--trust-replace")
+        .arg(&file)
+        .output()
+        .expect("pyhanko from the test venv (scripts/setup.sh --test)");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
