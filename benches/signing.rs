@@ -77,10 +77,13 @@ fn main() -> anyhow::Result<()> {
         verify_url: "http://127.0.0.1:8080/v/90751c5e-7ff3-4de9-8dee-6bd4d9369f97".into(),
         signer_line: "Số hóa, ký số: Nguyễn Văn An\nĐóng dấu: Trung tâm Lưu trữ số Kho\nThời gian: 2026-11-23T12:14:21Z".into(),
     };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
     let info = |name: &str| pades::SignatureInfo {
         name: name.into(),
         reason: "bench".into(),
-        time: 1_795_436_061,
+        time: now,
         document_id: None,
     };
     let (mut stamp_secs, mut sign_secs) = (0.0, 0.0);
