@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what Kho needs on a Debian 12 machine, only when it is missing.
 #   scripts/setup.sh          build + run dependencies (Tesseract vie/eng, Leptonica, clang)
-#   scripts/setup.sh --test   also what the tests need (poppler-utils, fonts, PostgreSQL,
-#                             a Python venv in .venv with the test-only tools)
+#   scripts/setup.sh --test   also what the tests need (poppler-utils, qpdf, fonts,
+#                             PostgreSQL, chromium, a Python venv in .venv with the
+#                             test-only tools, playwright-core in tests/browser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ want_test=0
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
           clang libclang-dev pkg-config)
 if [ "$want_test" = 1 ]; then
-  packages+=(poppler-utils qpdf fonts-liberation2 fonts-dejavu-core python3-venv postgresql)
+  packages+=(poppler-utils qpdf chromium fonts-liberation2 fonts-dejavu-core python3-venv postgresql)
 fi
 
 missing=()
@@ -38,5 +39,15 @@ if [ "$want_test" = 1 ]; then
   fi
   if ! .venv/bin/python -c "import PIL, moto, pyhanko, pyhanko.cli" 2>/dev/null; then
     .venv/bin/pip install -q --disable-pip-version-check -r scripts/test-requirements.txt >&2
+  fi
+  # playwright-core drives Debian's chromium in the browser tests (tests/browser).
+  if ! command -v npm >/dev/null 2>&1; then
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs npm >&2
+  fi
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund >&2)
   fi
 fi

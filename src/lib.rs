@@ -24,6 +24,7 @@ pub mod signing;
 pub mod storage;
 pub mod vault;
 pub mod verify;
+pub mod web;
 
 pub use app::App;
 pub use config::Config;

@@ -41,7 +41,8 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, printout::verify_qr, printout::status_page, openapi_json),
+          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
+          crate::web::verify::qr_page, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -79,6 +80,8 @@ pub fn router(app: App) -> Router {
             post(printout::verify_qr).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/v/{id}", get(printout::status_page))
+        .route("/verify", get(crate::web::verify::pdf_page))
+        .route("/verify/qr", get(crate::web::verify::qr_page))
         .route(
             "/api/v1/verify",
             post(verify::verify).layer(DefaultBodyLimit::max(upload_limit)),

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
@@ -14,6 +14,8 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::db::documents;
+use crate::web::verify::LangQuery;
+use crate::web::{Lang, esc, layout};
 
 /// The vault's public record of a document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,61 +103,56 @@ pub async fn verify_qr(
         .ok_or(ApiError::NotFound("document"))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The public status page of a document.
 #[utoipa::path(get, path = "/v/{id}", tag = "verify",
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("lang" = Option<String>, Query, description = "`en` for English")),
     responses((status = 200, description = "HTML status page", content_type = "text/html"),
               (status = 404, description = "HTML page: no such document", content_type = "text/html")))]
 pub async fn status_page(
     State(app): State<App>,
     Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
+    let l = Lang::from_query(q.lang.as_deref());
+    let path = format!("/v/{}", esc(&id));
     let Some(r) = record(&app, &id).await? else {
-        let body = page(
-            "Không tìm thấy",
-            "<p class=\"bad\">Không có văn bản này trong kho dữ liệu. (No such document.)</p>",
+        let body = format!(
+            "<p class=\"bad\" id=\"status\">{}</p>",
+            l.t(
+                "Không có văn bản này trong kho dữ liệu.",
+                "No such document in the vault."
+            )
         );
-        return Ok((StatusCode::NOT_FOUND, Html(body)).into_response());
+        let html = layout(l, &path, l.t("Không tìm thấy", "Not found"), &body);
+        return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
     };
     let (class, label) = match r.status.as_str() {
-        "valid" => ("good", "CÒN HIỆU LỰC — valid"),
-        "revoked" => ("bad", "ĐÃ THU HỒI — revoked"),
-        "superseded" => ("bad", "ĐÃ ĐƯỢC THAY THẾ — superseded"),
-        "expired" => ("bad", "HẾT HIỆU LỰC — expired"),
-        _ => ("bad", "KHÔNG XÁC ĐỊNH"),
+        "valid" => ("good", l.t("CÒN HIỆU LỰC", "VALID")),
+        "revoked" => ("bad", l.t("ĐÃ THU HỒI", "REVOKED")),
+        "superseded" => ("bad", l.t("ĐÃ ĐƯỢC THAY THẾ", "SUPERSEDED")),
+        "expired" => ("bad", l.t("HẾT HIỆU LỰC", "EXPIRED")),
+        _ => ("bad", "?"),
     };
     let row = |k: &str, v: Option<&str>| {
         format!("<tr><th>{k}</th><td>{}</td></tr>", esc(v.unwrap_or("—")))
     };
     let mut body = format!("<p class=\"{class}\" id=\"status\">{label}</p><table>");
-    body.push_str(&row("Văn bản", r.title.as_deref()));
-    body.push_str(&row("Loại", r.doc_type.as_deref()));
-    body.push_str(&row("Số, ký hiệu", r.number.as_deref()));
-    body.push_str(&row("Ngày ban hành", r.issued_on.as_deref()));
-    body.push_str(&row("Chủ sở hữu", Some(&r.owner_masked)));
-    body.push_str(&row("Mã kết quả", Some(&r.document_id)));
+    body.push_str(&row(l.t("Văn bản", "Document"), r.title.as_deref()));
+    body.push_str(&row(l.t("Loại", "Type"), r.doc_type.as_deref()));
+    body.push_str(&row(l.t("Số, ký hiệu", "Number"), r.number.as_deref()));
+    body.push_str(&row(
+        l.t("Ngày ban hành", "Issued on"),
+        r.issued_on.as_deref(),
+    ));
+    body.push_str(&row(l.t("Chủ sở hữu", "Owner"), Some(&r.owner_masked)));
+    body.push_str(&row(l.t("Mã kết quả", "Result code"), Some(&r.document_id)));
     if r.revocation_reason.is_some() {
-        body.push_str(&row("Lý do thu hồi", r.revocation_reason.as_deref()));
+        body.push_str(&row(
+            l.t("Lý do thu hồi", "Reason for revocation"),
+            r.revocation_reason.as_deref(),
+        ));
     }
     body.push_str("</table>");
-    Ok(Html(page("Tra cứu văn bản", &body)).into_response())
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t} · Kho</title>\
-<style>body{{font-family:sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}}\
-.good{{color:#0a6b2d;font-weight:bold}}.bad{{color:#a4161a;font-weight:bold}}\
-th{{text-align:left;padding-right:1rem}}</style></head>\
-<body><header><h1>Kho — {t}</h1></header><main>{body}</main></body></html>",
-        t = esc(title)
-    )
+    let title = l.t("Tra cứu văn bản", "Document status");
+    Ok(Html(layout(l, &path, title, &body)).into_response())
 }

@@ -1,0 +1,133 @@
+//! The officer's pages in a real browser (DESIGN.md §7): headless Chromium (Debian's
+//! `chromium`) driven by playwright-core (tests/browser, installed by the test command)
+//! uploads an untouched signed PDF and a forged one on `/verify`, and a photo of the
+//! printout on `/verify/qr`, and must show the right verdicts. Screenshots are kept in
+//! `target/browser-screenshots`.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use kho::db::Backend;
+
+/// A document Kho digitized and signed, and its PDF.
+async fn signed_document(t: &TestApp) -> (String, Vec<u8>) {
+    let r = t
+        .upload(
+            CITIZEN,
+            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
+        )
+        .await;
+    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = t.wait_for_job(&job_id).await;
+    let doc_id = job["document_id"].as_str().unwrap().to_owned();
+    let pdf = t
+        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    (doc_id, pdf)
+}
+
+/// The printout photographed: page 1 at 200 dpi, turned 8°, JPEG.
+fn photo_of_page_one(pdf: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.pdf"), pdf).unwrap();
+    let ok = Command::new("pdftoppm")
+        .args(["-r", "200", "-f", "1", "-l", "1", "-png", "-singlefile"])
+        .arg(dir.path().join("d.pdf"))
+        .arg(dir.path().join("p"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let page = image::open(dir.path().join("p.png")).unwrap().to_luma8();
+    let turned = imageproc::geometric_transformations::rotate_about_center_no_crop(
+        &page,
+        8f32.to_radians(),
+        imageproc::geometric_transformations::Interpolation::Bilinear,
+        imageproc::geometric_transformations::Border::Constant(image::Luma([210])),
+    );
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+        .encode_image(&turned)
+        .unwrap();
+    jpeg
+}
+
+async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let (doc_id, pdf) = signed_document(&t).await;
+    let mut forged = pdf.clone();
+    let at = forged.len() / 3;
+    forged[at] ^= 0x01;
+    let dir = tempfile::tempdir().unwrap();
+    let (good, bad, photo) = (
+        dir.path().join("good.pdf"),
+        dir.path().join("forged.pdf"),
+        dir.path().join("photo.jpg"),
+    );
+    std::fs::write(&good, &pdf).unwrap();
+    std::fs::write(&bad, &forged).unwrap();
+    std::fs::write(&photo, photo_of_page_one(&pdf)).unwrap();
+    let shots = repo_path("target/browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let addr = t.url("");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .current_dir(repo_path("tests/browser"))
+            .arg("verify_pages.mjs")
+            .arg(addr)
+            .args([&good, &bad, &photo])
+            .arg(&shots)
+            .output()
+            .expect("node and tests/browser/node_modules (scripts/setup.sh --test)")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let good = seen["good"]["verdict"].as_str().unwrap();
+    assert!(good.starts_with("VALID"), "{seen}");
+    assert!(
+        seen["good"]["vault"].as_str().unwrap().contains("valid"),
+        "{seen}"
+    );
+    let forged = seen["forged"]["verdict"].as_str().unwrap();
+    assert!(!forged.starts_with("VALID"), "{seen}");
+    assert!(
+        !seen["forged"]["reasons"].as_array().unwrap().is_empty(),
+        "{seen}"
+    );
+    assert_eq!(seen["qrLang"], "en");
+    assert!(
+        seen["qr"]["status"].as_str().unwrap().starts_with("VALID"),
+        "{seen}"
+    );
+    assert!(
+        seen["qr"]["record"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == doc_id.as_str()),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["tabbed"],
+        serde_json::json!(["A", "file", "submit"]),
+        "the keyboard reaches the language switch, the file and the button: {seen}"
+    );
+    t.finish().await;
+}
+both_backends!(officer_pages_show_the_right_verdicts_in_chromium);
