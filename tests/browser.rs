@@ -11,30 +11,6 @@ use std::process::Command;
 use common::*;
 use kho::db::Backend;
 
-/// A document Kho digitized and signed, and its PDF.
-async fn signed_document(t: &TestApp) -> (String, Vec<u8>) {
-    let r = t
-        .upload(
-            CITIZEN,
-            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
-        )
-        .await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let job = t.wait_for_job(&job_id).await;
-    let doc_id = job["document_id"].as_str().unwrap().to_owned();
-    let pdf = t
-        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
-    (doc_id, pdf)
-}
-
 /// The printout photographed: page 1 at 200 dpi, turned 8°, JPEG.
 fn photo_of_page_one(pdf: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
@@ -63,7 +39,7 @@ fn photo_of_page_one(pdf: &[u8]) -> Vec<u8> {
 
 async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
-    let (doc_id, pdf) = signed_document(&t).await;
+    let (doc_id, pdf) = t.digitize_sample().await;
     let mut forged = pdf.clone();
     let at = forged.len() / 3;
     forged[at] ^= 0x01;

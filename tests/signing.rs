@@ -437,25 +437,7 @@ both_backends!(processes_starting_together_share_one_root_seal_and_office_key);
 
 async fn revoking_a_document_or_a_certificate_makes_the_verdict_revoked(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
-    let r = t
-        .upload(
-            CITIZEN,
-            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
-        )
-        .await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let job = t.wait_for_job(&job_id).await;
-    let doc_id = job["document_id"].as_str().unwrap().to_owned();
-    let pdf = t
-        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let (doc_id, pdf) = t.digitize_sample().await;
     let verify = |body: Vec<u8>| async {
         let r = t
             .client

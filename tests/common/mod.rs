@@ -175,6 +175,32 @@ impl TestApp {
         }
     }
 
+    /// Upload the straight sample page for CITIZEN, wait until it is filed, and return
+    /// the document id and its signed PDF.
+    pub async fn digitize_sample(&self) -> (String, Vec<u8>) {
+        let r = self
+            .upload(
+                CITIZEN,
+                &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
+            )
+            .await;
+        let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let job = self.wait_for_job(&job_id).await;
+        assert_eq!(job["state"], "done", "{job}");
+        let doc_id = job["document_id"].as_str().unwrap().to_owned();
+        let pdf = self
+            .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        (doc_id, pdf)
+    }
+
     /// Start in-process workers on an app spawned with none.
     pub fn start_workers(&mut self, count: usize) {
         let (stop, rx) = watch::channel(false);
