@@ -62,6 +62,12 @@ impl App {
             .context("cannot open the object store")?;
         let pipeline = kho_workers::Pipeline::new(config.pipeline())?;
         let keys = open_keys(&config, db.clone()).await?;
+        let indexed = crate::search::backfill(&db)
+            .await
+            .context("cannot index documents for search")?;
+        if indexed > 0 {
+            tracing::info!(documents = indexed, "indexed for search");
+        }
         Ok(App {
             db,
             store,

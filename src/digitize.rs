@@ -131,6 +131,7 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
             return Err(DigitizeError::LostLease);
         }
         documents::insert(&mut tx, &doc).await?;
+        crate::search::index(&mut tx, &doc).await?;
         Outcome::Filed(doc.id)
     } else {
         // Held back: the draft waits in review and is not filed in the repository.

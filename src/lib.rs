@@ -19,6 +19,7 @@ pub mod intake;
 pub mod ocr_env;
 pub mod qr;
 pub mod queue;
+pub mod search;
 pub mod server;
 pub mod signing;
 pub mod storage;

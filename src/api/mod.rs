@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`health`] | `GET /api/v1/health` |
 //! | [`scans`] | `POST /api/v1/subjects/{owner_id}/scans` |
+//! | [`search`] | `GET /api/v1/search` |
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
 //! | [`printout`] | `POST /api/v1/verify/qr`, `GET /v/{id}` (public) |
 //! | [`revoke`] | `POST /api/v1/documents/{id}/revoke` |
@@ -24,6 +25,7 @@ pub mod printout;
 pub mod reviews;
 pub mod revoke;
 pub mod scans;
+pub mod search;
 pub mod trust;
 pub mod verify;
 
@@ -41,7 +43,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
+          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
           crate::web::verify::qr_page, openapi_json),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
@@ -95,6 +97,7 @@ pub fn router(app: App) -> Router {
             get(documents::list),
         )
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
+        .route("/api/v1/search", get(search::search))
         .route("/api/v1/reviews/{id}/approve", post(reviews::approve))
         .route("/api/v1/documents/{id}", get(documents::get))
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))

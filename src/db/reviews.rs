@@ -83,6 +83,7 @@ pub async fn approve(
         return Ok(false);
     }
     super::documents::insert(&mut tx, doc).await?;
+    crate::search::index(&mut tx, doc).await?;
     sqlx::query(
         "UPDATE jobs SET state = 'done', document_id = $1, last_error = NULL, updated_at = $2
          WHERE id = $3 AND state = 'review'",

@@ -1,0 +1,11 @@
+-- Vietnamese search: each filed document's text and metadata, lower-cased (exact) and
+-- folded (no diacritics, đ → d), both made in Rust (src/search.rs). PostgreSQL finds
+-- candidates with a GIN index over the folded form; Rust ranks exact-diacritics matches first.
+CREATE TABLE search_docs (
+    document_id  TEXT PRIMARY KEY REFERENCES documents (id),
+    owner_id     TEXT NOT NULL,
+    exact        TEXT NOT NULL,
+    folded       TEXT NOT NULL
+);
+CREATE INDEX search_docs_folded ON search_docs USING GIN (to_tsvector('simple', folded));
+CREATE INDEX search_docs_owner ON search_docs (owner_id);

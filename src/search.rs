@@ -1,0 +1,272 @@
+//! Vietnamese search over filed documents (DESIGN.md §6, §11).
+//!
+//! Every document is indexed twice, once lower-cased with its diacritics (`exact`) and
+//! once folded — diacritics stripped and `đ` turned into `d`, since it has no Unicode
+//! decomposition. Folding happens here, in Rust, for both backends. The database finds
+//! candidates by the folded words (FTS5 on SQLite, a GIN index on PostgreSQL), so
+//! `giay chung nhan` finds `Giấy chứng nhận`; Rust then ranks documents that contain
+//! the query's exact words first (`bán` before `bạn`). A query in double quotes is a
+//! phrase. Results are always within the caller's rights.
+
+use sqlx::any::Any;
+use sqlx::{AssertSqlSafe, Row, Transaction};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::db::documents::{self, Document, NewDocument};
+use crate::db::{Backend, Db, DbError};
+
+/// Lower-case, NFC, and everything that is not a letter or digit becomes a space.
+pub fn exact(s: &str) -> String {
+    let lower: String = s.nfc().flat_map(char::to_lowercase).collect();
+    words(&lower).join(" ")
+}
+
+/// Lower-case, without diacritics, `đ` → `d`, words separated by single spaces.
+pub fn fold(s: &str) -> String {
+    let stripped: String = s
+        .nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect();
+    words(&stripped).join(" ")
+}
+
+fn words(s: &str) -> Vec<&str> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Index a document in the same transaction that files it.
+pub async fn index(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<(), DbError> {
+    let text = [
+        d.title.as_deref().unwrap_or(""),
+        d.doc_type.as_deref().unwrap_or(""),
+        d.number.as_deref().unwrap_or(""),
+        d.issued_on.as_deref().unwrap_or(""),
+        &d.ocr_text,
+    ]
+    .join("\n");
+    sqlx::query(
+        "INSERT INTO search_docs (document_id, owner_id, exact, folded) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&d.id)
+    .bind(&d.owner_id)
+    .bind(exact(&text))
+    .bind(fold(&text))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Index the documents filed before the search index existed.
+pub async fn backfill(db: &Db) -> Result<usize, DbError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT d.id FROM documents d LEFT JOIN search_docs s ON s.document_id = d.id
+         WHERE s.document_id IS NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for id in &ids {
+        let Some(d) = documents::get(db, id).await? else {
+            continue;
+        };
+        let draft = NewDocument {
+            id: d.id,
+            owner_id: d.owner_id,
+            scan_id: d.scan_id,
+            job_id: d.job_id,
+            title: d.title,
+            doc_type: d.doc_type,
+            number: d.number,
+            issued_on: d.issued_on,
+            status: d.status,
+            pdf_sha256: d.pdf_sha256,
+            pdf_bytes: d.pdf_bytes,
+            page_count: d.page_count,
+            mean_confidence: d.mean_confidence,
+            ocr_text: d.ocr_text,
+            pages_json: d.pages_json,
+            fields_json: d.fields_json,
+            pipeline_version: d.pipeline_version,
+        };
+        let mut tx = db.pool.begin().await?;
+        index(&mut tx, &draft).await?;
+        tx.commit().await?;
+    }
+    Ok(ids.len())
+}
+
+/// A parsed query: folded words (or one phrase) for the index, exact words for ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub folded: Vec<String>,
+    pub exact: Vec<String>,
+    pub phrase: bool,
+}
+
+impl Query {
+    /// `None` for a query with no words.
+    pub fn parse(q: &str) -> Option<Query> {
+        let t = q.trim();
+        let phrase = t.len() >= 2 && t.starts_with('"') && t.ends_with('"');
+        let folded: Vec<String> = fold(t)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .take(16)
+            .map(str::to_owned)
+            .collect();
+        let exact: Vec<String> = exact(t)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .take(16)
+            .map(str::to_owned)
+            .collect();
+        (!folded.is_empty()).then_some(Query {
+            folded,
+            exact,
+            phrase,
+        })
+    }
+}
+
+/// Filters on the documents found.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub doc_type: Option<String>,
+    pub status: Option<String>,
+    pub issued_from: Option<String>,
+    pub issued_to: Option<String>,
+}
+
+/// Documents matching `query`, restricted to `owners` (None: every owner), best first.
+pub async fn search(
+    db: &Db,
+    query: &Query,
+    owners: Option<&[String]>,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<Document>, DbError> {
+    // Folded words are letters and digits only, so they cannot break the query syntax.
+    let (sql, pattern) = match db.backend {
+        Backend::Sqlite => {
+            let pattern = if query.phrase {
+                format!("\"{}\"", query.folded.join(" "))
+            } else {
+                query
+                    .folded
+                    .iter()
+                    .map(|w| format!("\"{w}\""))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            };
+            (
+                "SELECT s.document_id, s.owner_id AS owner_id, s.exact FROM search_fts f
+                 JOIN search_docs s ON s.rowid = f.rowid WHERE search_fts MATCH $1",
+                pattern,
+            )
+        }
+        Backend::Postgres => {
+            let sep = if query.phrase { " <-> " } else { " & " };
+            (
+                "SELECT document_id, owner_id, exact FROM search_docs
+                 WHERE to_tsvector('simple', folded) @@ to_tsquery('simple', $1)",
+                query.folded.join(sep),
+            )
+        }
+    };
+    // A single owner (a citizen's own repository) is filtered in SQL.
+    let single = owners.filter(|o| o.len() == 1).map(|o| o[0].clone());
+    if owners.is_some_and(|o| o.is_empty()) {
+        return Ok(vec![]);
+    }
+    let owner_clause = if single.is_some() {
+        " AND owner_id = $2"
+    } else {
+        ""
+    };
+    let mut q = sqlx::query(AssertSqlSafe(format!("{sql}{owner_clause} LIMIT 2000"))).bind(pattern);
+    if let Some(o) = single {
+        q = q.bind(o);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    let mut scored = Vec::new();
+    for r in rows {
+        let owner: String = r.try_get("owner_id")?;
+        if owners.is_some_and(|o| !o.contains(&owner)) {
+            continue;
+        }
+        let text: String = r.try_get("exact")?;
+        let id: String = r.try_get("document_id")?;
+        scored.push((score(query, &text), id));
+    }
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = Vec::new();
+    for (_, id) in scored {
+        let Some(d) = documents::get(db, &id).await? else {
+            continue;
+        };
+        if filters
+            .doc_type
+            .as_ref()
+            .is_some_and(|t| fold(t) != fold(d.doc_type.as_deref().unwrap_or("")))
+        {
+            continue;
+        }
+        if filters.status.as_ref().is_some_and(|s| *s != d.status) {
+            continue;
+        }
+        let issued = d.issued_on.as_deref().unwrap_or("");
+        if filters
+            .issued_from
+            .as_ref()
+            .is_some_and(|f| issued.is_empty() || issued < f.as_str())
+        {
+            continue;
+        }
+        if filters
+            .issued_to
+            .as_ref()
+            .is_some_and(|t| issued.is_empty() || issued > t.as_str())
+        {
+            continue;
+        }
+        out.push(d);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// How many of the query's exact words (with their diacritics) the text holds; the
+/// whole exact phrase counts double.
+fn score(q: &Query, exact_text: &str) -> usize {
+    let padded = format!(" {exact_text} ");
+    let words = q
+        .exact
+        .iter()
+        .filter(|w| padded.contains(&format!(" {w} ")))
+        .count();
+    let phrase = padded.contains(&format!(" {} ", q.exact.join(" ")));
+    words + if phrase { q.exact.len() } else { 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_strips_diacritics_and_d_but_exact_keeps_them() {
+        assert_eq!(fold("Giấy chứng nhận ĐĂNG KÝ"), "giay chung nhan dang ky");
+        assert_eq!(fold("Số: 12/QĐ-UBND"), "so 12 qd ubnd");
+        assert_eq!(exact("Bán, BẠN!"), "bán bạn");
+        let q = Query::parse("\"giay chung nhan\"").unwrap();
+        assert!(q.phrase);
+        assert_eq!(q.folded, ["giay", "chung", "nhan"]);
+        assert!(Query::parse("  ;; ").is_none());
+        let bán = Query::parse("bán").unwrap();
+        assert!(score(&bán, "nhà bán") > score(&bán, "nhà bạn"));
+    }
+}
