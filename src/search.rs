@@ -171,7 +171,7 @@ pub async fn search(
             let sep = if query.phrase { " <-> " } else { " & " };
             (
                 "SELECT document_id, owner_id, exact FROM search_docs
-                 WHERE to_tsvector('simple', folded) @@ to_tsquery('simple', $1)",
+                 WHERE folded_tsv @@ to_tsquery('simple', $1)",
                 query.folded.join(sep),
             )
         }
