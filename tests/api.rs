@@ -71,22 +71,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-/// A small valid PNG, for tests that never reach OCR.
-fn tiny_png() -> Vec<u8> {
-    let img = image::GrayImage::from_pixel(32, 16, image::Luma([255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 async fn a_job_whose_scan_cannot_be_read_is_retried_then_failed_with_its_reason(backend: Backend) {
     let mut t = TestApp::spawn(backend, 0, &["--job-max-attempts", "3"]).await;
     let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
     assert_eq!(r.status(), 202);
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     // The stored page disappears (a broken object store): every attempt fails.
     let (job, _) = kho::db::jobs::get(&t.app.db, &job_id)
         .await
@@ -115,10 +104,7 @@ async fn a_job_whose_worker_died_is_taken_over_and_filed_exactly_once(backend: B
     let r = t
         .upload(CITIZEN, &[("page.png", sample(STRAIGHT_PAGE))])
         .await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     // A worker claims the job with a short lease and dies without a heartbeat.
     let dead = kho::db::jobs::claim(&t.app.db, "dead-worker", 1500)
         .await
@@ -169,10 +155,7 @@ async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_
     let t = TestApp::spawn(backend, 1, &[]).await;
     // A blank page: nothing to read, no fields.
     let r = t.upload(CITIZEN, &[("blank.png", tiny_png())]).await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     let job = t.wait_for_job(&job_id).await;
     assert_eq!(job["state"], "review", "{job}");
     assert!(job["document_id"].is_null(), "{job}");
@@ -329,10 +312,7 @@ async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repos
 ) {
     let t = TestApp::spawn(backend, 0, &[]).await;
     let r = t.upload(CITIZEN, &[("page.png", tiny_png())]).await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     let some_id = uuid::Uuid::new_v4();
     let protected = [
         ("POST", format!("/api/v1/subjects/{CITIZEN}/scans")),
@@ -459,10 +439,7 @@ async fn a_worker_stopped_mid_job_hands_the_job_back_untouched(backend: Backend)
     let r = t
         .upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))])
         .await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     t.start_workers(1);
     // Wait until the worker holds the job (OCR of a full page takes a while).
     loop {
@@ -494,10 +471,7 @@ async fn the_fields_of_a_filed_document_come_from_its_text() {
     let r = t
         .upload(CITIZEN, &[("straight-01.png", sample(STRAIGHT_PAGE))])
         .await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     let job = t.wait_for_job(&job_id).await;
     let (_, doc) = t
         .get_json(&format!(

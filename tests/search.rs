@@ -7,21 +7,11 @@ use common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 
-fn blank_png() -> Vec<u8> {
-    let img = image::GrayImage::from_pixel(32, 16, image::Luma([255]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 /// File a document with this text for `owner` (the scan goes through intake; the
 /// document row is written as the pipeline would, without OCR).
 async fn file(t: &TestApp, owner: &str, doc_type: &str, issued_on: &str, text: &str) -> String {
-    let r = t.upload(owner, &[("p.png", blank_png())]).await;
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let r = t.upload(owner, &[("p.png", tiny_png())]).await;
+    let job_id = job_id_of(r).await;
     let (job, _) = kho::db::jobs::get(&t.app.db, &job_id)
         .await
         .unwrap()

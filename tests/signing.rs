@@ -119,10 +119,7 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job_id = job_id_of(r).await;
     let job = t.wait_for_job(&job_id).await;
     assert_eq!(job["state"], "done", "{job}");
     let doc_id = job["document_id"].as_str().unwrap().to_owned();

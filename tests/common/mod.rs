@@ -23,6 +23,22 @@ pub fn repo_path(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// A 32×16 white PNG: a valid, blank page.
+pub fn tiny_png() -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(32, 16, image::Luma([255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The `job_id` of a 202 answer to an upload.
+pub async fn job_id_of(r: reqwest::Response) -> String {
+    r.json::<serde_json::Value>().await.unwrap()["job_id"]
+        .as_str()
+        .expect("an upload answer names its job")
+        .to_owned()
+}
+
 /// A program from the test venv (`scripts/setup.sh --test`), next to `KHO_TEST_PYTHON`.
 pub fn venv_tool(name: &str) -> PathBuf {
     std::env::var("KHO_TEST_PYTHON")
@@ -184,10 +200,7 @@ impl TestApp {
                 &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
             )
             .await;
-        let job_id = r.json::<serde_json::Value>().await.unwrap()["job_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let job_id = job_id_of(r).await;
         let job = self.wait_for_job(&job_id).await;
         assert_eq!(job["state"], "done", "{job}");
         let doc_id = job["document_id"].as_str().unwrap().to_owned();
