@@ -53,6 +53,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage accounts for the web pages (citizens, organization members, staff, officers,
+    /// admins).
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Register requester systems: online applications that reuse documents with the
+    /// owner's consent (OAuth 2.0 clients).
+    Requesters {
+        #[command(subcommand)]
+        command: RequestersCommand,
+    },
     /// Manage signing keys and certificates.
     Keys {
         #[command(subcommand)]
@@ -89,10 +101,53 @@ pub enum TokensCommand {
         /// The agency a staff or issuer token belongs to.
         #[arg(long)]
         agency: Option<String>,
+        /// For an org_member token: `admin` (gives consents, sees the access log) or
+        /// `member` (reads the organization's documents).
+        #[arg(long, value_parser = ["admin", "member"])]
+        org_role: Option<String>,
         /// For a staff token: the staff member's full name. A personal certificate is
         /// issued for them (under --agency) and signs for custody what they upload.
         #[arg(long, requires = "agency")]
         name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account (the first admin, staff, citizens, organization members). The
+    /// password comes from KHO_PASSWORD, or else the first line of standard input.
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Sign-in name: 3 to 64 letters, digits, '.', '-', '_' or '@'.
+        #[arg(long)]
+        username: String,
+        /// The subject a citizen or org_member acts for (personal ID or tax code).
+        #[arg(long)]
+        subject: Option<String>,
+        /// The agency a staff member or issuer belongs to (a code from KHO_AGENCIES).
+        #[arg(long)]
+        agency: Option<String>,
+        /// For an org_member: `admin` or `member` of the organization.
+        #[arg(long, value_parser = ["admin", "member"])]
+        org_role: Option<String>,
+        /// The person's full name, shown on pages.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestersCommand {
+    /// Register a requester system; prints its client id and client secret (the secret
+    /// is shown once; only its hash is stored).
+    Create {
+        /// The name citizens see on the consent page, e.g. "Cổng Dịch vụ công quốc gia".
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI the requester may use (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
     },
 }
 

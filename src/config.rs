@@ -111,6 +111,12 @@ pub struct Config {
           global = true, value_parser = parse_agencies)]
     pub agencies: Agencies,
 
+    /// Root certificates (PEM) of issuing agencies whose systems push born-digital signed
+    /// results; a pushed PDF must verify VALID against these or this deployment's roots,
+    /// and the public verifier trusts them too.
+    #[arg(long, env = "KHO_ISSUER_ROOTS", global = true)]
+    pub issuer_roots: Option<PathBuf>,
+
     /// Log format.
     #[arg(long, env = "KHO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

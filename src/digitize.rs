@@ -123,6 +123,11 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         pages_json: serde_json::to_string(&output.pages).expect("page reports serialize"),
         fields_json,
         pipeline_version: kho_workers::PIPELINE_VERSION.into(),
+        agency: Some(filing_agency(app, &job.scan_id).await?.0.code),
+        issuer: value(&fields.issuer),
+        valid_from: None,
+        valid_to: None,
+        source: "scan".into(),
     };
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
     let outcome = if reasons.is_empty() {
@@ -148,6 +153,22 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     Ok(outcome)
 }
 
+/// The agency that files a scan — the uploader's, or the first configured one for
+/// scans that came in without a staff token (`kho ingest`) — and the uploader's personal
+/// signing key, if they have one.
+pub async fn filing_agency(
+    app: &App,
+    scan_id: &str,
+) -> Result<(crate::signing::keys::Agency, Option<String>), DbError> {
+    let agencies = &app.config.agencies.0;
+    let (uploader_agency, staff_key) = scans::uploader(&app.db, scan_id).await?;
+    let agency = uploader_agency
+        .and_then(|a| agencies.iter().find(|x| x.code == a))
+        .unwrap_or(&agencies[0])
+        .clone();
+    Ok((agency, staff_key))
+}
+
 /// Stamp page 1 and sign: the custody signature of the staff member who uploaded the
 /// scan (their personal key, or else their agency's digitization office), then the
 /// agency's seal.
@@ -160,12 +181,7 @@ pub async fn stamp_and_sign(
     pdf: Vec<u8>,
     words: Vec<stamp::Rect>,
 ) -> Result<Vec<u8>, DigitizeError> {
-    let agencies = &app.config.agencies.0;
-    let (uploader_agency, staff_key) = scans::uploader(&app.db, scan_id).await?;
-    let agency = uploader_agency
-        .and_then(|a| agencies.iter().find(|x| x.code == a))
-        .unwrap_or(&agencies[0])
-        .clone();
+    let (agency, staff_key) = filing_agency(app, scan_id).await?;
     let (custody, seal) = app
         .keys
         .signers_for(&agency.code, staff_key.as_deref())

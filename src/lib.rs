@@ -7,10 +7,12 @@
 //! the `kho-workers` crate (`workers/`). docs/ARCHITECTURE.md is the map.
 
 pub mod api;
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod consent;
 pub mod db;
 pub mod digitize;
 pub mod domain;

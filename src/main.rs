@@ -1,7 +1,7 @@
 //! The `kho` binary: parse the command line and run the command (see `kho --help`).
 
 use clap::Parser;
-use kho::cli::{Cli, Command, KeysCommand, TokensCommand};
+use kho::cli::{Cli, Command, KeysCommand, RequestersCommand, TokensCommand, UsersCommand};
 use kho::config::LogFormat;
 use kho::{App, db, ingest, server};
 
@@ -32,6 +32,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     role,
                     subject,
                     agency,
+                    org_role,
                     name,
                 },
         } => {
@@ -43,9 +44,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}"))
                 })
                 .transpose()?;
-            if role.needs_subject() && subject.is_none() {
-                anyhow::bail!("a {role} token needs --subject ID");
-            }
+            kho::auth::check_binding(
+                role,
+                subject.as_ref(),
+                agency.as_deref(),
+                org_role.as_deref(),
+                &cli.config.agencies.0,
+            )
+            .map_err(anyhow::Error::msg)?;
             let app = App::open(cli.config).await?;
             let token = db::tokens::create(
                 &app.db,
@@ -54,6 +60,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 agency.as_deref(),
             )
             .await?;
+            if let Some(r) = &org_role {
+                db::tokens::set_org_role(&app.db, &token, r).await?;
+            }
             if let (Some(name), Some(code)) = (name, agency.as_deref()) {
                 let agency = app
                     .config
@@ -68,6 +77,69 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 eprintln!("personal certificate for {name}: serial {}", key.serial);
             }
             println!("{token}");
+        }
+        Command::Users {
+            command:
+                UsersCommand::Create {
+                    role,
+                    username,
+                    subject,
+                    agency,
+                    org_role,
+                    name,
+                },
+        } => {
+            let subject = subject
+                .map(|s| {
+                    kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}"))
+                })
+                .transpose()?;
+            kho::auth::check_binding(
+                role,
+                subject.as_ref(),
+                agency.as_deref(),
+                org_role.as_deref(),
+                &cli.config.agencies.0,
+            )
+            .map_err(anyhow::Error::msg)?;
+            let password = match std::env::var("KHO_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let d = db::Db::connect(&cli.config.database_url()).await?;
+            d.migrate().await?;
+            let id = kho::accounts::create_user(
+                &d,
+                &db::accounts::NewUser {
+                    username: &username,
+                    password_hash: "",
+                    role,
+                    subject_id: subject.as_ref().map(|s| s.as_str()),
+                    agency: agency.as_deref(),
+                    org_role: org_role.as_deref(),
+                    display_name: name.as_deref(),
+                },
+                &password,
+            )
+            .await?;
+            println!("{id}");
+        }
+        Command::Requesters {
+            command: RequestersCommand::Create {
+                name,
+                redirect_uris,
+            },
+        } => {
+            let d = db::Db::connect(&cli.config.database_url()).await?;
+            d.migrate().await?;
+            let (client_id, secret) =
+                kho::consent::register(&d, &name, &redirect_uris).await?;
+            println!("client_id={client_id}");
+            println!("client_secret={secret}");
         }
         Command::Verify { file, trust, json } => {
             let pdf = std::fs::read(&file)

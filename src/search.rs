@@ -12,6 +12,7 @@ use sqlx::any::Any;
 use sqlx::{AssertSqlSafe, Row, Transaction};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::auth::Visible;
 use crate::db::documents::{self, Document, NewDocument};
 use crate::db::{Backend, Db, DbError};
 
@@ -90,6 +91,11 @@ pub async fn backfill(db: &Db) -> Result<usize, DbError> {
             pages_json: d.pages_json,
             fields_json: d.fields_json,
             pipeline_version: d.pipeline_version,
+            agency: d.agency,
+            issuer: d.issuer,
+            valid_from: d.valid_from,
+            valid_to: d.valid_to,
+            source: d.source,
         };
         let mut tx = db.pool.begin().await?;
         index(&mut tx, &draft).await?;
@@ -135,16 +141,17 @@ impl Query {
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
     pub doc_type: Option<String>,
+    pub issuer: Option<String>,
     pub status: Option<String>,
     pub issued_from: Option<String>,
     pub issued_to: Option<String>,
 }
 
-/// Documents matching `query`, restricted to `owners` (None: every owner), best first.
+/// Documents matching `query` among those `visible` to the caller, best first.
 pub async fn search(
     db: &Db,
     query: &Query,
-    owners: Option<&[String]>,
+    visible: &Visible,
     filters: &Filters,
     limit: usize,
 ) -> Result<Vec<Document>, DbError> {
@@ -176,11 +183,12 @@ pub async fn search(
             )
         }
     };
-    // A single owner (a citizen's own repository) is filtered in SQL.
-    let single = owners.filter(|o| o.len() == 1).map(|o| o[0].clone());
-    if owners.is_some_and(|o| o.is_empty()) {
-        return Ok(vec![]);
-    }
+    // One owner's repository is filtered in SQL, an agency's filings below.
+    let single = match visible {
+        Visible::Nothing => return Ok(vec![]),
+        Visible::Owner(o) => Some(o.clone()),
+        Visible::Agency(_) => None,
+    };
     let owner_clause = if single.is_some() {
         " AND owner_id = $2"
     } else {
@@ -193,10 +201,6 @@ pub async fn search(
     let rows = q.fetch_all(&db.pool).await?;
     let mut scored = Vec::new();
     for r in rows {
-        let owner: String = r.try_get("owner_id")?;
-        if owners.is_some_and(|o| !o.contains(&owner)) {
-            continue;
-        }
         let text: String = r.try_get("exact")?;
         let id: String = r.try_get("document_id")?;
         scored.push((score(query, &text), id));
@@ -212,6 +216,16 @@ pub async fn search(
             .as_ref()
             .is_some_and(|t| fold(t) != fold(d.doc_type.as_deref().unwrap_or("")))
         {
+            continue;
+        }
+        if let Visible::Agency(a) = visible
+            && d.agency.as_deref() != Some(a.as_str())
+        {
+            continue;
+        }
+        if filters.issuer.as_ref().is_some_and(|i| {
+            !fold(d.issuer.as_deref().unwrap_or("")).contains(&fold(i))
+        }) {
             continue;
         }
         if filters.status.as_ref().is_some_and(|s| *s != d.status) {

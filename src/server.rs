@@ -20,7 +20,8 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     println!("Kho is serving on http://{local}  (workers: {workers}; stop with Ctrl-C)");
     tracing::info!(%local, workers, "serving");
     let mut stop_http = stop_rx.clone();
-    let server = axum::serve(listener, api::router(app)).with_graceful_shutdown(async move {
+    let service = api::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = stop_http.wait_for(|s| *s).await;
     });
     let signal = tokio::spawn(async move {

@@ -8,10 +8,21 @@ use crate::app::App;
 use crate::db::documents;
 use crate::verify::{self, Report, VaultView, Verdict};
 
+/// This deployment's roots and the issuing agencies' roots (`--issuer-roots`).
+pub async fn trusted_roots(app: &App) -> anyhow::Result<Vec<x509_cert::Certificate>> {
+    let mut pem = app.keys.roots_pem().await?;
+    if let Some(path) = &app.config.issuer_roots {
+        let extra = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("--issuer-roots {}: {e}", path.display()))?;
+        pem.push('\n');
+        pem.push_str(&extra);
+    }
+    Ok(crate::signing::certs::all_from_pem(&pem)?)
+}
+
 /// Verify `pdf` against this deployment's roots and add the vault's view.
 pub async fn verify(app: &App, pdf: Vec<u8>) -> anyhow::Result<Report> {
-    let pem = app.keys.roots_pem().await?;
-    let roots = crate::signing::certs::all_from_pem(&pem)?;
+    let roots = trusted_roots(app).await?;
     let mut report = tokio::task::spawn_blocking(move || verify::verify(&pdf, &roots)).await?;
     add_vault_view(app, &mut report).await?;
     Ok(report)

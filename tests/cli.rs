@@ -173,7 +173,7 @@ async fn a_separate_worker_process_digitizes_what_ingest_queued(backend: Backend
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     assert_eq!(job.state, "done", "{:?}", job.error);
-    let docs = kho::db::documents::list_by_owner(&conn, COMPANY)
+    let docs = kho::db::documents::list_by_owner(&conn, COMPANY, None)
         .await
         .unwrap();
     assert_eq!(docs.len(), 1);

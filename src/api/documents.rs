@@ -15,6 +15,7 @@ use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::auth;
 use crate::db::documents::{self, Document};
+use crate::db::grants;
 use crate::db::scans::{self, ScanFile};
 use crate::domain::SubjectId;
 
@@ -107,28 +108,57 @@ pub async fn list(
     Path(owner_id): Path<String>,
 ) -> Result<Json<DocumentList>, ApiError> {
     let owner = SubjectId::parse(&owner_id).map_err(|e| ApiError::InvalidId(e.0))?;
-    if !auth::can_read(&caller, owner.as_str()) {
+    let docs = match (auth::visible(&caller), &caller.grant) {
+        (auth::Visible::Owner(s), _) if s == owner.as_str() => {
+            documents::list_by_owner(&app.db, owner.as_str(), None).await?
+        }
+        (auth::Visible::Agency(a), _) => {
+            documents::list_by_owner(&app.db, owner.as_str(), Some(&a)).await?
+        }
+        // A requester lists what its grant releases, nothing more.
+        (_, Some(g)) if g.owner_id == owner.as_str() => {
+            let mut docs = Vec::new();
+            for id in &g.document_ids {
+                docs.extend(documents::get(&app.db, id).await?);
+            }
+            docs
+        }
+        _ => return Err(ApiError::NotFound("repository")),
+    };
+    if docs.is_empty() && !matches!(auth::visible(&caller), auth::Visible::Owner(_)) {
+        // Staff with nothing of their agency here, like anyone else, learn nothing.
         return Err(ApiError::NotFound("repository"));
     }
-    let docs = documents::list_by_owner(&app.db, owner.as_str()).await?;
     Ok(Json(DocumentList {
         documents: docs.iter().map(DocumentSummary::from).collect(),
     }))
 }
 
-/// The document, if it exists and the caller may read it.
+/// The document, if it exists and the caller may read it. A requester's read through
+/// its grant is recorded in the owner's access log as `action`.
 async fn readable(
     app: &App,
     caller: &crate::db::tokens::TokenOwner,
     id: &str,
+    action: &str,
 ) -> Result<Document, ApiError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::NotFound("document"));
     }
-    match documents::get(&app.db, id).await? {
-        Some(d) if auth::can_read(caller, &d.owner_id) => Ok(d),
-        _ => Err(ApiError::NotFound("document")),
+    let Some(d) = documents::get(&app.db, id).await? else {
+        return Err(ApiError::NotFound("document"));
+    };
+    if auth::can_read(caller, &d.owner_id, d.agency.as_deref()) {
+        return Ok(d);
     }
+    if let Some(g) = &caller.grant
+        && g.owner_id == d.owner_id
+        && g.document_ids.contains(&d.id)
+    {
+        grants::log_pull(&app.db, g, &d.id, action).await?;
+        return Ok(d);
+    }
+    Err(ApiError::NotFound("document"))
 }
 
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents",
@@ -141,7 +171,7 @@ pub async fn get(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DocumentDetail>, ApiError> {
-    let d = readable(&app, &caller, &id).await?;
+    let d = readable(&app, &caller, &id, "metadata").await?;
     let originals = scans::files(&app.db, &d.scan_id).await?;
     Ok(Json(DocumentDetail {
         pages: serde_json::from_str(&d.pages_json).unwrap_or(serde_json::Value::Null),
@@ -178,7 +208,7 @@ pub async fn pdf(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let d = readable(&app, &caller, &id).await?;
+    let d = readable(&app, &caller, &id, "pdf").await?;
     let bytes = app.store.get(&d.pdf_sha256).await?;
     Ok(file_response(
         bytes,
@@ -205,7 +235,7 @@ pub async fn original(
     Path(id): Path<String>,
     Query(q): Query<OriginalQuery>,
 ) -> Result<Response, ApiError> {
-    let d = readable(&app, &caller, &id).await?;
+    let d = readable(&app, &caller, &id, "original").await?;
     let position = q.file.unwrap_or(1);
     let files = scans::files(&app.db, &d.scan_id).await?;
     let f = files

@@ -23,8 +23,15 @@ pub async fn get(
     if uuid::Uuid::parse_str(&job_id).is_err() {
         return Err(ApiError::NotFound("job"));
     }
-    match jobs::get(&app.db, &job_id).await? {
-        Some((mut job, owner)) if auth::can_read(&caller, &owner) => {
+    let found = match jobs::get(&app.db, &job_id).await? {
+        Some((job, owner)) => {
+            let (agency, _) = crate::digitize::filing_agency(&app, &job.scan_id).await?;
+            auth::can_read(&caller, &owner, Some(&agency.code)).then_some(job)
+        }
+        None => None,
+    };
+    match found {
+        Some(mut job) => {
             if job.state == "review"
                 && let Some(r) = reviews::for_job(&app.db, &job.id).await?
             {
@@ -36,6 +43,6 @@ pub async fn get(
             }
             Ok(Json(job))
         }
-        _ => Err(ApiError::NotFound("job")),
+        None => Err(ApiError::NotFound("job")),
     }
 }

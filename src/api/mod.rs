@@ -12,16 +12,24 @@
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
+//! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
+//! | [`grants`] | `GET /api/v1/grants`, `POST /api/v1/grants/{id}/revoke`, `GET /api/v1/grants/current`, `GET /api/v1/access-log` |
+//! | [`oauth`] | `POST /oauth/token`, `GET /.well-known/oauth-authorization-server`, `POST /api/v1/requesters` |
 //!
-//! Every route but health, trust, verify, the printout routes and the OpenAPI document needs `Authorization: Bearer TOKEN`
-//! ([`caller::Caller`]). Errors are [`error::ApiError`].
+//! The web pages ([`crate::web`]) are routed here too. Every API route but health,
+//! trust, verify, the printout routes, the OAuth endpoints and the OpenAPI document
+//! needs `Authorization: Bearer TOKEN` or a web session ([`caller::Caller`]). Errors are
+//! [`error::ApiError`].
 
 pub mod caller;
 pub mod documents;
 pub mod error;
+pub mod grants;
 pub mod health;
 pub mod jobs;
+pub mod oauth;
 pub mod printout;
+pub mod push;
 pub mod reviews;
 pub mod revoke;
 pub mod scans;
@@ -44,8 +52,14 @@ use error::ApiError;
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
           documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
-          crate::web::verify::qr_page, openapi_json),
-    components(schemas(error::ErrorBody, error::ErrorDetail)),
+          crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
+          grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
+          crate::web::account::login_page, crate::web::account::login, crate::web::account::logout,
+          crate::web::owner::documents_page, crate::web::owner::document_page,
+          crate::web::owner::grants_page, crate::web::owner::revoke_grant,
+          crate::web::owner::access_log_page, crate::web::consent::authorize_page,
+          crate::web::consent::decide),
+    components(schemas(error::ErrorBody, error::ErrorDetail, push::PushMetadata)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -94,8 +108,29 @@ pub fn router(app: App) -> Router {
         )
         .route(
             "/api/v1/subjects/{owner_id}/documents",
-            get(documents::list),
+            get(documents::list).post(push::push).layer(DefaultBodyLimit::max(upload_limit)),
         )
+        .route("/api/v1/grants", get(grants::list))
+        .route("/api/v1/grants/current", get(grants::current))
+        .route("/api/v1/grants/{id}/revoke", post(grants::revoke))
+        .route("/api/v1/access-log", get(grants::access_log))
+        .route("/api/v1/requesters", post(oauth::register))
+        .route("/oauth/token", post(oauth::token))
+        .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
+        .route(
+            "/oauth/authorize",
+            get(crate::web::consent::authorize_page).post(crate::web::consent::decide),
+        )
+        .route(
+            "/login",
+            get(crate::web::account::login_page).post(crate::web::account::login),
+        )
+        .route("/logout", post(crate::web::account::logout))
+        .route("/me", get(crate::web::owner::documents_page))
+        .route("/me/documents/{id}", get(crate::web::owner::document_page))
+        .route("/me/grants", get(crate::web::owner::grants_page))
+        .route("/me/grants/{id}/revoke", post(crate::web::owner::revoke_grant))
+        .route("/me/access-log", get(crate::web::owner::access_log_page))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/reviews/{id}/approve", post(reviews::approve))

@@ -23,7 +23,7 @@ pub struct Approved {
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/approve", tag = "reviews",
     params(("id" = String, Path, description = "review id, from the job's `review.id`")),
     responses((status = 200, body = Approved), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "only records staff and admins approve"),
+              (status = 403, body = ErrorBody, description = "only records staff approve"),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "already decided")),
     security(("bearer" = [])))]
 pub async fn approve(
@@ -31,7 +31,7 @@ pub async fn approve(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Approved>, ApiError> {
-    if !matches!(caller.role, Role::Staff | Role::Admin) {
+    if caller.role != Role::Staff {
         return Err(ApiError::Forbidden);
     }
     if uuid::Uuid::parse_str(&id).is_err() {
@@ -40,12 +40,10 @@ pub async fn approve(
     let review = reviews::get(&app.db, &id)
         .await?
         .ok_or(ApiError::NotFound("review"))?;
-    // Staff approve only what their agency digitized (admins anything).
-    if caller.role == Role::Staff {
-        let (agency, _) = crate::db::scans::uploader(&app.db, &review.draft.scan_id).await?;
-        if caller.agency.is_some() && agency != caller.agency {
-            return Err(ApiError::NotFound("review"));
-        }
+    // Staff approve only what their agency digitized.
+    let (agency, _) = digitize::filing_agency(&app, &review.draft.scan_id).await?;
+    if caller.agency.as_deref() != Some(agency.code.as_str()) {
+        return Err(ApiError::NotFound("review"));
     }
     if review.state != "open" {
         return Err(ApiError::Conflict(format!(

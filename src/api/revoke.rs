@@ -1,5 +1,5 @@
-//! `POST /api/v1/documents/{id}/revoke`: records staff or an admin revoke a filed
-//! document, with a reason. Its status becomes `revoked` everywhere: the owner's
+//! `POST /api/v1/documents/{id}/revoke`: records staff, or the issuing system, of the
+//! agency that filed a document revoke it, with a reason. Its status becomes `revoked` everywhere: the owner's
 //! repository, the verifier (REVOKED) and the public status page.
 
 use axum::Json;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
-use crate::auth::Role;
+use crate::auth::{self, Role};
 use crate::db::documents;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,7 +37,7 @@ pub async fn revoke(
     Path(id): Path<String>,
     body: Result<Json<RevokeRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Revoked>, ApiError> {
-    if !matches!(caller.role, Role::Staff | Role::Admin) {
+    if !matches!(caller.role, Role::Staff | Role::Issuer) {
         return Err(ApiError::Forbidden);
     }
     let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -45,7 +45,12 @@ pub async fn revoke(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::BadRequest("reason: 1 to 500 characters".into()));
     }
-    if uuid::Uuid::parse_str(&id).is_err() || documents::get(&app.db, &id).await?.is_none() {
+    let doc = match uuid::Uuid::parse_str(&id) {
+        Ok(_) => documents::get(&app.db, &id).await?,
+        Err(_) => None,
+    };
+    // Another agency's document answers like a missing one.
+    if !doc.is_some_and(|d| auth::can_revoke(&caller, d.agency.as_deref())) {
         return Err(ApiError::NotFound("document"));
     }
     if !documents::revoke(&app.db, &id, reason).await? {

@@ -85,7 +85,7 @@ pub async fn upload(
     ))
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge(format!("the upload exceeds the limit: {}", e.body_text()))
     } else {

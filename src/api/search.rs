@@ -1,6 +1,6 @@
 //! `GET /api/v1/search?q=…`: Vietnamese search within the caller's rights (see
-//! [`crate::search`]): records staff and admins search every repository, a citizen or an
-//! organization member only their own, other roles nothing.
+//! [`crate::search`]): a citizen or an organization member search their own repository,
+//! records staff what their agency filed, other roles nothing ([`crate::auth::visible`]).
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -11,7 +11,7 @@ use super::caller::Caller;
 use super::documents::{DocumentList, DocumentSummary};
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
-use crate::auth::Role;
+use crate::auth;
 use crate::search::{self, Filters};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -24,6 +24,9 @@ pub struct SearchParams {
     pub doc_type: Option<String>,
     /// `valid`, `expired`, `revoked` or `superseded`.
     pub status: Option<String>,
+    /// Issuing body named on the document, or part of it (diacritics optional), e.g.
+    /// `ubnd bac ninh`.
+    pub issuer: Option<String>,
     /// Issued on or after, `YYYY-MM-DD`.
     pub issued_from: Option<String>,
     /// Issued on or before, `YYYY-MM-DD`.
@@ -74,18 +77,14 @@ pub async fn search(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::BadRequest("limit: 1 to 100".into()));
     }
-    let owners: Option<Vec<String>> = match caller.role {
-        Role::Admin | Role::Staff => None,
-        Role::Citizen | Role::OrgMember => Some(caller.subject_id.clone().into_iter().collect()),
-        Role::Officer | Role::Requester | Role::Issuer => Some(vec![]),
-    };
     let filters = Filters {
+        issuer: p.issuer.filter(|i| !i.trim().is_empty()),
         doc_type: p.doc_type,
         status: p.status,
         issued_from: p.issued_from,
         issued_to: p.issued_to,
     };
-    let docs = search::search(&app.db, &query, owners.as_deref(), &filters, limit).await?;
+    let docs = search::search(&app.db, &query, &auth::visible(&caller), &filters, limit).await?;
     Ok(Json(DocumentList {
         documents: docs.iter().map(DocumentSummary::from).collect(),
     }))

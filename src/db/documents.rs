@@ -25,6 +25,24 @@ pub struct NewDocument {
     pub pages_json: String,
     pub fields_json: String,
     pub pipeline_version: String,
+    /// The agency that filed it (its seal is on the PDF).
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// The issuing body named on the document.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Validity, `YYYY-MM-DD`, when known.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    /// `scan` (digitized here) or `push` (sent by an issuing agency's system).
+    #[serde(default = "scan_source")]
+    pub source: String,
+}
+
+fn scan_source() -> String {
+    "scan".into()
 }
 
 /// A filed document as stored.
@@ -48,14 +66,21 @@ pub struct Document {
     pub fields_json: String,
     pub pipeline_version: String,
     pub created_at: i64,
+    pub agency: Option<String>,
+    pub issuer: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub source: String,
 }
 
 pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO documents (id, owner_id, scan_id, job_id, title, doc_type, number, issued_on,
                                 status, pdf_sha256, pdf_bytes, page_count, mean_confidence,
-                                ocr_text, pages_json, fields_json, pipeline_version, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                                ocr_text, pages_json, fields_json, pipeline_version, created_at,
+                                agency, issuer, issuer_folded, valid_from, valid_to, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                 $19, $20, $21, $22, $23, $24)",
     )
     .bind(&d.id)
     .bind(&d.owner_id)
@@ -75,6 +100,12 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<()
     .bind(&d.fields_json)
     .bind(&d.pipeline_version)
     .bind(now_ms())
+    .bind(d.agency.as_deref())
+    .bind(d.issuer.as_deref())
+    .bind(d.issuer.as_deref().map(crate::search::fold))
+    .bind(d.valid_from.as_deref())
+    .bind(d.valid_to.as_deref())
+    .bind(&d.source)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -82,7 +113,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<()
 
 const COLUMNS: &str = "id, owner_id, scan_id, job_id, title, doc_type, number, issued_on, status,
     pdf_sha256, pdf_bytes, page_count, mean_confidence, ocr_text, pages_json, fields_json,
-    pipeline_version, created_at";
+    pipeline_version, created_at, agency, issuer, valid_from, valid_to, source";
 
 fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
     Ok(Document {
@@ -94,7 +125,7 @@ fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
         doc_type: r.try_get("doc_type")?,
         number: r.try_get("number")?,
         issued_on: r.try_get("issued_on")?,
-        status: r.try_get("status")?,
+        status: effective_status(r.try_get("status")?, r.try_get("valid_to")?),
         pdf_sha256: r.try_get("pdf_sha256")?,
         pdf_bytes: r.try_get("pdf_bytes")?,
         page_count: r.try_get("page_count")?,
@@ -104,7 +135,27 @@ fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
         fields_json: r.try_get("fields_json")?,
         pipeline_version: r.try_get("pipeline_version")?,
         created_at: r.try_get("created_at")?,
+        agency: r.try_get("agency")?,
+        issuer: r.try_get("issuer")?,
+        valid_from: r.try_get("valid_from")?,
+        valid_to: r.try_get("valid_to")?,
+        source: r.try_get("source")?,
     })
+}
+
+/// A valid document whose validity ended before today reads as `expired`; nothing needs
+/// to run at midnight to make it so.
+fn effective_status(stored: String, valid_to: Option<String>) -> String {
+    match valid_to {
+        Some(to) if stored == "valid" && to.as_str() < today().as_str() => "expired".into(),
+        _ => stored,
+    }
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+pub fn today() -> String {
+    let (y, m, d, ..) = crate::signing::civil(now_ms() / 1000);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Document>, DbError> {
@@ -117,15 +168,23 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Document>, DbError> {
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
-/// An owner's documents, newest first.
-pub async fn list_by_owner(db: &Db, owner_id: &str) -> Result<Vec<Document>, DbError> {
+/// An owner's documents, newest first; only those `agency` filed, when given.
+pub async fn list_by_owner(
+    db: &Db,
+    owner_id: &str,
+    agency: Option<&str>,
+) -> Result<Vec<Document>, DbError> {
     // COLUMNS is a constant: no caller input reaches the SQL text.
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM documents WHERE owner_id = $1 ORDER BY created_at DESC, id"
+    let by_agency = if agency.is_some() { " AND agency = $2" } else { "" };
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE owner_id = $1{by_agency}
+         ORDER BY created_at DESC, id"
     )))
-    .bind(owner_id)
-    .fetch_all(&db.pool)
-    .await?;
+    .bind(owner_id);
+    if let Some(a) = agency {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -189,4 +248,26 @@ pub async fn by_pdf_sha256(db: &Db, sha256: &str) -> Result<Option<Document>, Db
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// Mark `old_id` superseded by `new_id`, inside the caller's transaction; false unless
+/// `old_id` is a valid document of the same owner filed by the same agency.
+pub async fn supersede(
+    tx: &mut Transaction<'_, Any>,
+    old_id: &str,
+    new_id: &str,
+    owner_id: &str,
+    agency: &str,
+) -> Result<bool, DbError> {
+    let r = sqlx::query(
+        "UPDATE documents SET status = 'superseded', superseded_by = $1
+         WHERE id = $2 AND owner_id = $3 AND agency = $4 AND status = 'valid'",
+    )
+    .bind(new_id)
+    .bind(old_id)
+    .bind(owner_id)
+    .bind(agency)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }

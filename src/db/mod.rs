@@ -6,7 +6,9 @@
 //! the dialects differ (row locking in the job queue), the module asks [`Db::backend`].
 //! Migrations live in `migrations/sqlite` and `migrations/postgres`, embedded in the binary.
 
+pub mod accounts;
 pub mod documents;
+pub mod grants;
 pub mod jobs;
 pub mod reviews;
 pub mod scans;

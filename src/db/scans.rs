@@ -153,3 +153,62 @@ pub async fn uploader(db: &Db, scan_id: &str) -> Result<(Option<String>, Option<
         None => (None, None),
     })
 }
+
+/// Record a born-digital document pushed by an issuing system as its own "scan" (the
+/// pushed PDF is its original) with a `push` job already done, inside the caller's
+/// transaction, so the document has the same provenance as a digitized one.
+pub async fn record_push(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    owner: &SubjectId,
+    file: &NewScanFile,
+    uploaded_by: &str,
+    document_id: &str,
+) -> Result<Created, DbError> {
+    let now = now_ms();
+    let scan_id = new_id();
+    let job_id = new_id();
+    sqlx::query(
+        "INSERT INTO subjects (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(owner.as_str())
+    .bind(owner.kind())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at)
+         VALUES ($1, $2, 1, $3, $4, $5, $6)",
+    )
+    .bind(&scan_id)
+    .bind(owner.as_str())
+    .bind(file.pages)
+    .bind(file.bytes)
+    .bind(uploaded_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO scan_files (scan_id, position, sha256, content_type, bytes, pages, filename)
+         VALUES ($1, 1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&scan_id)
+    .bind(&file.sha256)
+    .bind(&file.content_type)
+    .bind(file.bytes)
+    .bind(file.pages)
+    .bind(file.filename.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, scan_id, state, attempts, max_attempts, run_after, document_id,
+                           created_at, updated_at)
+         VALUES ($1, 'push', $2, 'done', 1, 1, $3, $4, $3, $3)",
+    )
+    .bind(&job_id)
+    .bind(&scan_id)
+    .bind(now)
+    .bind(document_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Created { scan_id, job_id })
+}

@@ -7,13 +7,19 @@ use sqlx::Row;
 use super::{Db, DbError, new_id, now_ms};
 use crate::auth::Role;
 
-/// Who a valid token belongs to.
+/// Who is calling: the holder of an API token, a signed-in account, or a requester
+/// holding an OAuth access token for one grant.
 #[derive(Debug, Clone)]
 pub struct TokenOwner {
+    /// The token's or the account's id.
     pub id: String,
     pub role: Role,
     pub subject_id: Option<String>,
     pub agency: Option<String>,
+    /// For organization members: `admin` or `member` of the organization.
+    pub org_role: Option<String>,
+    /// For requesters: the live grant the access token was issued for.
+    pub grant: Option<crate::db::grants::Grant>,
 }
 
 /// Create a token and return it in clear (the only time it exists in clear).
@@ -51,10 +57,20 @@ pub async fn bind_signing_key(db: &Db, token: &str, key_id: &str) -> Result<(), 
     Ok(())
 }
 
+/// Make an organization member's token that of an organization `admin` or `member`.
+pub async fn set_org_role(db: &Db, token: &str, org_role: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE api_tokens SET org_role = $1 WHERE token_hash = $2")
+        .bind(org_role)
+        .bind(hash(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// The owner of `token`, when it exists and is not revoked.
 pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
     let row = sqlx::query(
-        "SELECT id, role, subject_id, agency FROM api_tokens
+        "SELECT id, role, subject_id, agency, org_role FROM api_tokens
          WHERE token_hash = $1 AND revoked_at IS NULL",
     )
     .bind(hash(token))
@@ -70,9 +86,11 @@ pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
         role,
         subject_id: r.try_get("subject_id")?,
         agency: r.try_get("agency")?,
+        org_role: r.try_get("org_role")?,
+        grant: None,
     }))
 }
 
-fn hash(token: &str) -> String {
+pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

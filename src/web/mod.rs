@@ -5,8 +5,102 @@
 //! | module | pages |
 //! |---|---|
 //! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code) |
+//! | [`account`] | `GET/POST /login`, `POST /logout` |
+//! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
+//! | [`consent`] | `GET/POST /oauth/authorize`: the consent page |
+//!
+//! Signed-in pages use the session cookie ([`Session`]); every form that changes
+//! something carries the session's CSRF token, and cookie-carrying POSTs from another
+//! origin are refused.
 
+pub mod account;
+pub mod consent;
+pub mod owner;
 pub mod verify;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::app::App;
+use crate::db::accounts::User;
+
+/// A signed-in account and its session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+}
+
+/// The session, if the request carries a live one.
+pub struct MaybeSession(pub Option<Session>);
+
+impl FromRequestParts<App> for MaybeSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let Some(value) = crate::api::caller::session_cookie(&parts.headers) else {
+            return Ok(MaybeSession(None));
+        };
+        match crate::accounts::session(&app.db, &value).await {
+            Ok(s) => Ok(MaybeSession(s.map(|(user, csrf)| Session { user, csrf }))),
+            Err(e) => {
+                tracing::error!(error = ?e, "session lookup");
+                Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+            }
+        }
+    }
+}
+
+/// Send someone who is not signed in to the sign-in page, and back here afterwards.
+pub fn to_login(lang: Lang, back: &str) -> Response {
+    let mut u = url::form_urlencoded::Serializer::new(String::new());
+    u.append_pair("next", back);
+    if lang == Lang::En {
+        u.append_pair("lang", "en");
+    }
+    Redirect::to(&format!("/login?{}", u.finish())).into_response()
+}
+
+/// Is a form POST from this site? A browser sends `Origin` with POSTs; when present it
+/// must be the public URL's origin (or the Host the request came to).
+pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let public = url::Url::parse(public_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin == public || origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+/// A page with the signed-in navigation.
+pub fn page(lang: Lang, path: &str, title: &str, body: &str, s: Option<&Session>) -> String {
+    let nav = match s {
+        None => String::new(),
+        Some(s) => {
+            let q = if lang == Lang::En { "?lang=en" } else { "" };
+            format!(
+                r#"<nav class="user" aria-label="{menu}"><a href="/me{q}">{docs}</a><a href="/me/grants{q}">{grants}</a><a href="/me/access-log{q}">{log}</a>
+<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{out} ({who})</button></form></nav>
+"#,
+                menu = lang.t("Tài khoản", "Account"),
+                docs = lang.t("Hồ sơ của tôi", "My documents"),
+                grants = lang.t("Chia sẻ", "Consents"),
+                log = lang.t("Nhật ký truy cập", "Access log"),
+                out = lang.t("Đăng xuất", "Sign out"),
+                who = esc(s.user.display_name.as_deref().unwrap_or(&s.user.username)),
+                csrf = s.csrf,
+            )
+        }
+    };
+    layout(lang, path, title, &format!("{nav}{body}"))
+}
 
 /// The page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,15 +153,20 @@ nav a{{margin-left:1rem}}
 th{{text-align:left;padding-right:1rem;vertical-align:top}}
 button,input{{font-size:1rem;margin:.25rem 0}}
 a:focus,button:focus,input:focus{{outline:3px solid #1d4ed8}}
+nav.user{{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.5rem 0}} nav.user a{{margin:0}}
+form.inline{{display:inline}} table{{border-collapse:collapse;width:100%}} td,th{{padding:.25rem .5rem .25rem 0;border-bottom:1px solid #eee}}
+.err{{color:#a4161a}} label{{display:block;margin-top:.5rem}} fieldset{{margin:.5rem 0}}
 </style>
 </head>
 <body>
-<header><h1>Kho — {t}</h1><nav><a href="{path}?lang={other}" lang="{other}">{other_label}</a></nav></header>
+<header><h1>Kho — {t}</h1><nav><a href="{path}{sep}lang={other}" lang="{other}">{other_label}</a></nav></header>
 <main>
 {body}
 </main>
 </body>
 </html>"#,
-        t = esc(title)
+        t = esc(title),
+        sep = if path.contains('?') { '&' } else { '?' },
+        path = esc(path),
     )
 }

@@ -174,7 +174,10 @@ impl TestApp {
         args.extend_from_slice(extra);
         let app = App::open(config(&args)).await.expect("app opens");
         let router = kho::api::router(app.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(async move {
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service).await.unwrap()
+        });
         let (stop, stop_rx) = watch::channel(false);
         let workers = (workers > 0).then(|| kho::queue::spawn_workers(&app, workers, stop_rx));
         let admin_token = kho::db::tokens::create(&app.db, kho::auth::Role::Admin, None, None)

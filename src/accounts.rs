@@ -1,0 +1,184 @@
+//! Local accounts for the web pages: argon2id password hashes, sign-in with rate
+//! limiting, and cookie sessions with a CSRF token each.
+//!
+//! - Passwords are hashed with argon2id (the `argon2` crate's defaults: 19 MiB, 2
+//!   passes) and a random salt; only the PHC string is stored.
+//! - Sign-in is refused for 15 minutes after 5 failures for one username, or 20 from one
+//!   client address; the counts live in the database, so every `kho serve` process
+//!   shares them. An unknown username costs the same hash as a wrong password.
+//! - A session is a random 32-byte cookie value (`kho_session`, HttpOnly, SameSite=Lax,
+//!   Secure unless the public URL is plain http on a non-loopback host); the database
+//!   keeps its SHA-256, the account, a CSRF token and the expiry (12 hours).
+
+use argon2::password_hash::SaltString;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+
+use crate::db::accounts::{self, User};
+use crate::db::{Db, DbError, now_ms};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "kho_session";
+/// How long a session lasts.
+pub const SESSION_MS: i64 = 12 * 3600 * 1000;
+const WINDOW_MS: i64 = 15 * 60 * 1000;
+const MAX_USER_FAILURES: i64 = 5;
+const MAX_ADDRESS_FAILURES: i64 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("too many failed sign-ins; try again in {0} minutes")]
+    RateLimited(i64),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The argon2id PHC string of `password`.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| AccountError::Invalid(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Invalid(e.to_string()))
+}
+
+fn password_matches(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A password policy a records system can defend: 10 to 256 characters.
+pub fn check_password(password: &str) -> Result<(), AccountError> {
+    let n = password.chars().count();
+    if !(10..=256).contains(&n) {
+        return Err(AccountError::Invalid(
+            "a password has 10 to 256 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A usable username: 3 to 64 letters, digits, `.`, `-`, `_` or `@`.
+pub fn check_username(username: &str) -> Result<(), AccountError> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+    if !ok {
+        return Err(AccountError::Invalid(
+            "a username has 3 to 64 letters, digits, '.', '-', '_' or '@'".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Check a username and password from `address`; on success the account, with the
+/// username's failures forgotten.
+pub async fn sign_in(
+    db: &Db,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<User, AccountError> {
+    let since = now_ms() - WINDOW_MS;
+    let (by_user, by_address) = accounts::failures_since(db, username, address, since).await?;
+    if by_user >= MAX_USER_FAILURES || by_address >= MAX_ADDRESS_FAILURES {
+        return Err(AccountError::RateLimited(WINDOW_MS / 60_000));
+    }
+    let user = if username.len() <= 64 && password.len() <= 1024 {
+        accounts::by_username(db, username).await?
+    } else {
+        None
+    };
+    // Hash even for an unknown user, so timing does not tell which usernames exist.
+    static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        hash_password("no such account here").expect("argon2 hashes")
+    });
+    let phc = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY.clone());
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || password_matches(&password, &phc))
+        .await
+        .unwrap_or(false);
+    match user {
+        Some(u) if ok => {
+            accounts::clear_failures(db, username).await?;
+            Ok(u)
+        }
+        _ => {
+            accounts::record_failure(db, username, address).await?;
+            Err(AccountError::BadCredentials)
+        }
+    }
+}
+
+/// A new session for `user`: the cookie value (shown once) and its CSRF token.
+pub async fn start_session(db: &Db, user: &User) -> Result<(String, String), DbError> {
+    let value = hex::encode(rand::random::<[u8; 32]>());
+    let csrf = hex::encode(rand::random::<[u8; 16]>());
+    accounts::create_session(
+        db,
+        &crate::db::tokens::hash(&value),
+        &user.id,
+        &csrf,
+        now_ms() + SESSION_MS,
+    )
+    .await?;
+    Ok((value, csrf))
+}
+
+/// The account and CSRF token behind a session cookie value.
+pub async fn session(db: &Db, value: &str) -> Result<Option<(User, String)>, DbError> {
+    if value.len() != 64 {
+        return Ok(None);
+    }
+    accounts::session(db, &crate::db::tokens::hash(value)).await
+}
+
+/// The `Set-Cookie` value for a session (or, with an empty value, its removal).
+pub fn session_cookie(value: &str, secure: bool) -> String {
+    let max_age = if value.is_empty() { 0 } else { SESSION_MS / 1000 };
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Should cookies carry `Secure` for this public URL? Yes for https and for loopback
+/// (browsers treat http://127.0.0.1 and localhost as secure contexts); no for plain
+/// http elsewhere, where the browser would drop them.
+pub fn secure_cookies(public_url: &str) -> bool {
+    match url::Url::parse(public_url) {
+        Ok(u) if u.scheme() == "https" => true,
+        Ok(u) => matches!(
+            u.host_str(),
+            Some("localhost") | Some("127.0.0.1") | Some("[::1]")
+        ),
+        Err(_) => true,
+    }
+}
+
+/// Create an account from the command line or an admin.
+pub async fn create_user(
+    db: &Db,
+    new: &crate::db::accounts::NewUser<'_>,
+    password: &str,
+) -> Result<String, AccountError> {
+    check_username(new.username)?;
+    check_password(password)?;
+    let phc = hash_password(password)?;
+    let u = crate::db::accounts::NewUser {
+        password_hash: &phc,
+        ..new.clone()
+    };
+    accounts::create(db, &u)
+        .await?
+        .ok_or_else(|| AccountError::Invalid(format!("username {:?} is taken", new.username)))
+}

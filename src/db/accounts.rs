@@ -1,0 +1,192 @@
+//! SQL for `users`, `sessions` and `sign_in_failures`: local accounts for the web pages.
+//! Password hashing and the sign-in rules live in [`crate::accounts`]; session ids are
+//! stored only as their SHA-256.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, DbError, new_id, now_ms};
+use crate::auth::Role;
+
+/// An account as stored.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub subject_id: Option<String>,
+    pub agency: Option<String>,
+    pub org_role: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// What an account is created with.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub subject_id: Option<&'a str>,
+    pub agency: Option<&'a str>,
+    pub org_role: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+}
+
+/// Create an account (and its subject, for citizens and organization members); `None`
+/// when the username is taken.
+pub async fn create(db: &Db, u: &NewUser<'_>) -> Result<Option<String>, DbError> {
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    if let Some(s) = u.subject_id {
+        let kind = if u.role == Role::Citizen { "citizen" } else { "organization" };
+        sqlx::query(
+            "INSERT INTO subjects (id, kind, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(s)
+        .bind(kind)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let r = sqlx::query(
+        "INSERT INTO users (id, username, password_hash, role, subject_id, agency, org_role,
+                            display_name, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(u.username)
+    .bind(u.password_hash)
+    .bind(u.role.as_str())
+    .bind(u.subject_id)
+    .bind(u.agency)
+    .bind(u.org_role)
+    .bind(u.display_name)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+const COLUMNS: &str =
+    "id, username, password_hash, role, subject_id, agency, org_role, display_name";
+
+fn from_row(r: &AnyRow) -> Result<User, DbError> {
+    let role: String = r.try_get("role")?;
+    Ok(User {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        password_hash: r.try_get("password_hash")?,
+        role: role.parse().map_err(DbError::Corrupt)?,
+        subject_id: r.try_get("subject_id")?,
+        agency: r.try_get("agency")?,
+        org_role: r.try_get("org_role")?,
+        display_name: r.try_get("display_name")?,
+    })
+}
+
+/// An enabled account by username.
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, DbError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE username = $1 AND disabled_at IS NULL"
+    )))
+    .bind(username)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Record a failed sign-in.
+pub async fn record_failure(db: &Db, username: &str, address: &str) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO sign_in_failures (username, address, at) VALUES ($1, $2, $3)")
+        .bind(username)
+        .bind(address)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Failed sign-ins since `since_ms`: (for this username, from this address).
+pub async fn failures_since(
+    db: &Db,
+    username: &str,
+    address: &str,
+    since_ms: i64,
+) -> Result<(i64, i64), DbError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at >= $3) AS u,
+                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at >= $3) AS a",
+    )
+    .bind(username)
+    .bind(address)
+    .bind(since_ms)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.try_get("u")?, row.try_get("a")?))
+}
+
+/// Forget a username's failures after it signs in.
+pub async fn clear_failures(db: &Db, username: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
+        .bind(username)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Start a session; `id_hash` is the SHA-256 of the cookie value.
+pub async fn create_session(
+    db: &Db,
+    id_hash: &str,
+    user_id: &str,
+    csrf: &str,
+    expires_at: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(csrf)
+    .bind(now_ms())
+    .bind(expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The account and CSRF token of a live session.
+pub async fn session(db: &Db, id_hash: &str) -> Result<Option<(User, String)>, DbError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.username, u.password_hash, u.role, u.subject_id, u.agency, u.org_role,
+                u.display_name, s.csrf
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+    )
+    .bind(id_hash)
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await?;
+    match row {
+        Some(r) => Ok(Some((from_row(&r)?, r.try_get("csrf")?))),
+        None => Ok(None),
+    }
+}
+
+/// End a session.
+pub async fn end_session(db: &Db, id_hash: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Sign in and out of the web pages ([`crate::accounts`] holds the rules).
+
+use axum::Form;
+use axum::Extension;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Lang, MaybeSession, esc, layout, same_origin};
+use crate::accounts::{self, AccountError};
+use crate::app::App;
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    pub next: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Only a path on this site is a place to go back to after signing in.
+fn local(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/me".into(),
+    }
+}
+
+fn form(l: Lang, next: &str, error: Option<&str>) -> String {
+    let lang = if l == Lang::En { "en" } else { "vi" };
+    format!(
+        r#"{err}<form method="post" action="/login">
+<input type="hidden" name="next" value="{next}">
+<input type="hidden" name="lang" value="{lang}">
+<label for="username">{user}</label>
+<input id="username" name="username" autocomplete="username" required maxlength="64" autofocus>
+<label for="password">{pass}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
+<p><button id="sign-in" type="submit">{go}</button></p>
+</form>"#,
+        err = error
+            .map(|e| format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)))
+            .unwrap_or_default(),
+        next = esc(next),
+        user = l.t("Tên đăng nhập", "Username"),
+        pass = l.t("Mật khẩu", "Password"),
+        go = l.t("Đăng nhập", "Sign in"),
+    )
+}
+
+/// `GET /login`: the sign-in form.
+#[utoipa::path(get, path = "/login", tag = "pages",
+    params(("next" = Option<String>, Query, description = "where to go after signing in (a path on this site)"),
+           ("lang" = Option<String>, Query, description = "`en` for English")),
+    responses((status = 200, description = "HTML sign-in form", content_type = "text/html")))]
+pub async fn login_page(Query(q): Query<LoginQuery>) -> Html<String> {
+    let l = Lang::from_query(q.lang.as_deref());
+    let next = local(q.next.as_deref());
+    Html(layout(l, "/login", l.t("Đăng nhập", "Sign in"), &form(l, &next, None)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    pub next: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// `POST /login`: check the password (rate-limited), start a session, go on to `next`.
+#[utoipa::path(post, path = "/login", tag = "pages",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "username, password, next, lang"),
+    responses((status = 303, description = "signed in: session cookie set, redirect to `next`"),
+              (status = 401, description = "wrong username or password (HTML form again)"),
+              (status = 403, description = "posted from another site"),
+              (status = 429, description = "too many failed attempts")))]
+pub async fn login(
+    State(app): State<App>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let l = Lang::from_query(f.lang.as_deref());
+    let next = local(f.next.as_deref());
+    let title = l.t("Đăng nhập", "Sign in");
+    if !same_origin(&headers, &app.config.public_url) {
+        return (StatusCode::FORBIDDEN, "cross-site sign-in refused").into_response();
+    }
+    let username = f.username.trim();
+    match accounts::sign_in(&app.db, username, &f.password, &peer.map(|Extension(ConnectInfo(a))| a.ip().to_string()).unwrap_or_default()).await {
+        Ok(user) => match accounts::start_session(&app.db, &user).await {
+            Ok((value, _)) => {
+                let cookie = accounts::session_cookie(
+                    &value,
+                    accounts::secure_cookies(&app.config.public_url),
+                );
+                let mut r = Redirect::to(&next).into_response();
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    r.headers_mut().insert(header::SET_COOKIE, v);
+                }
+                r
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "start session");
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
+            }
+        },
+        Err(AccountError::BadCredentials) => {
+            let msg = l.t("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.");
+            (StatusCode::UNAUTHORIZED, Html(layout(l, "/login", title, &form(l, &next, Some(msg))))).into_response()
+        }
+        Err(AccountError::RateLimited(minutes)) => {
+            let msg = match l {
+                Lang::Vi => format!("Đăng nhập sai quá nhiều lần; hãy thử lại sau {minutes} phút."),
+                Lang::En => format!("Too many failed sign-ins; try again in {minutes} minutes."),
+            };
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(layout(l, "/login", title, &form(l, &next, Some(&msg))))).into_response();
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(minutes as u64 * 60));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "sign in");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// `POST /logout`: end the session.
+#[utoipa::path(post, path = "/logout", tag = "pages",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf"),
+    responses((status = 303, description = "signed out; redirect to /login"),
+              (status = 403, description = "missing or wrong CSRF token")))]
+pub async fn logout(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(s) = s {
+        if f.csrf != s.csrf {
+            return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+        }
+        if let Some(v) = crate::api::caller::session_cookie(&headers)
+            && let Err(e) = crate::db::accounts::end_session(&app.db, &crate::db::tokens::hash(&v)).await
+        {
+            tracing::error!(error = ?e, "end session");
+        }
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&accounts::session_cookie("", accounts::secure_cookies(&app.config.public_url))) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}

@@ -1,0 +1,360 @@
+//! The owner's pages (DESIGN.md §7): my documents with their status, search, one
+//! document (open, download), my consents with revoke, and who used my documents.
+//! A citizen, or a member of an organization, sees that subject's repository; consents
+//! and the access log are the citizen's, or the organization admin's
+//! ([`crate::auth::can_consent`]).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Lang, MaybeSession, Session, esc, page, same_origin, to_login};
+use crate::api::caller::principal;
+use crate::app::App;
+use crate::auth::{self, Visible};
+use crate::db::documents::{self, Document};
+use crate::db::grants;
+use crate::search;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub q: Option<String>,
+    pub lang: Option<String>,
+}
+
+fn status_label(l: Lang, status: &str) -> &'static str {
+    match status {
+        "valid" => l.t("Còn hiệu lực", "Valid"),
+        "expired" => l.t("Hết hiệu lực", "Expired"),
+        "revoked" => l.t("Đã thu hồi", "Revoked"),
+        "superseded" => l.t("Đã được thay thế", "Superseded"),
+        _ => l.t("Không rõ", "Unknown"),
+    }
+}
+
+fn ms_to_time(ms: i64) -> String {
+    crate::signing::stamp::iso_time(ms / 1000)
+}
+
+fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
+    (status, Html(page(l, "/me", l.t("Lỗi", "Error"), &format!(r#"<p class="err">{}</p>"#, esc(msg)), Some(s)))).into_response()
+}
+
+/// The repository a signed-in account reads, or an error page.
+fn repository(l: Lang, s: &Session) -> Result<String, Response> {
+    match auth::visible(&principal(&s.user)) {
+        Visible::Owner(o) => Ok(o),
+        _ => Err(error_page(
+            l,
+            s,
+            StatusCode::FORBIDDEN,
+            l.t(
+                "Trang này dành cho công dân và tổ chức sở hữu hồ sơ.",
+                "These pages are for citizens and organizations that own records.",
+            ),
+        )),
+    }
+}
+
+fn doc_rows(l: Lang, docs: &[Document], lang_q: &str) -> String {
+    let mut rows = String::new();
+    for d in docs {
+        rows.push_str(&format!(
+            r#"<tr data-doc-id="{id}"><td><a href="/me/documents/{id}{lang_q}">{title}</a></td><td>{typ}</td><td>{num}</td><td>{date}</td><td class="status">{status}</td><td><a href="/api/v1/documents/{id}/pdf" download>{dl}</a></td></tr>"#,
+            id = esc(&d.id),
+            title = esc(d.title.as_deref().unwrap_or("—")),
+            typ = esc(d.doc_type.as_deref().unwrap_or("")),
+            num = esc(d.number.as_deref().unwrap_or("")),
+            date = esc(d.issued_on.as_deref().unwrap_or("")),
+            status = status_label(l, &d.status),
+            dl = l.t("Tải PDF", "Download PDF"),
+        ));
+    }
+    format!(
+        r#"<table id="documents"><thead><tr><th>{t}</th><th>{ty}</th><th>{n}</th><th>{d}</th><th>{s}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#,
+        t = l.t("Tên", "Title"),
+        ty = l.t("Loại", "Type"),
+        n = l.t("Số, ký hiệu", "Number"),
+        d = l.t("Ngày ban hành", "Issued"),
+        s = l.t("Tình trạng", "Status"),
+    )
+}
+
+/// `GET /me`: my documents, or those matching `q`.
+#[utoipa::path(get, path = "/me", tag = "pages",
+    params(("q" = Option<String>, Query, description = "search words (diacritics optional)"),
+           ("lang" = Option<String>, Query, description = "`en` for English")),
+    responses((status = 200, description = "HTML: the signed-in owner's documents", content_type = "text/html"),
+              (status = 303, description = "not signed in: to /login")))]
+pub async fn documents_page(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let l = Lang::from_query(q.lang.as_deref());
+    let Some(s) = s else { return to_login(l, "/me") };
+    let owner = match repository(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let words = q.q.as_deref().unwrap_or("").trim().to_owned();
+    let docs = if words.is_empty() {
+        documents::list_by_owner(&app.db, &owner, None).await
+    } else {
+        match search::Query::parse(&words) {
+            Some(query) => search::search(&app.db, &query, &Visible::Owner(owner.clone()), &search::Filters::default(), 100).await,
+            None => Ok(vec![]),
+        }
+    };
+    let docs = match docs {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = ?e, "owner documents");
+            return error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."));
+        }
+    };
+    let lang_q = if l == Lang::En { "?lang=en" } else { "" };
+    let summary = if words.is_empty() {
+        match l {
+            Lang::Vi => format!("{} văn bản trong kho của {}.", docs.len(), esc(&owner)),
+            Lang::En => format!("{} documents in the repository of {}.", docs.len(), esc(&owner)),
+        }
+    } else {
+        match l {
+            Lang::Vi => format!("{} kết quả cho “{}”.", docs.len(), esc(&words)),
+            Lang::En => format!("{} results for “{}”.", docs.len(), esc(&words)),
+        }
+    };
+    let body = format!(
+        r#"<form method="get" action="/me" role="search">
+<label for="q">{find}</label>
+<input id="q" name="q" type="search" value="{words}" maxlength="200">
+{lang_field}<button id="search" type="submit">{go}</button>
+</form>
+<p id="summary" role="status">{summary}</p>
+{table}"#,
+        find = l.t("Tìm trong hồ sơ (có thể gõ không dấu)", "Search my documents (diacritics optional)"),
+        words = esc(&words),
+        lang_field = if l == Lang::En { r#"<input type="hidden" name="lang" value="en">"# } else { "" },
+        go = l.t("Tìm", "Search"),
+        table = doc_rows(l, &docs, lang_q),
+    );
+    Html(page(l, "/me", l.t("Hồ sơ của tôi", "My documents"), &body, Some(&s))).into_response()
+}
+
+/// `GET /me/documents/{id}`: one of my documents.
+#[utoipa::path(get, path = "/me/documents/{id}", tag = "pages",
+    params(("id" = String, Path), ("lang" = Option<String>, Query, description = "`en` for English")),
+    responses((status = 200, description = "HTML: the document's details and links", content_type = "text/html"),
+              (status = 303, description = "not signed in: to /login"), (status = 404, description = "not yours, or no such document")))]
+pub async fn document_page(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let l = Lang::from_query(q.lang.as_deref());
+    let Some(s) = s else { return to_login(l, &format!("/me/documents/{id}")) };
+    let owner = match repository(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let doc = match uuid::Uuid::parse_str(&id) {
+        Ok(_) => documents::get(&app.db, &id).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let Some(d) = doc.filter(|d| d.owner_id == owner) else {
+        return error_page(l, &s, StatusCode::NOT_FOUND, l.t("Không tìm thấy văn bản.", "No such document."));
+    };
+    let row = |k: &str, v: Option<&str>| {
+        v.map(|v| format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v)))
+            .unwrap_or_default()
+    };
+    let body = format!(
+        r#"<table id="document">{}{}{}{}{}{}{}{}{}</table>
+<p><a href="/api/v1/documents/{id}/pdf" target="_blank">{open}</a> · <a href="/api/v1/documents/{id}/pdf" download>{dl}</a></p>"#,
+        row(l.t("Tên", "Title"), d.title.as_deref()),
+        row(l.t("Loại", "Type"), d.doc_type.as_deref()),
+        row(l.t("Số, ký hiệu", "Number"), d.number.as_deref()),
+        row(l.t("Ngày ban hành", "Issued"), d.issued_on.as_deref()),
+        row(l.t("Cơ quan ban hành", "Issued by"), d.issuer.as_deref()),
+        row(l.t("Hiệu lực từ", "Valid from"), d.valid_from.as_deref()),
+        row(l.t("Hiệu lực đến", "Valid to"), d.valid_to.as_deref()),
+        row(l.t("Tình trạng", "Status"), Some(status_label(l, &d.status))),
+        row("SHA-256", Some(&d.pdf_sha256)),
+        id = esc(&d.id),
+        open = l.t("Mở PDF", "Open the PDF"),
+        dl = l.t("Tải PDF", "Download PDF"),
+    );
+    let title = d.title.clone().unwrap_or_else(|| l.t("Văn bản", "Document").into());
+    Html(page(l, &format!("/me/documents/{}", d.id), &title, &body, Some(&s))).into_response()
+}
+
+/// The subject whose consents this account manages, or an error page.
+fn consenting(l: Lang, s: &Session) -> Result<String, Response> {
+    let p = principal(&s.user);
+    match &p.subject_id {
+        Some(o) if auth::can_consent(&p, o) => Ok(o.clone()),
+        _ => Err(error_page(
+            l,
+            s,
+            StatusCode::FORBIDDEN,
+            l.t(
+                "Chỉ công dân, hoặc quản trị viên của tổ chức, quản lý việc chia sẻ.",
+                "Only the citizen, or the organization's admin, manages consents.",
+            ),
+        )),
+    }
+}
+
+/// `GET /me/grants`: my consents, with revoke buttons.
+#[utoipa::path(get, path = "/me/grants", tag = "pages",
+    params(("lang" = Option<String>, Query, description = "`en` for English")),
+    responses((status = 200, description = "HTML: the consents given, with revoke", content_type = "text/html"),
+              (status = 303, description = "not signed in: to /login")))]
+pub async fn grants_page(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let l = Lang::from_query(q.lang.as_deref());
+    let Some(s) = s else { return to_login(l, "/me/grants") };
+    let owner = match consenting(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let list = match grants::for_owner(&app.db, &owner).await {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(error = ?e, "grants");
+            return error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."));
+        }
+    };
+    let lang_field = if l == Lang::En { r#"<input type="hidden" name="lang" value="en">"# } else { "" };
+    let mut rows = String::new();
+    for g in &list {
+        let state = match g.state.as_str() {
+            "active" => l.t("Đang hiệu lực", "Active"),
+            "revoked" => l.t("Đã thu hồi", "Revoked"),
+            _ => l.t("Đã hết hạn", "Expired"),
+        };
+        let action = if g.state == "active" {
+            format!(
+                r#"<form method="post" action="/me/grants/{id}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}">{lang_field}<button type="submit">{rv}</button></form>"#,
+                id = esc(&g.id),
+                csrf = s.csrf,
+                rv = l.t("Thu hồi", "Revoke"),
+            )
+        } else {
+            String::new()
+        };
+        rows.push_str(&format!(
+            r#"<tr data-grant-id="{id}"><td>{req}</td><td>{purpose}</td><td>{n}</td><td>{until}</td><td class="state">{state}</td><td>{action}</td></tr>"#,
+            id = esc(&g.id),
+            req = esc(&g.requester),
+            purpose = esc(&g.purpose),
+            n = g.document_ids.len(),
+            until = ms_to_time(g.expires_at),
+        ));
+    }
+    let body = format!(
+        r#"<table id="grants"><thead><tr><th>{r}</th><th>{p}</th><th>{n}</th><th>{u}</th><th>{s}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#,
+        r = l.t("Bên sử dụng", "Requester"),
+        p = l.t("Mục đích", "Purpose"),
+        n = l.t("Số văn bản", "Documents"),
+        u = l.t("Hết hạn", "Expires"),
+        s = l.t("Tình trạng", "State"),
+    );
+    Html(page(l, "/me/grants", l.t("Chia sẻ hồ sơ", "Consents"), &body, Some(&s))).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    pub csrf: String,
+    pub lang: Option<String>,
+}
+
+/// `POST /me/grants/{id}/revoke`: withdraw a consent.
+#[utoipa::path(post, path = "/me/grants/{id}/revoke", tag = "pages",
+    params(("id" = String, Path)),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, lang"),
+    responses((status = 303, description = "revoked; back to /me/grants"),
+              (status = 403, description = "missing or wrong CSRF token, or another site"),
+              (status = 404, description = "not your consent, or already ended")))]
+pub async fn revoke_grant(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    let l = Lang::from_query(f.lang.as_deref());
+    let Some(s) = s else { return to_login(l, "/me/grants") };
+    if f.csrf != s.csrf || !same_origin(&headers, &app.config.public_url) {
+        return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+    }
+    let owner = match consenting(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    match grants::revoke(&app.db, &id, &owner).await {
+        Ok(true) => Redirect::to(if l == Lang::En { "/me/grants?lang=en" } else { "/me/grants" }).into_response(),
+        Ok(false) => error_page(l, &s, StatusCode::NOT_FOUND, l.t("Không có sự chia sẻ này.", "No such consent.")),
+        Err(e) => {
+            tracing::error!(error = ?e, "revoke grant");
+            error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."))
+        }
+    }
+}
+
+/// `GET /me/access-log`: who used my documents, when, for what.
+#[utoipa::path(get, path = "/me/access-log", tag = "pages",
+    params(("lang" = Option<String>, Query, description = "`en` for English")),
+    responses((status = 200, description = "HTML: every pull of the owner's documents", content_type = "text/html"),
+              (status = 303, description = "not signed in: to /login")))]
+pub async fn access_log_page(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let l = Lang::from_query(q.lang.as_deref());
+    let Some(s) = s else { return to_login(l, "/me/access-log") };
+    let owner = match consenting(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let pulls = match grants::access_log(&app.db, &owner, 500).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = ?e, "access log");
+            return error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."));
+        }
+    };
+    let mut rows = String::new();
+    for p in &pulls {
+        rows.push_str(&format!(
+            r#"<tr data-doc-id="{id}"><td>{at}</td><td>{req}</td><td>{doc}</td><td>{action}</td><td>{purpose}</td></tr>"#,
+            id = esc(&p.document_id),
+            at = ms_to_time(p.at),
+            req = esc(&p.requester),
+            doc = esc(p.document_title.as_deref().unwrap_or(&p.document_id)),
+            action = match p.action.as_str() {
+                "pdf" => l.t("tải bản PDF", "downloaded the PDF"),
+                "original" => l.t("tải bản quét gốc", "downloaded the original scan"),
+                _ => l.t("xem thông tin", "read the metadata"),
+            },
+            purpose = esc(&p.purpose),
+        ));
+    }
+    let body = format!(
+        r#"<table id="access-log"><thead><tr><th>{t}</th><th>{r}</th><th>{d}</th><th>{a}</th><th>{p}</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        t = l.t("Thời gian", "When"),
+        r = l.t("Bên sử dụng", "Who"),
+        d = l.t("Văn bản", "Document"),
+        a = l.t("Thao tác", "What"),
+        p = l.t("Mục đích", "Purpose"),
+    );
+    Html(page(l, "/me/access-log", l.t("Nhật ký truy cập", "Access log"), &body, Some(&s))).into_response()
+}
