@@ -10,6 +10,7 @@
 
 use std::time::Instant;
 
+use kho::auth::Visible;
 use kho::db::documents::NewDocument;
 use kho::search::{self, Filters, Query};
 
@@ -135,6 +136,11 @@ async fn seed(db: &kho::db::Db, docs: usize) -> anyhow::Result<()> {
             pages_json: "[]".into(),
             fields_json: "{}".into(),
             pipeline_version: "bench".into(),
+            agency: Some("KHO".into()),
+            issuer: None,
+            valid_from: None,
+            valid_to: None,
+            source: "scan".into(),
         };
         kho::db::documents::insert(&mut tx, &doc).await?;
         search::index(&mut tx, &doc).await?;
@@ -162,10 +168,14 @@ async fn measure(db: &kho::db::Db, queries: usize) -> anyhow::Result<(f64, f64)>
     ];
     for q in 0..queries {
         let query = Query::parse(asks[q % asks.len()]).expect("words");
-        let one = [owner(rng.next())];
-        let owners = (q % 2 == 1).then_some(&one[..]);
+        // Half the queries as a citizen (one repository), half as the agency's staff.
+        let visible = if q % 2 == 1 {
+            Visible::Owner(owner(rng.next()))
+        } else {
+            Visible::Agency("KHO".into())
+        };
         let t = Instant::now();
-        std::hint::black_box(search::search(db, &query, owners, &Filters::default(), 20).await?);
+        std::hint::black_box(search::search(db, &query, &visible, &Filters::default(), 20).await?);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());

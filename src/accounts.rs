@@ -48,7 +48,11 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 
 fn password_matches(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -96,9 +100,8 @@ pub async fn sign_in(
         None
     };
     // Hash even for an unknown user, so timing does not tell which usernames exist.
-    static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        hash_password("no such account here").expect("argon2 hashes")
-    });
+    static DUMMY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password("no such account here").expect("argon2 hashes"));
     let phc = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -144,7 +147,11 @@ pub async fn session(db: &Db, value: &str) -> Result<Option<(User, String)>, DbE
 
 /// The `Set-Cookie` value for a session (or, with an empty value, its removal).
 pub fn session_cookie(value: &str, secure: bool) -> String {
-    let max_age = if value.is_empty() { 0 } else { SESSION_MS / 1000 };
+    let max_age = if value.is_empty() {
+        0
+    } else {
+        SESSION_MS / 1000
+    };
     format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }

@@ -62,7 +62,9 @@ pub async fn register(
 fn check_redirect_uri(u: &str) -> Result<(), String> {
     let url = url::Url::parse(u).map_err(|e| format!("redirect URI {u:?}: {e}"))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    if url.fragment().is_some() || !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
+    if url.fragment().is_some()
+        || !(url.scheme() == "https" || (url.scheme() == "http" && loopback))
+    {
         return Err(format!(
             "redirect URI {u:?}: https (or http on loopback), without a fragment"
         ));
@@ -137,19 +139,29 @@ pub async fn check(db: &Db, p: &AuthorizeParams) -> Result<Authorize, AuthorizeE
         AuthorizeError::Redirect(redirect_uri.clone(), state.clone(), code, why.to_owned())
     };
     if p.response_type.as_deref() != Some("code") {
-        return Err(fail("unsupported_response_type", "response_type must be code"));
+        return Err(fail(
+            "unsupported_response_type",
+            "response_type must be code",
+        ));
     }
     let scopes: Vec<&str> = p.scope.as_deref().unwrap_or("").split(' ').collect();
     if !scopes.contains(&SCOPE) || scopes.iter().any(|s| *s != SCOPE && !s.is_empty()) {
         return Err(fail("invalid_scope", "scope must be documents:read"));
     }
     if p.code_challenge_method.as_deref() != Some("S256") {
-        return Err(fail("invalid_request", "PKCE with code_challenge_method=S256 is required"));
+        return Err(fail(
+            "invalid_request",
+            "PKCE with code_challenge_method=S256 is required",
+        ));
     }
     let code_challenge = p
         .code_challenge
         .clone()
-        .filter(|c| c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|c| {
+            c.len() == 43
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .ok_or_else(|| fail("invalid_request", "code_challenge: 43 base64url characters"))?;
     let purpose = p
         .purpose
@@ -213,7 +225,11 @@ pub async fn approve(
         now_ms() + CODE_MS,
     )
     .await?;
-    Ok(back(&a.redirect_uri, &[("code", &code)], a.state.as_deref()))
+    Ok(back(
+        &a.redirect_uri,
+        &[("code", &code)],
+        a.state.as_deref(),
+    ))
 }
 
 /// `redirect_uri` with the given query parameters and the state added.
@@ -274,19 +290,37 @@ pub async fn exchange(
     let (client_id, secret) = match (basic, &f.client_id, &f.client_secret) {
         (Some((id, secret)), _, _) => (id, secret),
         (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
-        _ => return Err(TokenError(401, "invalid_client", "client authentication is required".into())),
+        _ => {
+            return Err(TokenError(
+                401,
+                "invalid_client",
+                "client authentication is required".into(),
+            ));
+        }
     };
     let requester = grants::requester(db, &client_id).await?;
     let Some(requester) = requester.filter(|r| {
         secret.len() <= 200 && constant_eq(r.secret_hash.as_bytes(), hash(&secret).as_bytes())
     }) else {
-        return Err(TokenError(401, "invalid_client", "unknown client or wrong secret".into()));
+        return Err(TokenError(
+            401,
+            "invalid_client",
+            "unknown client or wrong secret".into(),
+        ));
     };
     if f.grant_type.as_deref() != Some("authorization_code") {
-        return Err(TokenError(400, "unsupported_grant_type", "grant_type must be authorization_code".into()));
+        return Err(TokenError(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code".into(),
+        ));
     }
     let invalid = |why: &str| TokenError(400, "invalid_grant", why.to_owned());
-    let code = f.code.as_deref().filter(|c| c.len() == 64).ok_or_else(|| invalid("unknown code"))?;
+    let code = f
+        .code
+        .as_deref()
+        .filter(|c| c.len() == 64)
+        .ok_or_else(|| invalid("unknown code"))?;
     let c = grants::redeem_code(db, &hash(code))
         .await?
         .ok_or_else(|| invalid("unknown or already used code"))?;
@@ -297,13 +331,21 @@ pub async fn exchange(
         return Err(invalid("the code has expired"));
     }
     if f.redirect_uri.as_deref() != Some(c.redirect_uri.as_str()) {
-        return Err(invalid("redirect_uri differs from the authorization request"));
+        return Err(invalid(
+            "redirect_uri differs from the authorization request",
+        ));
     }
     let verifier = f
         .code_verifier
         .as_deref()
         .filter(|v| (43..=128).contains(&v.len()))
-        .ok_or_else(|| TokenError(400, "invalid_request", "code_verifier: 43 to 128 characters".into()))?;
+        .ok_or_else(|| {
+            TokenError(
+                400,
+                "invalid_request",
+                "code_verifier: 43 to 128 characters".into(),
+            )
+        })?;
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     if !constant_eq(challenge.as_bytes(), c.code_challenge.as_bytes()) {
         return Err(invalid("code_verifier does not match the code_challenge"));

@@ -6,8 +6,8 @@
 //! ([`auth`]) and the domain types ([`domain`]). The page-level pipeline itself lives in
 //! the `kho-workers` crate (`workers/`). docs/ARCHITECTURE.md is the map.
 
-pub mod api;
 pub mod accounts;
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;

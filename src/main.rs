@@ -129,15 +129,15 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("{id}");
         }
         Command::Requesters {
-            command: RequestersCommand::Create {
-                name,
-                redirect_uris,
-            },
+            command:
+                RequestersCommand::Create {
+                    name,
+                    redirect_uris,
+                },
         } => {
             let d = db::Db::connect(&cli.config.database_url()).await?;
             d.migrate().await?;
-            let (client_id, secret) =
-                kho::consent::register(&d, &name, &redirect_uris).await?;
+            let (client_id, secret) = kho::consent::register(&d, &name, &redirect_uris).await?;
             println!("client_id={client_id}");
             println!("client_secret={secret}");
         }

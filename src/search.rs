@@ -223,9 +223,11 @@ pub async fn search(
         {
             continue;
         }
-        if filters.issuer.as_ref().is_some_and(|i| {
-            !fold(d.issuer.as_deref().unwrap_or("")).contains(&fold(i))
-        }) {
+        if filters
+            .issuer
+            .as_ref()
+            .is_some_and(|i| !fold(d.issuer.as_deref().unwrap_or("")).contains(&fold(i)))
+        {
             continue;
         }
         if filters.status.as_ref().is_some_and(|s| *s != d.status) {

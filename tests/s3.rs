@@ -114,7 +114,7 @@ async fn documents_filed_on_postgres_and_s3_are_stored_in_the_bucket_and_served_
     );
 
     let out = kho()
-        .args(["tokens", "create", "--role", "admin"])
+        .args(["tokens", "create", "--role", "staff", "--agency", "KHO"])
         .output()
         .unwrap();
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();

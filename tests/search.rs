@@ -34,6 +34,15 @@ async fn file(t: &TestApp, owner: &str, doc_type: &str, issued_on: &str, text: &
         pages_json: "[]".into(),
         fields_json: "{}".into(),
         pipeline_version: "test".into(),
+        agency: Some("KHO".into()),
+        issuer: Some(if doc_type.starts_with("Gi") {
+            "ỦY BAN NHÂN DÂN TỈNH BẮC NINH".into()
+        } else {
+            "Sở Tư pháp thành phố Đà Nẵng".into()
+        }),
+        valid_from: None,
+        valid_to: None,
+        source: "scan".into(),
     };
     let mut tx = t.app.db.pool.begin().await.unwrap();
     kho::db::documents::insert(&mut tx, &doc).await.unwrap();
@@ -89,7 +98,7 @@ async fn vietnamese_search_folds_ranks_filters_and_stays_within_rights(backend: 
         "Giấy chứng nhận quyền sử dụng đất",
     )
     .await;
-    let admin = t.admin_token.clone();
+    let staff = t.staff_token.clone();
     let citizen = t.token(Role::Citizen, Some(CITIZEN)).await;
     let officer = t.token(Role::Officer, None).await;
 
@@ -129,11 +138,34 @@ async fn vietnamese_search_folds_ranks_filters_and_stays_within_rights(backend: 
         ids(&t, &citizen, "q=quyet%20dinh&issued_to=2020-01-01").await,
         vec![sell.clone()]
     );
-    // Rights: a citizen sees only their own; staff see all; an officer nothing.
+    // Issuing body, diacritics optional.
+    assert_eq!(
+        ids(&t, &citizen, "q=giay&issuer=ubnd%20tinh%20bac%20ninh").await,
+        Vec::<String>::new(),
+        "`ubnd` is not how the body is written"
+    );
+    assert_eq!(
+        ids(&t, &citizen, "q=giay&issuer=tinh%20bac%20ninh").await,
+        vec![cert.clone()]
+    );
+    assert_eq!(
+        ids(&t, &citizen, "q=quyet&issuer=s%E1%BB%9F%20tu%20phap")
+            .await
+            .len(),
+        2
+    );
+    // Rights: a citizen sees only their own; staff what their agency filed (here: all);
+    // staff of another agency, an admin and an officer nothing.
     assert!(!ids(&t, &citizen, "q=giay").await.contains(&other));
-    let all = ids(&t, &admin, "q=giay%20chung%20nhan").await;
+    let all = ids(&t, &staff, "q=giay%20chung%20nhan").await;
     assert!(all.contains(&cert) && all.contains(&other));
     assert!(ids(&t, &officer, "q=giay").await.is_empty());
+    let admin = t.token(Role::Admin, None).await;
+    assert!(ids(&t, &admin, "q=giay").await.is_empty());
+    let elsewhere = kho::db::tokens::create(&t.app.db, Role::Staff, None, Some("HN"))
+        .await
+        .unwrap();
+    assert!(ids(&t, &elsewhere, "q=giay").await.is_empty());
     // Bad queries: a clear 400.
     for bad in [
         "q=%20;;",

@@ -36,7 +36,10 @@ fn consenting(caller: &TokenOwner) -> Result<String, ApiError> {
     responses((status = 200, body = GrantList), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "only the citizen or the organization's admin")),
     security(("bearer" = [])))]
-pub async fn list(State(app): State<App>, Caller(caller): Caller) -> Result<Json<GrantList>, ApiError> {
+pub async fn list(
+    State(app): State<App>,
+    Caller(caller): Caller,
+) -> Result<Json<GrantList>, ApiError> {
     let owner = consenting(&caller)?;
     Ok(Json(GrantList {
         grants: grants::for_owner(&app.db, &owner).await?,
@@ -75,7 +78,10 @@ pub async fn current(Caller(caller): Caller) -> Result<Json<Grant>, ApiError> {
     responses((status = 200, body = AccessLog), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "only the citizen or the organization's admin")),
     security(("bearer" = [])))]
-pub async fn access_log(State(app): State<App>, Caller(caller): Caller) -> Result<Json<AccessLog>, ApiError> {
+pub async fn access_log(
+    State(app): State<App>,
+    Caller(caller): Caller,
+) -> Result<Json<AccessLog>, ApiError> {
     let owner = consenting(&caller)?;
     Ok(Json(AccessLog {
         pulls: grants::access_log(&app.db, &owner, 1000).await?,

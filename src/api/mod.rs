@@ -108,7 +108,9 @@ pub fn router(app: App) -> Router {
         )
         .route(
             "/api/v1/subjects/{owner_id}/documents",
-            get(documents::list).post(push::push).layer(DefaultBodyLimit::max(upload_limit)),
+            get(documents::list)
+                .post(push::push)
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/grants", get(grants::list))
         .route("/api/v1/grants/current", get(grants::current))
@@ -116,7 +118,10 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/access-log", get(grants::access_log))
         .route("/api/v1/requesters", post(oauth::register))
         .route("/oauth/token", post(oauth::token))
-        .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
         .route(
             "/oauth/authorize",
             get(crate::web::consent::authorize_page).post(crate::web::consent::decide),
@@ -129,7 +134,10 @@ pub fn router(app: App) -> Router {
         .route("/me", get(crate::web::owner::documents_page))
         .route("/me/documents/{id}", get(crate::web::owner::document_page))
         .route("/me/grants", get(crate::web::owner::grants_page))
-        .route("/me/grants/{id}/revoke", post(crate::web::owner::revoke_grant))
+        .route(
+            "/me/grants/{id}/revoke",
+            post(crate::web::owner::revoke_grant),
+        )
         .route("/me/access-log", get(crate::web::owner::access_log_page))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/search", get(search::search))

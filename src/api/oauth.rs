@@ -2,10 +2,10 @@
 //! endpoint, the server metadata (RFC 8414), and registration by an admin. The
 //! authorization endpoint is the consent page, [`crate::web::consent`].
 
+use axum::Json;
 use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,11 +19,19 @@ use crate::consent::{self, RegisterError, TokenForm, TokenResponse};
 /// HTTP Basic client credentials (RFC 6749 §2.3.1: form-urlencoded id and secret).
 fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let b64 = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let b64 = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (id, secret) = s.split_once(':')?;
-    let dec = |x: &str| url::form_urlencoded::parse(format!("x={x}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let dec = |x: &str| {
+        url::form_urlencoded::parse(format!("x={x}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
     Some((dec(id)?, dec(secret)?))
 }
 
@@ -45,16 +53,23 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, RawForm(raw): Raw
         Err(consent::TokenError(status, error, description)) => {
             let mut r = (
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                Json(OAuthError { error: error.into(), error_description: description }),
+                Json(OAuthError {
+                    error: error.into(),
+                    error_description: description,
+                }),
             )
                 .into_response();
             if status == 401 {
-                r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"kho\""));
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"kho\""),
+                );
             }
             r
         }
     };
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
@@ -104,7 +119,13 @@ pub async fn register(
     }
     let Json(r) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     match consent::register(&app.db, &r.name, &r.redirect_uris).await {
-        Ok((client_id, client_secret)) => Ok((StatusCode::CREATED, Json(RegisteredRequester { client_id, client_secret }))),
+        Ok((client_id, client_secret)) => Ok((
+            StatusCode::CREATED,
+            Json(RegisteredRequester {
+                client_id,
+                client_secret,
+            }),
+        )),
         Err(RegisterError::Invalid(m)) => Err(ApiError::BadRequest(m)),
         Err(RegisterError::Db(e)) => Err(e.into()),
     }

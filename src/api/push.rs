@@ -64,16 +64,22 @@ fn date(name: &str, v: &Option<String>) -> Result<(), ApiError> {
 fn is_date(d: &str) -> bool {
     let b = d.as_bytes();
     b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
         && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
 }
 
 fn text(name: &str, v: &Option<String>, max: usize) -> Result<(), ApiError> {
     match v {
-        Some(t) if t.trim().is_empty() || t.chars().count() > max => {
-            Err(ApiError::BadRequest(format!("{name}: 1 to {max} characters")))
-        }
+        Some(t) if t.trim().is_empty() || t.chars().count() > max => Err(ApiError::BadRequest(
+            format!("{name}: 1 to {max} characters"),
+        )),
         _ => Ok(()),
     }
 }
@@ -106,7 +112,9 @@ pub async fn push(
                 let name = field.file_name().map(str::to_owned);
                 pdf = Some((field.bytes().await.map_err(multipart_error)?, name));
             }
-            Some("metadata") if meta.is_none() => meta = Some(field.bytes().await.map_err(multipart_error)?),
+            Some("metadata") if meta.is_none() => {
+                meta = Some(field.bytes().await.map_err(multipart_error)?)
+            }
             other => {
                 return Err(ApiError::BadRequest(format!(
                     "unexpected form field {:?}: send one `file` and one `metadata`",
@@ -115,7 +123,9 @@ pub async fn push(
             }
         }
     }
-    let (pdf, filename) = pdf.ok_or_else(|| ApiError::EmptyUpload("a `file` part with the signed PDF is required".into()))?;
+    let (pdf, filename) = pdf.ok_or_else(|| {
+        ApiError::EmptyUpload("a `file` part with the signed PDF is required".into())
+    })?;
     let meta: PushMetadata = serde_json::from_slice(
         &meta.ok_or_else(|| ApiError::BadRequest("a `metadata` part (JSON) is required".into()))?,
     )
@@ -143,7 +153,9 @@ pub async fn push(
     if !pdf.starts_with(b"%PDF-") {
         return Err(ApiError::UnsupportedMedia("the file is not a PDF".into()));
     }
-    let roots = crate::vault::trusted_roots(&app).await.map_err(ApiError::Internal)?;
+    let roots = crate::vault::trusted_roots(&app)
+        .await
+        .map_err(ApiError::Internal)?;
     let bytes = pdf.clone();
     let report = tokio::task::spawn_blocking(move || crate::verify::verify(&bytes, &roots))
         .await
@@ -155,9 +167,17 @@ pub async fn push(
             report.reasons.join("; ")
         )));
     }
-    let pages = lopdf::Document::load_mem(&pdf).map(|d| d.get_pages().len() as i64).unwrap_or(0);
+    let pages = lopdf::Document::load_mem(&pdf)
+        .map(|d| d.get_pages().len() as i64)
+        .unwrap_or(0);
     let sha256 = app.store.put(pdf.clone()).await?;
-    let agency_name = app.config.agencies.0.iter().find(|a| a.code == agency).map(|a| a.name.clone());
+    let agency_name = app
+        .config
+        .agencies
+        .0
+        .iter()
+        .find(|a| a.code == agency)
+        .map(|a| a.name.clone());
     let doc_id = new_id();
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
     let file = NewScanFile {
@@ -201,7 +221,10 @@ pub async fn push(
         return Err(ApiError::NotFound("document to supersede"));
     }
     tx.commit().await.map_err(DbError::from)?;
-    let status = documents::get(&app.db, &doc_id).await?.map(|d| d.status).unwrap_or_default();
+    let status = documents::get(&app.db, &doc_id)
+        .await?
+        .map(|d| d.status)
+        .unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         Json(Pushed {

@@ -40,7 +40,11 @@ pub async fn create(db: &Db, u: &NewUser<'_>) -> Result<Option<String>, DbError>
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     if let Some(s) = u.subject_id {
-        let kind = if u.role == Role::Citizen { "citizen" } else { "organization" };
+        let kind = if u.role == Role::Citizen {
+            "citizen"
+        } else {
+            "organization"
+        };
         sqlx::query(
             "INSERT INTO subjects (id, kind, created_at) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO NOTHING",

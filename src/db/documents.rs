@@ -175,7 +175,11 @@ pub async fn list_by_owner(
     agency: Option<&str>,
 ) -> Result<Vec<Document>, DbError> {
     // COLUMNS is a constant: no caller input reaches the SQL text.
-    let by_agency = if agency.is_some() { " AND agency = $2" } else { "" };
+    let by_agency = if agency.is_some() {
+        " AND agency = $2"
+    } else {
+        ""
+    };
     let mut q = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM documents WHERE owner_id = $1{by_agency}
          ORDER BY created_at DESC, id"

@@ -146,11 +146,12 @@ pub struct Code {
 /// Mark a code used and return it; `None` when unknown or already used (a code works
 /// once, even when two exchanges race).
 pub async fn redeem_code(db: &Db, code_hash: &str) -> Result<Option<Code>, DbError> {
-    let r = sqlx::query("UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
-        .bind(now_ms())
-        .bind(code_hash)
-        .execute(&db.pool)
-        .await?;
+    let r =
+        sqlx::query("UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
+            .bind(now_ms())
+            .bind(code_hash)
+            .execute(&db.pool)
+            .await?;
     if r.rows_affected() != 1 {
         return Ok(None);
     }
@@ -244,10 +245,12 @@ async fn from_row(db: &Db, r: &AnyRow) -> Result<Grant, DbError> {
 
 /// One grant.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Grant>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{GRANT_SELECT} WHERE g.id = $1")))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{GRANT_SELECT} WHERE g.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
     match row {
         Some(r) => Ok(Some(from_row(db, &r).await?)),
         None => Ok(None),

@@ -1,7 +1,7 @@
 //! Sign in and out of the web pages ([`crate::accounts`] holds the rules).
 
-use axum::Form;
 use axum::Extension;
+use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -55,7 +55,12 @@ fn form(l: Lang, next: &str, error: Option<&str>) -> String {
 pub async fn login_page(Query(q): Query<LoginQuery>) -> Html<String> {
     let l = Lang::from_query(q.lang.as_deref());
     let next = local(q.next.as_deref());
-    Html(layout(l, "/login", l.t("Đăng nhập", "Sign in"), &form(l, &next, None)))
+    Html(layout(
+        l,
+        "/login",
+        l.t("Đăng nhập", "Sign in"),
+        &form(l, &next, None),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,7 +91,16 @@ pub async fn login(
         return (StatusCode::FORBIDDEN, "cross-site sign-in refused").into_response();
     }
     let username = f.username.trim();
-    match accounts::sign_in(&app.db, username, &f.password, &peer.map(|Extension(ConnectInfo(a))| a.ip().to_string()).unwrap_or_default()).await {
+    match accounts::sign_in(
+        &app.db,
+        username,
+        &f.password,
+        &peer
+            .map(|Extension(ConnectInfo(a))| a.ip().to_string())
+            .unwrap_or_default(),
+    )
+    .await
+    {
         Ok(user) => match accounts::start_session(&app.db, &user).await {
             Ok((value, _)) => {
                 let cookie = accounts::session_cookie(
@@ -105,16 +119,28 @@ pub async fn login(
             }
         },
         Err(AccountError::BadCredentials) => {
-            let msg = l.t("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.");
-            (StatusCode::UNAUTHORIZED, Html(layout(l, "/login", title, &form(l, &next, Some(msg))))).into_response()
+            let msg = l.t(
+                "Sai tên đăng nhập hoặc mật khẩu.",
+                "Wrong username or password.",
+            );
+            (
+                StatusCode::UNAUTHORIZED,
+                Html(layout(l, "/login", title, &form(l, &next, Some(msg)))),
+            )
+                .into_response()
         }
         Err(AccountError::RateLimited(minutes)) => {
             let msg = match l {
                 Lang::Vi => format!("Đăng nhập sai quá nhiều lần; hãy thử lại sau {minutes} phút."),
                 Lang::En => format!("Too many failed sign-ins; try again in {minutes} minutes."),
             };
-            let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(layout(l, "/login", title, &form(l, &next, Some(&msg))))).into_response();
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(minutes as u64 * 60));
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(layout(l, "/login", title, &form(l, &next, Some(&msg)))),
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(minutes as u64 * 60));
             r
         }
         Err(e) => {
@@ -145,13 +171,17 @@ pub async fn logout(
             return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
         }
         if let Some(v) = crate::api::caller::session_cookie(&headers)
-            && let Err(e) = crate::db::accounts::end_session(&app.db, &crate::db::tokens::hash(&v)).await
+            && let Err(e) =
+                crate::db::accounts::end_session(&app.db, &crate::db::tokens::hash(&v)).await
         {
             tracing::error!(error = ?e, "end session");
         }
     }
     let mut r = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&accounts::session_cookie("", accounts::secure_cookies(&app.config.public_url))) {
+    if let Ok(v) = HeaderValue::from_str(&accounts::session_cookie(
+        "",
+        accounts::secure_cookies(&app.config.public_url),
+    )) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r

@@ -17,7 +17,17 @@ use crate::search::fold;
 
 fn problem(l: Lang, s: Option<&Session>, status: StatusCode, msg: &str) -> Response {
     let body = format!(r#"<p class="err" role="alert">{}</p>"#, esc(msg));
-    (status, Html(page(l, "/oauth/authorize", l.t("Không thể chia sẻ", "Cannot share"), &body, s))).into_response()
+    (
+        status,
+        Html(page(
+            l,
+            "/oauth/authorize",
+            l.t("Không thể chia sẻ", "Cannot share"),
+            &body,
+            s,
+        )),
+    )
+        .into_response()
 }
 
 fn refused(l: Lang, s: Option<&Session>, e: AuthorizeError) -> Response {
@@ -70,10 +80,20 @@ pub async fn authorize_page(
         Err(e) => return refused(l, Some(&s), e),
     };
     let who = principal(&s.user);
-    let Some(owner) = who.subject_id.clone().filter(|o| auth::can_consent(&who, o)) else {
-        return problem(l, Some(&s), StatusCode::FORBIDDEN, l.t(
-            "Chỉ công dân, hoặc quản trị viên của tổ chức, có thể đồng ý chia sẻ hồ sơ.",
-            "Only the citizen, or the organization's admin, can consent to sharing documents."));
+    let Some(owner) = who
+        .subject_id
+        .clone()
+        .filter(|o| auth::can_consent(&who, o))
+    else {
+        return problem(
+            l,
+            Some(&s),
+            StatusCode::FORBIDDEN,
+            l.t(
+                "Chỉ công dân, hoặc quản trị viên của tổ chức, có thể đồng ý chia sẻ hồ sơ.",
+                "Only the citizen, or the organization's admin, can consent to sharing documents.",
+            ),
+        );
     };
     let docs = match documents::list_by_owner(&app.db, &owner, None).await {
         Ok(d) => d,
@@ -95,12 +115,22 @@ pub async fn authorize_page(
         ));
     }
     if boxes.is_empty() {
-        boxes = format!("<p>{}</p>", l.t("Bạn chưa có văn bản còn hiệu lực nào để chia sẻ.", "You have no valid documents to share."));
+        boxes = format!(
+            "<p>{}</p>",
+            l.t(
+                "Bạn chưa có văn bản còn hiệu lực nào để chia sẻ.",
+                "You have no valid documents to share."
+            )
+        );
     }
     let mut hidden = String::new();
     let pairs = serde_urlencoded::to_string(&p).unwrap_or_default();
     for (k, v) in url::form_urlencoded::parse(pairs.as_bytes()) {
-        hidden.push_str(&format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(&k), esc(&v)));
+        hidden.push_str(&format!(
+            r#"<input type="hidden" name="{}" value="{}">"#,
+            esc(&k),
+            esc(&v)
+        ));
     }
     let until = crate::signing::stamp::iso_time(crate::db::now_ms() / 1000 + a.days * 86400);
     let body = format!(
@@ -115,22 +145,42 @@ pub async fn authorize_page(
 <button id="deny" type="submit" name="decision" value="deny">{deny}</button></p>
 </form>"#,
         req = esc(&a.requester.name),
-        asks = l.t("đề nghị được sử dụng hồ sơ của bạn.", "asks to use your documents."),
+        asks = l.t(
+            "đề nghị được sử dụng hồ sơ của bạn.",
+            "asks to use your documents."
+        ),
         purpose_l = l.t("Mục đích", "Purpose"),
         purpose = esc(&a.purpose),
         asked_l = l.t("Văn bản đề nghị", "Documents asked for"),
-        asked = if a.asked.is_empty() { l.t("do bạn chọn", "your choice").to_owned() } else { esc(&a.asked.join(", ")) },
+        asked = if a.asked.is_empty() {
+            l.t("do bạn chọn", "your choice").to_owned()
+        } else {
+            esc(&a.asked.join(", "))
+        },
         until_l = l.t("Thời hạn chia sẻ đến", "Consent lasts until"),
         days = a.days,
         days_l = l.t("ngày", "days"),
         csrf = s.csrf,
         lang = if l == Lang::En { "en" } else { "vi" },
-        pick = l.t("Chọn văn bản bạn đồng ý chia sẻ", "Choose the documents you release"),
+        pick = l.t(
+            "Chọn văn bản bạn đồng ý chia sẻ",
+            "Choose the documents you release"
+        ),
         allow = l.t("Đồng ý chia sẻ", "Allow"),
         deny = l.t("Từ chối", "Deny"),
     );
-    let path = uri.to_string().replace("&lang=en", "").replace("?lang=en&", "?");
-    Html(page(l, &path, l.t("Đồng ý chia sẻ hồ sơ", "Consent to share documents"), &body, Some(&s))).into_response()
+    let path = uri
+        .to_string()
+        .replace("&lang=en", "")
+        .replace("?lang=en&", "?");
+    Html(page(
+        l,
+        &path,
+        l.t("Đồng ý chia sẻ hồ sơ", "Consent to share documents"),
+        &body,
+        Some(&s),
+    ))
+    .into_response()
 }
 
 /// `POST /oauth/authorize`: the owner's decision on the consent page.
@@ -149,9 +199,18 @@ pub async fn decide(
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&raw).into_owned().collect();
     let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let l = Lang::from_query(one("lang").as_deref());
-    let Some(s) = s else { return to_login(l, "/me") };
-    if one("csrf").as_deref() != Some(s.csrf.as_str()) || !same_origin(&headers, &app.config.public_url) {
-        return problem(l, Some(&s), StatusCode::FORBIDDEN, "missing or wrong CSRF token");
+    let Some(s) = s else {
+        return to_login(l, "/me");
+    };
+    if one("csrf").as_deref() != Some(s.csrf.as_str())
+        || !same_origin(&headers, &app.config.public_url)
+    {
+        return problem(
+            l,
+            Some(&s),
+            StatusCode::FORBIDDEN,
+            "missing or wrong CSRF token",
+        );
     }
     let p = AuthorizeParams {
         response_type: one("response_type"),
@@ -170,13 +229,25 @@ pub async fn decide(
         Err(e) => return refused(l, Some(&s), e),
     };
     let who = principal(&s.user);
-    let Some(owner) = who.subject_id.clone().filter(|o| auth::can_consent(&who, o)) else {
-        return problem(l, Some(&s), StatusCode::FORBIDDEN, "this account cannot consent");
+    let Some(owner) = who
+        .subject_id
+        .clone()
+        .filter(|o| auth::can_consent(&who, o))
+    else {
+        return problem(
+            l,
+            Some(&s),
+            StatusCode::FORBIDDEN,
+            "this account cannot consent",
+        );
     };
     if one("decision").as_deref() != Some("allow") {
         return Redirect::to(&consent::back(
             &a.redirect_uri,
-            &[("error", "access_denied"), ("error_description", "the owner refused")],
+            &[
+                ("error", "access_denied"),
+                ("error_description", "the owner refused"),
+            ],
             a.state.as_deref(),
         ))
         .into_response();
@@ -189,8 +260,15 @@ pub async fn decide(
     chosen.sort();
     chosen.dedup();
     if chosen.is_empty() || chosen.len() > 100 {
-        return problem(l, Some(&s), StatusCode::BAD_REQUEST, l.t(
-            "Hãy chọn ít nhất một văn bản để chia sẻ.", "Choose at least one document to release."));
+        return problem(
+            l,
+            Some(&s),
+            StatusCode::BAD_REQUEST,
+            l.t(
+                "Hãy chọn ít nhất một văn bản để chia sẻ.",
+                "Choose at least one document to release.",
+            ),
+        );
     }
     for id in &chosen {
         let mine = match uuid::Uuid::parse_str(id) {
@@ -199,8 +277,15 @@ pub async fn decide(
         }
         .is_some_and(|d| d.owner_id == owner && d.status == "valid");
         if !mine {
-            return problem(l, Some(&s), StatusCode::BAD_REQUEST, l.t(
-                "Văn bản được chọn không thuộc hồ sơ của bạn.", "A chosen document is not in your repository."));
+            return problem(
+                l,
+                Some(&s),
+                StatusCode::BAD_REQUEST,
+                l.t(
+                    "Văn bản được chọn không thuộc hồ sơ của bạn.",
+                    "A chosen document is not in your repository.",
+                ),
+            );
         }
     }
     match consent::approve(&app.db, &a, &owner, &s.user.id, &chosen).await {

@@ -39,7 +39,17 @@ fn ms_to_time(ms: i64) -> String {
 }
 
 fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
-    (status, Html(page(l, "/me", l.t("Lỗi", "Error"), &format!(r#"<p class="err">{}</p>"#, esc(msg)), Some(s)))).into_response()
+    (
+        status,
+        Html(page(
+            l,
+            "/me",
+            l.t("Lỗi", "Error"),
+            &format!(r#"<p class="err">{}</p>"#, esc(msg)),
+            Some(s),
+        )),
+    )
+        .into_response()
 }
 
 /// The repository a signed-in account reads, or an error page.
@@ -94,7 +104,9 @@ pub async fn documents_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else { return to_login(l, "/me") };
+    let Some(s) = s else {
+        return to_login(l, "/me");
+    };
     let owner = match repository(l, &s) {
         Ok(o) => o,
         Err(r) => return r,
@@ -104,7 +116,16 @@ pub async fn documents_page(
         documents::list_by_owner(&app.db, &owner, None).await
     } else {
         match search::Query::parse(&words) {
-            Some(query) => search::search(&app.db, &query, &Visible::Owner(owner.clone()), &search::Filters::default(), 100).await,
+            Some(query) => {
+                search::search(
+                    &app.db,
+                    &query,
+                    &Visible::Owner(owner.clone()),
+                    &search::Filters::default(),
+                    100,
+                )
+                .await
+            }
             None => Ok(vec![]),
         }
     };
@@ -112,14 +133,23 @@ pub async fn documents_page(
         Ok(d) => d,
         Err(e) => {
             tracing::error!(error = ?e, "owner documents");
-            return error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."));
+            return error_page(
+                l,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                l.t("Lỗi hệ thống.", "Internal error."),
+            );
         }
     };
     let lang_q = if l == Lang::En { "?lang=en" } else { "" };
     let summary = if words.is_empty() {
         match l {
             Lang::Vi => format!("{} văn bản trong kho của {}.", docs.len(), esc(&owner)),
-            Lang::En => format!("{} documents in the repository of {}.", docs.len(), esc(&owner)),
+            Lang::En => format!(
+                "{} documents in the repository of {}.",
+                docs.len(),
+                esc(&owner)
+            ),
         }
     } else {
         match l {
@@ -135,13 +165,27 @@ pub async fn documents_page(
 </form>
 <p id="summary" role="status">{summary}</p>
 {table}"#,
-        find = l.t("Tìm trong hồ sơ (có thể gõ không dấu)", "Search my documents (diacritics optional)"),
+        find = l.t(
+            "Tìm trong hồ sơ (có thể gõ không dấu)",
+            "Search my documents (diacritics optional)"
+        ),
         words = esc(&words),
-        lang_field = if l == Lang::En { r#"<input type="hidden" name="lang" value="en">"# } else { "" },
+        lang_field = if l == Lang::En {
+            r#"<input type="hidden" name="lang" value="en">"#
+        } else {
+            ""
+        },
         go = l.t("Tìm", "Search"),
         table = doc_rows(l, &docs, lang_q),
     );
-    Html(page(l, "/me", l.t("Hồ sơ của tôi", "My documents"), &body, Some(&s))).into_response()
+    Html(page(
+        l,
+        "/me",
+        l.t("Hồ sơ của tôi", "My documents"),
+        &body,
+        Some(&s),
+    ))
+    .into_response()
 }
 
 /// `GET /me/documents/{id}`: one of my documents.
@@ -156,7 +200,9 @@ pub async fn document_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else { return to_login(l, &format!("/me/documents/{id}")) };
+    let Some(s) = s else {
+        return to_login(l, &format!("/me/documents/{id}"));
+    };
     let owner = match repository(l, &s) {
         Ok(o) => o,
         Err(r) => return r,
@@ -166,7 +212,12 @@ pub async fn document_page(
         Err(_) => None,
     };
     let Some(d) = doc.filter(|d| d.owner_id == owner) else {
-        return error_page(l, &s, StatusCode::NOT_FOUND, l.t("Không tìm thấy văn bản.", "No such document."));
+        return error_page(
+            l,
+            &s,
+            StatusCode::NOT_FOUND,
+            l.t("Không tìm thấy văn bản.", "No such document."),
+        );
     };
     let row = |k: &str, v: Option<&str>| {
         v.map(|v| format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v)))
@@ -182,14 +233,27 @@ pub async fn document_page(
         row(l.t("Cơ quan ban hành", "Issued by"), d.issuer.as_deref()),
         row(l.t("Hiệu lực từ", "Valid from"), d.valid_from.as_deref()),
         row(l.t("Hiệu lực đến", "Valid to"), d.valid_to.as_deref()),
-        row(l.t("Tình trạng", "Status"), Some(status_label(l, &d.status))),
+        row(
+            l.t("Tình trạng", "Status"),
+            Some(status_label(l, &d.status))
+        ),
         row("SHA-256", Some(&d.pdf_sha256)),
         id = esc(&d.id),
         open = l.t("Mở PDF", "Open the PDF"),
         dl = l.t("Tải PDF", "Download PDF"),
     );
-    let title = d.title.clone().unwrap_or_else(|| l.t("Văn bản", "Document").into());
-    Html(page(l, &format!("/me/documents/{}", d.id), &title, &body, Some(&s))).into_response()
+    let title = d
+        .title
+        .clone()
+        .unwrap_or_else(|| l.t("Văn bản", "Document").into());
+    Html(page(
+        l,
+        &format!("/me/documents/{}", d.id),
+        &title,
+        &body,
+        Some(&s),
+    ))
+    .into_response()
 }
 
 /// The subject whose consents this account manages, or an error page.
@@ -220,7 +284,9 @@ pub async fn grants_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else { return to_login(l, "/me/grants") };
+    let Some(s) = s else {
+        return to_login(l, "/me/grants");
+    };
     let owner = match consenting(l, &s) {
         Ok(o) => o,
         Err(r) => return r,
@@ -229,10 +295,19 @@ pub async fn grants_page(
         Ok(g) => g,
         Err(e) => {
             tracing::error!(error = ?e, "grants");
-            return error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."));
+            return error_page(
+                l,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                l.t("Lỗi hệ thống.", "Internal error."),
+            );
         }
     };
-    let lang_field = if l == Lang::En { r#"<input type="hidden" name="lang" value="en">"# } else { "" };
+    let lang_field = if l == Lang::En {
+        r#"<input type="hidden" name="lang" value="en">"#
+    } else {
+        ""
+    };
     let mut rows = String::new();
     for g in &list {
         let state = match g.state.as_str() {
@@ -267,7 +342,14 @@ pub async fn grants_page(
         u = l.t("Hết hạn", "Expires"),
         s = l.t("Tình trạng", "State"),
     );
-    Html(page(l, "/me/grants", l.t("Chia sẻ hồ sơ", "Consents"), &body, Some(&s))).into_response()
+    Html(page(
+        l,
+        "/me/grants",
+        l.t("Chia sẻ hồ sơ", "Consents"),
+        &body,
+        Some(&s),
+    ))
+    .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -291,7 +373,9 @@ pub async fn revoke_grant(
     Form(f): Form<RevokeForm>,
 ) -> Response {
     let l = Lang::from_query(f.lang.as_deref());
-    let Some(s) = s else { return to_login(l, "/me/grants") };
+    let Some(s) = s else {
+        return to_login(l, "/me/grants");
+    };
     if f.csrf != s.csrf || !same_origin(&headers, &app.config.public_url) {
         return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
     }
@@ -300,11 +384,26 @@ pub async fn revoke_grant(
         Err(r) => return r,
     };
     match grants::revoke(&app.db, &id, &owner).await {
-        Ok(true) => Redirect::to(if l == Lang::En { "/me/grants?lang=en" } else { "/me/grants" }).into_response(),
-        Ok(false) => error_page(l, &s, StatusCode::NOT_FOUND, l.t("Không có sự chia sẻ này.", "No such consent.")),
+        Ok(true) => Redirect::to(if l == Lang::En {
+            "/me/grants?lang=en"
+        } else {
+            "/me/grants"
+        })
+        .into_response(),
+        Ok(false) => error_page(
+            l,
+            &s,
+            StatusCode::NOT_FOUND,
+            l.t("Không có sự chia sẻ này.", "No such consent."),
+        ),
         Err(e) => {
             tracing::error!(error = ?e, "revoke grant");
-            error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."))
+            error_page(
+                l,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                l.t("Lỗi hệ thống.", "Internal error."),
+            )
         }
     }
 }
@@ -320,7 +419,9 @@ pub async fn access_log_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else { return to_login(l, "/me/access-log") };
+    let Some(s) = s else {
+        return to_login(l, "/me/access-log");
+    };
     let owner = match consenting(l, &s) {
         Ok(o) => o,
         Err(r) => return r,
@@ -329,7 +430,12 @@ pub async fn access_log_page(
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = ?e, "access log");
-            return error_page(l, &s, StatusCode::SERVICE_UNAVAILABLE, l.t("Lỗi hệ thống.", "Internal error."));
+            return error_page(
+                l,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                l.t("Lỗi hệ thống.", "Internal error."),
+            );
         }
     };
     let mut rows = String::new();
@@ -356,5 +462,12 @@ pub async fn access_log_page(
         a = l.t("Thao tác", "What"),
         p = l.t("Mục đích", "Purpose"),
     );
-    Html(page(l, "/me/access-log", l.t("Nhật ký truy cập", "Access log"), &body, Some(&s))).into_response()
+    Html(page(
+        l,
+        "/me/access-log",
+        l.t("Nhật ký truy cập", "Access log"),
+        &body,
+        Some(&s),
+    ))
+    .into_response()
 }

@@ -139,7 +139,7 @@ pub struct TestApp {
     pub app: App,
     pub addr: String,
     pub db: TestDb,
-    pub admin_token: String,
+    pub staff_token: String,
     pub client: reqwest::Client,
     stop: watch::Sender<bool>,
     workers: Option<tokio::task::JoinSet<()>>,
@@ -180,14 +180,16 @@ impl TestApp {
         });
         let (stop, stop_rx) = watch::channel(false);
         let workers = (workers > 0).then(|| kho::queue::spawn_workers(&app, workers, stop_rx));
-        let admin_token = kho::db::tokens::create(&app.db, kho::auth::Role::Admin, None, None)
-            .await
-            .unwrap();
+        // Records staff of the default agency upload and read what they filed.
+        let staff_token =
+            kho::db::tokens::create(&app.db, kho::auth::Role::Staff, None, Some("KHO"))
+                .await
+                .unwrap();
         TestApp {
             app,
             addr,
             db,
-            admin_token,
+            staff_token,
             client: reqwest::Client::new(),
             stop,
             workers,
@@ -236,8 +238,11 @@ impl TestApp {
         format!("{}{}", self.addr, path)
     }
 
+    /// A token of `role` (staff and issuers belong to the default agency, KHO).
     pub async fn token(&self, role: kho::auth::Role, subject: Option<&str>) -> String {
-        kho::db::tokens::create(&self.app.db, role, subject, None)
+        use kho::auth::Role;
+        let agency = matches!(role, Role::Staff | Role::Issuer).then_some("KHO");
+        kho::db::tokens::create(&self.app.db, role, subject, agency)
             .await
             .unwrap()
     }
@@ -253,16 +258,16 @@ impl TestApp {
         }
         self.client
             .post(self.url(&format!("/api/v1/subjects/{owner}/scans")))
-            .bearer_auth(&self.admin_token)
+            .bearer_auth(&self.staff_token)
             .multipart(form)
             .send()
             .await
             .unwrap()
     }
 
-    /// GET `path` as the admin.
+    /// GET `path` as records staff of KHO.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        get_with(&self.client, self.url(path), &self.admin_token).await
+        get_with(&self.client, self.url(path), &self.staff_token).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
