@@ -7,48 +7,25 @@ use common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 
-/// File a document with this text for `owner` (the scan goes through intake; the
-/// document row is written as the pipeline would, without OCR).
+/// File a document with this text for `owner`, filed by KHO.
 async fn file(t: &TestApp, owner: &str, doc_type: &str, issued_on: &str, text: &str) -> String {
-    let r = t.upload(owner, &[("p.png", tiny_png())]).await;
-    let job_id = job_id_of(r).await;
-    let (job, _) = kho::db::jobs::get(&t.app.db, &job_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let doc = kho::db::documents::NewDocument {
-        id: uuid::Uuid::new_v4().to_string(),
-        owner_id: owner.into(),
-        scan_id: job.scan_id,
-        job_id,
-        title: Some(doc_type.to_uppercase()),
-        doc_type: Some(doc_type.into()),
-        number: Some("12/QĐ-UBND".into()),
-        issued_on: Some(issued_on.into()),
-        status: "valid".into(),
-        pdf_sha256: "0".repeat(64),
-        pdf_bytes: 1,
-        page_count: 1,
-        mean_confidence: 90.0,
-        ocr_text: text.into(),
-        pages_json: "[]".into(),
-        fields_json: "{}".into(),
-        pipeline_version: "test".into(),
-        agency: Some("KHO".into()),
-        issuer: Some(if doc_type.starts_with("Gi") {
-            "ỦY BAN NHÂN DÂN TỈNH BẮC NINH".into()
-        } else {
-            "Sở Tư pháp thành phố Đà Nẵng".into()
-        }),
-        valid_from: None,
-        valid_to: None,
-        source: "scan".into(),
+    let issuer = if doc_type.starts_with("Gi") {
+        "ỦY BAN NHÂN DÂN TỈNH BẮC NINH"
+    } else {
+        "Sở Tư pháp thành phố Đà Nẵng"
     };
-    let mut tx = t.app.db.pool.begin().await.unwrap();
-    kho::db::documents::insert(&mut tx, &doc).await.unwrap();
-    kho::search::index(&mut tx, &doc).await.unwrap();
-    tx.commit().await.unwrap();
-    doc.id
+    file_document(
+        t,
+        owner,
+        "KHO",
+        doc_type,
+        issued_on,
+        text,
+        issuer,
+        b"%PDF-1.7 test",
+    )
+    .await
+    .0
 }
 
 async fn ids(t: &TestApp, token: &str, query: &str) -> Vec<String> {

@@ -511,3 +511,139 @@ pub fn pyhanko_validate_with(
         ),
     )
 }
+
+/// File a document for `owner` as agency `agency` would have: the scan goes through
+/// intake (so the original exists), the document row is written as the pipeline would,
+/// without OCR, with `pdf` stored as its PDF. Returns (document id, job id).
+pub async fn file_document(
+    t: &TestApp,
+    owner: &str,
+    agency: &str,
+    doc_type: &str,
+    issued_on: &str,
+    text: &str,
+    issuer: &str,
+    pdf: &[u8],
+) -> (String, String) {
+    // Uploaded by staff of `agency`, as the pipeline's filing would be.
+    let token = kho::db::tokens::create(&t.app.db, kho::auth::Role::Staff, None, Some(agency))
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(tiny_png()).file_name("p.png"),
+    );
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/subjects/{owner}/scans")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let job_id = job_id_of(r).await;
+    let (job, _) = kho::db::jobs::get(&t.app.db, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let pdf_sha256 = t
+        .app
+        .store
+        .put(bytes::Bytes::copy_from_slice(pdf))
+        .await
+        .unwrap();
+    let doc = kho::db::documents::NewDocument {
+        id: uuid::Uuid::new_v4().to_string(),
+        owner_id: owner.into(),
+        scan_id: job.scan_id,
+        job_id: job_id.clone(),
+        title: Some(doc_type.to_uppercase()),
+        doc_type: Some(doc_type.into()),
+        number: Some("12/QĐ-UBND".into()),
+        issued_on: Some(issued_on.into()),
+        status: "valid".into(),
+        pdf_sha256,
+        pdf_bytes: pdf.len() as i64,
+        page_count: 1,
+        mean_confidence: 90.0,
+        ocr_text: text.into(),
+        pages_json: "[]".into(),
+        fields_json: "{}".into(),
+        pipeline_version: "test".into(),
+        agency: Some(agency.into()),
+        issuer: Some(issuer.into()),
+        valid_from: None,
+        valid_to: None,
+        source: "scan".into(),
+    };
+    let mut tx = t.app.db.pool.begin().await.unwrap();
+    kho::db::documents::insert(&mut tx, &doc).await.unwrap();
+    kho::search::index(&mut tx, &doc).await.unwrap();
+    tx.commit().await.unwrap();
+    (doc.id, job_id)
+}
+
+/// Create a web account.
+pub async fn account(
+    t: &TestApp,
+    username: &str,
+    role: kho::auth::Role,
+    subject: Option<&str>,
+    org_role: Option<&str>,
+) {
+    let agency = matches!(role, kho::auth::Role::Staff).then_some("KHO");
+    kho::accounts::create_user(
+        &t.app.db,
+        &kho::db::accounts::NewUser {
+            username,
+            password_hash: "",
+            role,
+            subject_id: subject,
+            agency,
+            org_role,
+            display_name: Some("Nguyễn Thị Bình"),
+        },
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+}
+
+pub const PASSWORD: &str = "mật-khẩu-đủ-dài-2026";
+
+/// Sign in through the form: the session cookie (`name=value`) and its CSRF token.
+pub async fn sign_in(t: &TestApp, username: &str) -> (String, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(t.url("/login"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("next", "/me"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign-in of {username}");
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let page = client
+        .get(t.url("/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the signed-in page carries a CSRF token")
+        .to_owned();
+    (cookie, csrf)
+}
