@@ -107,3 +107,123 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
     t.finish().await;
 }
 both_backends!(officer_pages_show_the_right_verdicts_in_chromium);
+
+/// A citizen in Chromium: sign in, find a document by searching without diacritics,
+/// release it to a requester on the consent page, and see the requester's pull in the
+/// access log.
+async fn citizen_consents_in_chromium(backend: Backend) {
+    use base64::Engine;
+    use sha2::Digest;
+    let t = TestApp::spawn(backend, 0, &[]).await;
+    let pdf = unsigned_pdf();
+    let (cert, _) = file_document(
+        &t,
+        CITIZEN,
+        "KHO",
+        "Giấy chứng nhận",
+        "2024-03-01",
+        "Giấy chứng nhận đăng ký hộ kinh doanh",
+        "UBND",
+        &pdf,
+    )
+    .await;
+    let (_other, _) = file_document(
+        &t,
+        CITIZEN,
+        "KHO",
+        "Quyết định",
+        "2024-04-01",
+        "Quyết định khen thưởng",
+        "UBND",
+        &pdf,
+    )
+    .await;
+    account(
+        &t,
+        "nguyen.binh",
+        kho::auth::Role::Citizen,
+        Some(CITIZEN),
+        None,
+    )
+    .await;
+    let redirect = "http://127.0.0.1:9/callback";
+    let (client_id, secret) = kho::consent::register(
+        &t.app.db,
+        "Cổng Dịch vụ công thử nghiệm",
+        &[redirect.into()],
+    )
+    .await
+    .unwrap();
+    let verifier = "browser-test-verifier-0123456789-abcdefghijklmnop";
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let mut authorize = url::Url::parse(&t.url("/oauth/authorize")).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", redirect)
+        .append_pair("scope", "documents:read")
+        .append_pair("state", "st-42")
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("purpose", "Đăng ký hộ kinh doanh trực tuyến")
+        .append_pair("documents", "Giấy chứng nhận");
+    let shots = repo_path("target/browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let args: Vec<String> = vec![
+        t.url(""),
+        "nguyen.binh".into(),
+        PASSWORD.into(),
+        authorize.to_string(),
+        client_id,
+        secret,
+        verifier.into(),
+        shots.display().to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .current_dir(repo_path("tests/browser"))
+            .arg("owner_pages.mjs")
+            .args(&args)
+            .output()
+            .expect("node and tests/browser/node_modules (scripts/setup.sh --test)")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(seen["redirectedToLogin"], true, "{seen}");
+    assert_eq!(seen["listed"], 2, "{seen}");
+    assert_eq!(seen["found"], serde_json::json!([cert]), "{seen}");
+    assert!(
+        seen["consentRequester"]
+            .as_str()
+            .unwrap()
+            .contains("Cổng Dịch vụ công thử nghiệm")
+    );
+    assert_eq!(seen["consentPurpose"], "Đăng ký hộ kinh doanh trực tuyến");
+    assert_eq!(seen["state"], "st-42");
+    assert_eq!(seen["tokenStatus"], 200, "{seen}");
+    assert_eq!(seen["pullStatus"], 200, "{seen}");
+    let log = seen["accessLog"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "{seen}");
+    assert_eq!(log[0]["doc"], cert.as_str());
+    assert!(
+        log[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Cổng Dịch vụ công thử nghiệm"),
+        "{seen}"
+    );
+    assert_eq!(seen["grants"], 1, "{seen}");
+    assert_eq!(seen["firstTab"], "English", "{seen}");
+    t.finish().await;
+}
+
+both_backends!(citizen_consents_in_chromium);

@@ -178,11 +178,12 @@ fn expected(route: &str, who: Who, target: Target) -> u16 {
     };
     match route {
         "list" => match (who, target) {
-            (Citizen | OrgAdmin | OrgMember | Staff | OtherStaff | Requester, Own) => 200,
-            // KHO's "other" is HN's filing for B, but KHO filed for B too: staff see
-            // only their agency's part. A requester's "other" is the same owner's
-            // unreleased document: the list shows only what the grant releases.
-            (Staff | Requester, Other) => 200,
+            (Citizen | OrgAdmin | OrgMember | Requester, Own) => 200,
+            // Staff list any owner's documents their agency filed (possibly none).
+            (Staff | OtherStaff, _) => 200,
+            // A requester's "other" is the same owner's unreleased document: the list
+            // shows only what the grant releases.
+            (Requester, Other) => 200,
             _ => 404,
         },
         "doc" | "pdf" | "original" => match (who, target) {
