@@ -419,12 +419,40 @@ async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
         "/api/v1/documents/{id}",
         "/api/v1/documents/{id}/pdf",
         "/api/v1/documents/{id}/original",
+        "/api/v1/documents/{id}/revoke",
+        "/api/v1/reviews/{id}/approve",
+        "/api/v1/search",
+        "/api/v1/verify",
+        "/api/v1/verify/qr",
+        "/api/v1/trust/roots.pem",
+        "/api/v1/trust/crl",
+        "/api/v1/grants",
+        "/api/v1/grants/{id}/revoke",
+        "/api/v1/grants/current",
+        "/api/v1/access-log",
+        "/api/v1/requesters",
+        "/oauth/authorize",
+        "/oauth/token",
+        "/.well-known/oauth-authorization-server",
+        "/login",
+        "/logout",
+        "/me",
+        "/me/documents/{id}",
+        "/me/grants",
+        "/me/grants/{id}/revoke",
+        "/me/access-log",
+        "/verify",
+        "/verify/qr",
+        "/v/{id}",
     ] {
         assert!(
             paths.contains_key(p),
             "{p} missing from the OpenAPI document"
         );
     }
+    // Reading and pushing documents share a path.
+    let docs = &paths["/api/v1/subjects/{owner_id}/documents"];
+    assert!(docs.get("get").is_some() && docs.get("post").is_some());
     let r = t.client.get(t.url("/api/v1/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(

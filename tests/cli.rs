@@ -98,10 +98,23 @@ fn help_documents_every_option_with_its_environment_variable() {
         "KHO_JOB_RETRY_BASE_MS",
         "KHO_JOB_POLL_MS",
         "KHO_LOG_FORMAT",
+        "KHO_ISSUER_ROOTS",
+        "KHO_AGENCIES",
+        "KHO_PUBLIC_URL",
     ] {
         assert!(help.contains(var), "{var} missing from kho --help");
     }
-    for cmd in ["serve", "worker", "migrate", "tokens", "ingest"] {
+    for cmd in [
+        "serve",
+        "worker",
+        "migrate",
+        "tokens",
+        "ingest",
+        "users",
+        "requesters",
+        "keys",
+        "verify",
+    ] {
         assert!(help.contains(cmd), "{cmd} missing from kho --help");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_kho"))
@@ -255,3 +268,170 @@ async fn keys_are_created_listed_issued_and_rotated_from_the_command_line(backen
     assert!(String::from_utf8_lossy(&out.stderr).contains("not in KHO_AGENCIES"));
 }
 both_backends!(keys_are_created_listed_issued_and_rotated_from_the_command_line);
+
+/// `kho users create` bootstraps accounts (password from KHO_PASSWORD or stdin), checks
+/// what each role is bound to, and the account signs in; `kho requesters create` prints
+/// a client id and secret; `kho tokens create` refuses a staff token without an agency.
+async fn users_and_requesters_are_created_from_the_command_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let out = kho(&db)
+        .args(["users", "create", "--role", "admin", "--username", "admin"])
+        .env("KHO_PASSWORD", "mật-khẩu-quản-trị-2026")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // From standard input.
+    let mut child = kho(&db)
+        .args([
+            "users",
+            "create",
+            "--role",
+            "citizen",
+            "--username",
+            "binh",
+            "--subject",
+            CITIZEN,
+        ])
+        .env_remove("KHO_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"mat-khau-cong-dan-2026\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Refusals, each with its reason.
+    for (args, why) in [
+        (
+            vec!["--role", "citizen", "--username", "user-x1"],
+            "needs --subject",
+        ),
+        (
+            vec![
+                "--role",
+                "citizen",
+                "--username",
+                "x2",
+                "--subject",
+                COMPANY,
+            ],
+            "needs --subject PERSONAL_ID",
+        ),
+        (
+            vec!["--role", "staff", "--username", "user-x3"],
+            "needs --agency",
+        ),
+        (
+            vec!["--role", "staff", "--username", "user-x4", "--agency", "NOPE"],
+            "not in KHO_AGENCIES",
+        ),
+        (
+            vec![
+                "--role",
+                "citizen",
+                "--username",
+                "binh",
+                "--subject",
+                CITIZEN,
+            ],
+            "taken",
+        ),
+        (
+            vec!["--role", "officer", "--username", "user-x5"],
+            "10 to 256 characters",
+        ),
+    ] {
+        let mut c = kho(&db);
+        c.args(["users", "create"]).args(&args);
+        c.env(
+            "KHO_PASSWORD",
+            if why.contains("characters") {
+                "short"
+            } else {
+                "long-enough-password"
+            },
+        );
+        let out = c.output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+    let out = kho(&db)
+        .args(["tokens", "create", "--role", "staff"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --agency"));
+    let out = kho(&db)
+        .args([
+            "requesters",
+            "create",
+            "--name",
+            "Cổng Dịch vụ công",
+            "--redirect-uri",
+            "https://dvc.example.vn/cb",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        printed.contains("client_id=req_") && printed.contains("client_secret=kho_cs_"),
+        "{printed}"
+    );
+    let out = kho(&db)
+        .args([
+            "requesters",
+            "create",
+            "--name",
+            "X",
+            "--redirect-uri",
+            "http://dvc.example.vn/cb",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "plain http off loopback is refused");
+
+    // The citizen signs in to the served pages with that password.
+    let (server, base) = spawn_server(kho(&db));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[("username", "binh"), ("password", "mat-khau-cong-dan-2026")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("kho_session=")
+    );
+    terminate(server);
+    db.drop_database().await;
+}
+
+both_backends!(users_and_requesters_are_created_from_the_command_line);

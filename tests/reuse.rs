@@ -505,27 +505,7 @@ async fn search_ids(t: &TestApp, token: &str) -> (u16, Vec<String>) {
 /// A review held for a scan uploaded by `agency`'s staff, with a real draft PDF.
 async fn review_for(w: &World, agency: &str) -> String {
     let t = &w.t;
-    let token = kho::db::tokens::create(&t.app.db, Role::Staff, None, Some(agency))
-        .await
-        .unwrap();
-    let mut form = reqwest::multipart::Form::new();
-    form = form.part(
-        "file",
-        reqwest::multipart::Part::bytes(tiny_png()).file_name("p.png"),
-    );
-    let r = t
-        .client
-        .post(t.url(&format!("/api/v1/subjects/{CITIZEN}/scans")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let job_id = job_id_of(r).await;
-    let (job, _) = kho::db::jobs::get(&t.app.db, &job_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let (job_id, scan_id) = upload_as(t, CITIZEN, agency).await;
     let pdf = unsigned_pdf();
     let sha = t
         .app
@@ -534,28 +514,10 @@ async fn review_for(w: &World, agency: &str) -> String {
         .await
         .unwrap();
     let draft = kho::db::documents::NewDocument {
-        id: uuid::Uuid::new_v4().to_string(),
-        owner_id: CITIZEN.into(),
-        scan_id: job.scan_id,
-        job_id: job_id.clone(),
         title: Some("Bản nháp".into()),
-        doc_type: None,
-        number: None,
-        issued_on: None,
-        status: "valid".into(),
-        pdf_sha256: sha,
-        pdf_bytes: pdf.len() as i64,
-        page_count: 1,
         mean_confidence: 10.0,
-        ocr_text: String::new(),
-        pages_json: "[]".into(),
-        fields_json: "{}".into(),
-        pipeline_version: "test".into(),
-        agency: Some(agency.into()),
-        issuer: None,
-        valid_from: None,
-        valid_to: None,
-        source: "scan".into(),
+        owner_id: CITIZEN.into(),
+        ..new_document(CITIZEN, agency, &scan_id, &job_id, &sha, pdf.len())
     };
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = t.app.db.pool.begin().await.unwrap();

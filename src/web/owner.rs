@@ -52,6 +52,32 @@ fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
         .into_response()
 }
 
+/// The page for a database failure.
+fn unavailable(l: Lang, s: &Session) -> impl FnOnce(crate::db::DbError) -> Response + '_ {
+    move |e| {
+        tracing::error!(error = ?e, "owner pages");
+        error_page(
+            l,
+            s,
+            StatusCode::SERVICE_UNAVAILABLE,
+            l.t("Lỗi hệ thống.", "Internal error."),
+        )
+    }
+}
+
+/// The session and the subject it acts for under `rule`; or the sign-in page (coming
+/// back to `back`), or an error page.
+fn signed_in(
+    l: Lang,
+    s: Option<Session>,
+    back: &str,
+    rule: fn(Lang, &Session) -> Result<String, Response>,
+) -> Result<(Session, String), Response> {
+    let s = s.ok_or_else(|| to_login(l, back))?;
+    let subject = rule(l, &s)?;
+    Ok((s, subject))
+}
+
 /// The repository a signed-in account reads, or an error page.
 fn repository(l: Lang, s: &Session) -> Result<String, Response> {
     match auth::visible(&principal(&s.user)) {
@@ -102,15 +128,9 @@ pub async fn documents_page(
     State(app): State<App>,
     MaybeSession(s): MaybeSession,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else {
-        return to_login(l, "/me");
-    };
-    let owner = match repository(l, &s) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+    let (s, owner) = signed_in(l, s, "/me", repository)?;
     let words = q.q.as_deref().unwrap_or("").trim().to_owned();
     let docs = if words.is_empty() {
         documents::list_by_owner(&app.db, &owner, None).await
@@ -129,18 +149,7 @@ pub async fn documents_page(
             None => Ok(vec![]),
         }
     };
-    let docs = match docs {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::error!(error = ?e, "owner documents");
-            return error_page(
-                l,
-                &s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                l.t("Lỗi hệ thống.", "Internal error."),
-            );
-        }
-    };
+    let docs = docs.map_err(unavailable(l, &s))?;
     let lang_q = if l == Lang::En { "?lang=en" } else { "" };
     let summary = if words.is_empty() {
         match l {
@@ -178,14 +187,14 @@ pub async fn documents_page(
         go = l.t("Tìm", "Search"),
         table = doc_rows(l, &docs, lang_q),
     );
-    Html(page(
+    Ok(Html(page(
         l,
         "/me",
         l.t("Hồ sơ của tôi", "My documents"),
         &body,
         Some(&s),
     ))
-    .into_response()
+    .into_response())
 }
 
 /// `GET /me/documents/{id}`: one of my documents.
@@ -198,26 +207,22 @@ pub async fn document_page(
     MaybeSession(s): MaybeSession,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else {
-        return to_login(l, &format!("/me/documents/{id}"));
-    };
-    let owner = match repository(l, &s) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+    let (s, owner) = signed_in(l, s, &format!("/me/documents/{id}"), repository)?;
     let doc = match uuid::Uuid::parse_str(&id) {
-        Ok(_) => documents::get(&app.db, &id).await.ok().flatten(),
+        Ok(_) => documents::get(&app.db, &id)
+            .await
+            .map_err(unavailable(l, &s))?,
         Err(_) => None,
     };
     let Some(d) = doc.filter(|d| d.owner_id == owner) else {
-        return error_page(
+        return Err(error_page(
             l,
             &s,
             StatusCode::NOT_FOUND,
             l.t("Không tìm thấy văn bản.", "No such document."),
-        );
+        ));
     };
     let row = |k: &str, v: Option<&str>| {
         v.map(|v| format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v)))
@@ -246,14 +251,14 @@ pub async fn document_page(
         .title
         .clone()
         .unwrap_or_else(|| l.t("Văn bản", "Document").into());
-    Html(page(
+    Ok(Html(page(
         l,
         &format!("/me/documents/{}", d.id),
         &title,
         &body,
         Some(&s),
     ))
-    .into_response()
+    .into_response())
 }
 
 /// The subject whose consents this account manages, or an error page.
@@ -282,27 +287,12 @@ pub async fn grants_page(
     State(app): State<App>,
     MaybeSession(s): MaybeSession,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else {
-        return to_login(l, "/me/grants");
-    };
-    let owner = match consenting(l, &s) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let list = match grants::for_owner(&app.db, &owner).await {
-        Ok(g) => g,
-        Err(e) => {
-            tracing::error!(error = ?e, "grants");
-            return error_page(
-                l,
-                &s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                l.t("Lỗi hệ thống.", "Internal error."),
-            );
-        }
-    };
+    let (s, owner) = signed_in(l, s, "/me/grants", consenting)?;
+    let list = grants::for_owner(&app.db, &owner)
+        .await
+        .map_err(unavailable(l, &s))?;
     let lang_field = if l == Lang::En {
         r#"<input type="hidden" name="lang" value="en">"#
     } else {
@@ -342,14 +332,14 @@ pub async fn grants_page(
         u = l.t("Hết hạn", "Expires"),
         s = l.t("Tình trạng", "State"),
     );
-    Html(page(
+    Ok(Html(page(
         l,
         "/me/grants",
         l.t("Chia sẻ hồ sơ", "Consents"),
         &body,
         Some(&s),
     ))
-    .into_response()
+    .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -371,41 +361,29 @@ pub async fn revoke_grant(
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<RevokeForm>,
-) -> Response {
+) -> Result<Response, Response> {
     let l = Lang::from_query(f.lang.as_deref());
-    let Some(s) = s else {
-        return to_login(l, "/me/grants");
-    };
+    let (s, owner) = signed_in(l, s, "/me/grants", consenting)?;
     if f.csrf != s.csrf || !same_origin(&headers, &app.config.public_url) {
-        return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+        return Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response());
     }
-    let owner = match consenting(l, &s) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    match grants::revoke(&app.db, &id, &owner).await {
-        Ok(true) => Redirect::to(if l == Lang::En {
-            "/me/grants?lang=en"
-        } else {
-            "/me/grants"
-        })
-        .into_response(),
-        Ok(false) => error_page(
+    if !grants::revoke(&app.db, &id, &owner)
+        .await
+        .map_err(unavailable(l, &s))?
+    {
+        return Err(error_page(
             l,
             &s,
             StatusCode::NOT_FOUND,
             l.t("Không có sự chia sẻ này.", "No such consent."),
-        ),
-        Err(e) => {
-            tracing::error!(error = ?e, "revoke grant");
-            error_page(
-                l,
-                &s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                l.t("Lỗi hệ thống.", "Internal error."),
-            )
-        }
+        ));
     }
+    let back = if l == Lang::En {
+        "/me/grants?lang=en"
+    } else {
+        "/me/grants"
+    };
+    Ok(Redirect::to(back).into_response())
 }
 
 /// `GET /me/access-log`: who used my documents, when, for what.
@@ -417,27 +395,12 @@ pub async fn access_log_page(
     State(app): State<App>,
     MaybeSession(s): MaybeSession,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let Some(s) = s else {
-        return to_login(l, "/me/access-log");
-    };
-    let owner = match consenting(l, &s) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let pulls = match grants::access_log(&app.db, &owner, 500).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = ?e, "access log");
-            return error_page(
-                l,
-                &s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                l.t("Lỗi hệ thống.", "Internal error."),
-            );
-        }
-    };
+    let (s, owner) = signed_in(l, s, "/me/access-log", consenting)?;
+    let pulls = grants::access_log(&app.db, &owner, 500)
+        .await
+        .map_err(unavailable(l, &s))?;
     let mut rows = String::new();
     for p in &pulls {
         rows.push_str(&format!(
@@ -462,12 +425,12 @@ pub async fn access_log_page(
         a = l.t("Thao tác", "What"),
         p = l.t("Mục đích", "Purpose"),
     );
-    Html(page(
+    Ok(Html(page(
         l,
         "/me/access-log",
         l.t("Nhật ký truy cập", "Access log"),
         &body,
         Some(&s),
     ))
-    .into_response()
+    .into_response())
 }

@@ -512,20 +512,9 @@ pub fn pyhanko_validate_with(
     )
 }
 
-/// File a document for `owner` as agency `agency` would have: the scan goes through
-/// intake (so the original exists), the document row is written as the pipeline would,
-/// without OCR, with `pdf` stored as its PDF. Returns (document id, job id).
-pub async fn file_document(
-    t: &TestApp,
-    owner: &str,
-    agency: &str,
-    doc_type: &str,
-    issued_on: &str,
-    text: &str,
-    issuer: &str,
-    pdf: &[u8],
-) -> (String, String) {
-    // Uploaded by staff of `agency`, as the pipeline's filing would be.
+/// Upload a tiny page for `owner` as records staff of `agency` (no workers run it):
+/// (job id, scan id).
+pub async fn upload_as(t: &TestApp, owner: &str, agency: &str) -> (String, String) {
     let token = kho::db::tokens::create(&t.app.db, kho::auth::Role::Staff, None, Some(agency))
         .await
         .unwrap();
@@ -546,6 +535,24 @@ pub async fn file_document(
         .await
         .unwrap()
         .unwrap();
+    (job_id, job.scan_id)
+}
+
+/// File a document for `owner` as agency `agency` would have: the scan goes through
+/// intake (so the original exists), the document row is written as the pipeline would,
+/// without OCR, with `pdf` stored as its PDF. Returns (document id, job id).
+pub async fn file_document(
+    t: &TestApp,
+    owner: &str,
+    agency: &str,
+    doc_type: &str,
+    issued_on: &str,
+    text: &str,
+    issuer: &str,
+    pdf: &[u8],
+) -> (String, String) {
+    // Uploaded by staff of `agency`, as the pipeline's filing would be.
+    let (job_id, scan_id) = upload_as(t, owner, agency).await;
     let pdf_sha256 = t
         .app
         .store
@@ -553,34 +560,54 @@ pub async fn file_document(
         .await
         .unwrap();
     let doc = kho::db::documents::NewDocument {
-        id: uuid::Uuid::new_v4().to_string(),
-        owner_id: owner.into(),
-        scan_id: job.scan_id,
-        job_id: job_id.clone(),
         title: Some(doc_type.to_uppercase()),
         doc_type: Some(doc_type.into()),
         number: Some("12/QĐ-UBND".into()),
         issued_on: Some(issued_on.into()),
-        status: "valid".into(),
-        pdf_sha256,
-        pdf_bytes: pdf.len() as i64,
-        page_count: 1,
-        mean_confidence: 90.0,
         ocr_text: text.into(),
-        pages_json: "[]".into(),
-        fields_json: "{}".into(),
-        pipeline_version: "test".into(),
-        agency: Some(agency.into()),
         issuer: Some(issuer.into()),
-        valid_from: None,
-        valid_to: None,
-        source: "scan".into(),
+        ..new_document(owner, agency, &scan_id, &job_id, &pdf_sha256, pdf.len())
     };
     let mut tx = t.app.db.pool.begin().await.unwrap();
     kho::db::documents::insert(&mut tx, &doc).await.unwrap();
     kho::search::index(&mut tx, &doc).await.unwrap();
     tx.commit().await.unwrap();
     (doc.id, job_id)
+}
+
+/// A document row as the pipeline would write it, without OCR or fields.
+pub fn new_document(
+    owner: &str,
+    agency: &str,
+    scan_id: &str,
+    job_id: &str,
+    pdf_sha256: &str,
+    pdf_bytes: usize,
+) -> kho::db::documents::NewDocument {
+    kho::db::documents::NewDocument {
+        id: uuid::Uuid::new_v4().to_string(),
+        owner_id: owner.into(),
+        scan_id: scan_id.into(),
+        job_id: job_id.into(),
+        title: None,
+        doc_type: None,
+        number: None,
+        issued_on: None,
+        status: "valid".into(),
+        pdf_sha256: pdf_sha256.into(),
+        pdf_bytes: pdf_bytes as i64,
+        page_count: 1,
+        mean_confidence: 90.0,
+        ocr_text: String::new(),
+        pages_json: "[]".into(),
+        fields_json: "{}".into(),
+        pipeline_version: "test".into(),
+        agency: Some(agency.into()),
+        issuer: None,
+        valid_from: None,
+        valid_to: None,
+        source: "scan".into(),
+    }
 }
 
 /// Create a web account.
