@@ -337,7 +337,14 @@ async fn users_and_requesters_are_created_from_the_command_line(backend: Backend
             "needs --agency",
         ),
         (
-            vec!["--role", "staff", "--username", "user-x4", "--agency", "NOPE"],
+            vec![
+                "--role",
+                "staff",
+                "--username",
+                "user-x4",
+                "--agency",
+                "NOPE",
+            ],
             "not in KHO_AGENCIES",
         ),
         (

@@ -4,6 +4,10 @@
 //! and the access log are the citizen's, or the organization admin's
 //! ([`crate::auth::can_consent`]).
 
+// The error side of these helpers is the page to send instead (a redirect to sign in,
+// or an error page), which is as large as any response.
+#![allow(clippy::result_large_err)]
+
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

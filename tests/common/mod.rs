@@ -541,6 +541,7 @@ pub async fn upload_as(t: &TestApp, owner: &str, agency: &str) -> (String, Strin
 /// File a document for `owner` as agency `agency` would have: the scan goes through
 /// intake (so the original exists), the document row is written as the pipeline would,
 /// without OCR, with `pdf` stored as its PDF. Returns (document id, job id).
+#[allow(clippy::too_many_arguments)]
 pub async fn file_document(
     t: &TestApp,
     owner: &str,
