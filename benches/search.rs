@@ -1,7 +1,7 @@
 //! Search latency at 100,000 documents, on SQLite and (when KHO_BENCH_POSTGRES_URL or
 //! KHO_TEST_POSTGRES_URL names a server) PostgreSQL: median and 99th percentile over
-//! queries with and without diacritics, phrases, as staff (every repository) and as a
-//! citizen (one repository).
+//! queries with and without diacritics, phrases, as records staff (what their agency
+//! filed: every document here) and as a citizen (one repository).
 //!
 //!     cargo bench --bench search        # KHO_BENCH_DOCS=100000, KHO_BENCH_QUERIES=300
 //!

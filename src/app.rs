@@ -68,6 +68,15 @@ impl App {
         if indexed > 0 {
             tracing::info!(documents = indexed, "indexed for search");
         }
+        // Documents filed before they recorded their agency were sealed by the default
+        // one when their uploader had none (`digitize::filing_agency`).
+        let default_agency = &config.agencies.0[0].code;
+        let adopted = crate::db::documents::adopt_unfiled(&db, default_agency)
+            .await
+            .context("cannot record the filing agency of older documents")?;
+        if adopted > 0 {
+            tracing::info!(documents = adopted, agency = %default_agency, "filing agency recorded");
+        }
         Ok(App {
             db,
             store,

@@ -275,3 +275,14 @@ pub async fn supersede(
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Record `agency` as the filer of scanned documents that name none (filed before
+/// documents carried their agency, by uploaders bound to no agency); returns how many.
+pub async fn adopt_unfiled(db: &Db, agency: &str) -> Result<u64, DbError> {
+    let r =
+        sqlx::query("UPDATE documents SET agency = $1 WHERE agency IS NULL AND source = 'scan'")
+            .bind(agency)
+            .execute(&db.pool)
+            .await?;
+    Ok(r.rows_affected())
+}
