@@ -22,6 +22,7 @@ pub mod ocr_env;
 pub mod qr;
 pub mod queue;
 pub mod search;
+pub mod separator;
 pub mod server;
 pub mod signing;
 pub mod storage;

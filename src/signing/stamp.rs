@@ -13,7 +13,7 @@ use lopdf::{Dictionary, Document, Object, Stream};
 
 use super::SigningError;
 
-const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+pub(crate) const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Stamp resolution, pixels per PDF point.
 const PX_PER_PT: f32 = 4.0;
 /// Distance from the page edge, points (10 mm).
