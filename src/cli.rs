@@ -65,20 +65,40 @@ pub enum Command {
         #[command(subcommand)]
         command: RequestersCommand,
     },
+    /// Print a separator sheet: put it on top of a document's pages in a scanned stack,
+    /// and `kho ingest --split` files those pages for the owner it names.
+    Separator {
+        /// The owner of the document that follows the sheet (personal ID or tax code).
+        #[arg(long)]
+        owner: String,
+        /// The document type, printed on the sheet and carried in its code.
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        /// Where to write the sheet (PDF).
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+    },
     /// Manage signing keys and certificates.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
     },
     /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, scanned PDF; a
-    /// multi-page TIFF or PDF is one document) becomes one document; a folder contributes its files in name order.
+    /// multi-page TIFF or PDF is one document) becomes one document; a folder contributes
+    /// its files in name order. With --split, each file is a scanned stack cut at its
+    /// separator sheets (`kho separator`), blank pages dropped.
     Ingest {
         /// Files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Owner: a personal ID (12 digits) or a tax code.
-        #[arg(long)]
-        owner: String,
+        /// Owner: a personal ID (12 digits) or a tax code. Required, except with --split,
+        /// where it owns the pages before a stack's first separator sheet.
+        #[arg(long, required_unless_present = "split")]
+        owner: Option<String>,
+        /// Cut each file at its separator sheets: every sheet starts a document for the
+        /// owner it names.
+        #[arg(long, conflicts_with = "one_document")]
+        split: bool,
         /// Treat all the files as the pages of a single document, in the order given.
         #[arg(long)]
         one_document: bool,

@@ -1,6 +1,7 @@
 //! `kho ingest`: digitize files from the command line, with a progress bar.
 //!
-//! Files go through the same intake as the upload API ([`crate::intake`]). With `--wait`
+//! Files go through the same intake as the upload API ([`crate::intake`]); with
+//! `--split` each file is a scanned stack cut at its separator sheets first. With `--wait`
 //! the command runs workers itself and follows its jobs to the end, so it works with or
 //! without a running server.
 
@@ -49,32 +50,40 @@ fn is_sidecar(p: &Path) -> bool {
 }
 
 /// Run `kho ingest`. Returns the number of failed documents.
+/// How files become documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// Each file is one document.
+    FilePerDocument,
+    /// All files are the pages of one document, in order.
+    OneDocument,
+    /// Each file is a stack cut at its separator sheets ([`crate::separator`]).
+    Split,
+}
+
 pub async fn run(
     app: App,
     paths: &[PathBuf],
-    owner: &str,
-    one_document: bool,
+    owner: Option<&SubjectId>,
+    how: Grouping,
     wait: bool,
 ) -> anyhow::Result<usize> {
-    let owner = SubjectId::parse(owner).map_err(|e| anyhow::anyhow!("--owner: {e}"))?;
     let files = expand(paths)?;
-    let groups: Vec<Vec<PathBuf>> = if one_document {
-        vec![files]
-    } else {
-        files.into_iter().map(|f| vec![f]).collect()
+    let groups: Vec<Vec<PathBuf>> = match how {
+        Grouping::OneDocument => vec![files],
+        _ => files.into_iter().map(|f| vec![f]).collect(),
     };
 
     let bar = ProgressBar::new(groups.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:10} [{bar:30}] {pos}/{len} documents  {per_sec}  eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg:10} [{bar:30}] {pos}/{len} files  {per_sec}  eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     bar.set_message("uploading");
     let mut submitted: Vec<(String, String)> = Vec::new(); // (label, job id)
     let mut failures = 0;
+    let mut documents = 0;
     for group in &groups {
         let label = group
             .iter()
@@ -91,11 +100,57 @@ pub async fn run(
                 bytes: Bytes::from(bytes),
             });
         }
-        match intake::submit(&app, &owner, incoming, None).await {
-            Ok(created) => submitted.push((label, created.job_id)),
-            Err(e) => {
+        // (label, owner, files) of each document this group makes.
+        let parts: Vec<(String, Option<SubjectId>, Vec<Incoming>)> = if how == Grouping::Split {
+            let stack = incoming.remove(0).bytes;
+            let fallback = owner.cloned();
+            let limits = app.config.pipeline().limits;
+            let cut = tokio::task::spawn_blocking(move || {
+                crate::separator::cut_stack(&stack, fallback.as_ref(), &limits)
+            })
+            .await?;
+            match cut {
+                Ok(cuts) => cuts
+                    .into_iter()
+                    .map(|c| {
+                        let first = c.part.pages[0] + 1;
+                        let last = c.part.pages[c.part.pages.len() - 1] + 1;
+                        (
+                            format!("{label} pages {first}-{last}"),
+                            c.part.owner,
+                            c.files,
+                        )
+                    })
+                    .collect(),
+                Err(e) => {
+                    // The stack counts as one document that failed.
+                    documents += 1;
+                    failures += 1;
+                    say(&bar, format!("refused  {label}: {e}"));
+                    vec![]
+                }
+            }
+        } else {
+            vec![(label, owner.cloned(), incoming)]
+        };
+        for (label, part_owner, files) in parts {
+            documents += 1;
+            let Some(part_owner) = part_owner else {
                 failures += 1;
-                bar.println(format!("refused  {label}: {e}"));
+                say(
+                    &bar,
+                    format!(
+                        "refused  {label}: no owner (pages before the first separator sheet; give --owner)"
+                    ),
+                );
+                continue;
+            };
+            match intake::submit(&app, &part_owner, files, None).await {
+                Ok(created) => submitted.push((label, created.job_id)),
+                Err(e) => {
+                    failures += 1;
+                    say(&bar, format!("refused  {label}: {e}"));
+                }
             }
         }
         bar.inc(1);
@@ -159,9 +214,19 @@ pub async fn run(
     }
     println!(
         "{} documents: {} filed or in review, {} failed",
-        groups.len(),
-        groups.len() - failures,
+        documents,
+        documents - failures,
         failures
     );
     Ok(failures)
+}
+
+/// A line for the user above the progress bar; on stderr when there is no bar (not a
+/// terminal), where indicatif would drop it.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }

@@ -141,6 +141,21 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("client_id={client_id}");
             println!("client_secret={secret}");
         }
+        Command::Separator {
+            owner,
+            doc_type,
+            output,
+        } => {
+            let sep = kho::separator::Separator {
+                owner: kho::domain::SubjectId::parse(&owner)
+                    .map_err(|e| anyhow::anyhow!("--owner: {e}"))?,
+                doc_type: doc_type.filter(|t| !t.trim().is_empty()),
+            };
+            let pdf = kho::separator::sheet_pdf(&sep).map_err(anyhow::Error::msg)?;
+            std::fs::write(&output, pdf)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", output.display()))?;
+            println!("separator for {owner} written to {}", output.display());
+        }
         Command::Verify { file, trust, json } => {
             let pdf = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
@@ -229,11 +244,24 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest {
             paths,
             owner,
+            split,
             one_document,
             wait,
         } => {
+            let owner = owner
+                .map(|o| {
+                    kho::domain::SubjectId::parse(&o).map_err(|e| anyhow::anyhow!("--owner: {e}"))
+                })
+                .transpose()?;
             let app = App::open(cli.config).await?;
-            let failed = ingest::run(app, &paths, &owner, one_document, wait).await?;
+            let how = if split {
+                ingest::Grouping::Split
+            } else if one_document {
+                ingest::Grouping::OneDocument
+            } else {
+                ingest::Grouping::FilePerDocument
+            };
+            let failed = ingest::run(app, &paths, owner.as_ref(), how, wait).await?;
             return Ok(if failed > 0 { 1 } else { 0 });
         }
     }

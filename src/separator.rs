@@ -88,11 +88,9 @@ pub fn sheet(sep: &Separator) -> Result<GrayImage, String> {
         );
         y += (*px * 1.6) as i32;
     }
-    let code = qrcode::QrCode::with_error_correction_level(
-        sep.payload().as_bytes(),
-        qrcode::EcLevel::Q,
-    )
-    .map_err(|e| e.to_string())?;
+    let code =
+        qrcode::QrCode::with_error_correction_level(sep.payload().as_bytes(), qrcode::EcLevel::Q)
+            .map_err(|e| e.to_string())?;
     let modules = code.width() as u32;
     let module = 14u32;
     let side = modules * module;
@@ -184,6 +182,84 @@ pub fn plan(kinds: &[PageKind], fallback: Option<&SubjectId>) -> Vec<Part> {
     parts
 }
 
+/// One document cut from a stack file: its part and its pages as lossless PNG files
+/// (each with the page's resolution), ready for intake.
+pub struct Cut {
+    pub part: Part,
+    pub files: Vec<crate::intake::Incoming>,
+}
+
+/// Decode a stack (a multi-page TIFF or scanned PDF, or a single image), find its
+/// separator sheets and blank pages, and cut it into documents. Blocking: call it from
+/// a blocking context.
+pub fn cut_stack(
+    bytes: &[u8],
+    fallback: Option<&SubjectId>,
+    limits: &kho_workers::decode::Limits,
+) -> Result<Vec<Cut>, kho_workers::PipelineError> {
+    let pages = kho_workers::decode::decode(bytes, limits)?;
+    let kinds: Vec<PageKind> = pages
+        .iter()
+        .map(|p| {
+            let gray = p.image.to_luma8();
+            match read(&gray) {
+                Some(s) => PageKind::Separator(s),
+                None if kho_workers::clean::clean(&gray, p.dpi).blank => PageKind::Blank,
+                None => PageKind::Content,
+            }
+        })
+        .collect();
+    plan(&kinds, fallback)
+        .into_iter()
+        .map(|part| {
+            let files = part
+                .pages
+                .iter()
+                .map(|&i| {
+                    Ok(crate::intake::Incoming {
+                        filename: Some(format!("page-{:04}.png", i + 1)),
+                        bytes: page_png(&pages[i].image, pages[i].dpi)?.into(),
+                    })
+                })
+                .collect::<Result<_, kho_workers::PipelineError>>()?;
+            Ok(Cut { part, files })
+        })
+        .collect()
+}
+
+/// A page as PNG (grey stays grey), with its resolution in `pHYs`.
+fn page_png(img: &image::DynamicImage, dpi: f32) -> Result<Vec<u8>, kho_workers::PipelineError> {
+    let (color, data, (w, h)) = match img {
+        image::DynamicImage::ImageLuma8(g) => (
+            png::ColorType::Grayscale,
+            g.as_raw().clone(),
+            g.dimensions(),
+        ),
+        other => {
+            let rgb = other.to_rgb8();
+            let dims = rgb.dimensions();
+            (png::ColorType::Rgb, rgb.into_raw(), dims)
+        }
+    };
+    let fail = |e: String| kho_workers::PipelineError::Corrupt(format!("re-encoding a page: {e}"));
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(color);
+    enc.set_depth(png::BitDepth::Eight);
+    let ppm = (dpi / 0.0254).round() as u32;
+    enc.set_pixel_dims(Some(png::PixelDimensions {
+        xppu: ppm,
+        yppu: ppm,
+        unit: png::Unit::Meter,
+    }));
+    let mut writer = enc.write_header().map_err(|e| fail(e.to_string()))?;
+    writer
+        .write_image_data(&data)
+        .map_err(|e| fail(e.to_string()))?;
+    writer.finish().map_err(|e| fail(e.to_string()))?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,7 +276,11 @@ mod tests {
         let s = sep("001203004567");
         assert_eq!(Separator::parse(&s.payload()), Some(s));
         assert_eq!(Separator::parse("https://kho.example/v/1\nMaKQ:1"), None);
-        assert_eq!(Separator::parse("KHO-SEP/1\nowner=123"), None, "an invalid owner");
+        assert_eq!(
+            Separator::parse("KHO-SEP/1\nowner=123"),
+            None,
+            "an invalid owner"
+        );
     }
 
     #[test]
@@ -229,7 +309,12 @@ mod tests {
         let parts = plan(&kinds, Some(&fallback));
         let summary: Vec<(String, Vec<usize>)> = parts
             .iter()
-            .map(|p| (p.owner.as_ref().unwrap().as_str().to_owned(), p.pages.clone()))
+            .map(|p| {
+                (
+                    p.owner.as_ref().unwrap().as_str().to_owned(),
+                    p.pages.clone(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,

@@ -442,3 +442,109 @@ async fn users_and_requesters_are_created_from_the_command_line(backend: Backend
 }
 
 both_backends!(users_and_requesters_are_created_from_the_command_line);
+
+/// A separator sheet printed by `kho separator`, as a scanner sees it (200 dpi, grey).
+fn scanned_sheet(db: &TestDb, owner: &str, doc_type: Option<&str>) -> image::GrayImage {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("sep.pdf");
+    let mut c = kho(db);
+    c.args(["separator", "--owner", owner, "-o"]).arg(&pdf);
+    if let Some(t) = doc_type {
+        c.args(["--type", t]);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ok = Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(dir.path().join("sep"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    image::open(dir.path().join("sep.png")).unwrap().to_luma8()
+}
+
+/// `kho ingest STACK --split`: a scanned stack with separator sheets and blank pages
+/// becomes one document per sheet, each for the owner its sheet names, with only its
+/// content pages; pages before the first sheet go to --owner.
+async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let page = image::open(repo_path(STRAIGHT_PAGE)).unwrap().to_luma8();
+    let blank = image::GrayImage::from_pixel(1654, 2339, image::Luma([246]));
+    let stack_pages = [
+        page.clone(),
+        scanned_sheet(&db, CITIZEN, Some("Giấy chứng nhận")),
+        page.clone(),
+        blank.clone(),
+        page.clone(),
+        scanned_sheet(&db, OTHER_CITIZEN, None),
+        blank,
+        page,
+    ];
+    let pages: Vec<kho_workers::pdf::PdfPage> = stack_pages
+        .iter()
+        .map(|g| kho_workers::pdf::PdfPage {
+            image: kho_workers::pdf::PageImage::encode(
+                &image::DynamicImage::ImageLuma8(g.clone()),
+                None,
+            )
+            .unwrap(),
+            dpi: 200.0,
+            text: Default::default(),
+        })
+        .collect();
+    let stack = kho_workers::pdf::build(&pages, &Default::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("box-17.pdf");
+    std::fs::write(&path, stack).unwrap();
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&path)
+        .args(["--split", "--owner", COMPANY, "--wait"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("3 documents"), "{stdout}");
+    let conn = kho::db::Db::connect(&db.url).await.unwrap();
+    let pages_of = |owner: &'static str| {
+        let conn = conn.clone();
+        async move {
+            kho::db::documents::list_by_owner(&conn, owner, None)
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| d.page_count)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(pages_of(COMPANY).await, vec![1], "{stdout}");
+    assert_eq!(pages_of(CITIZEN).await, vec![2], "{stdout}");
+    assert_eq!(pages_of(OTHER_CITIZEN).await, vec![1], "{stdout}");
+    // Without --owner, pages before the first sheet are refused with the reason.
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&path)
+        .args(["--split"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        format!("{stdout}{stderr}").contains("no owner"),
+        "{stdout}{stderr}"
+    );
+    db.drop_database().await;
+}
+
+both_backends!(a_stack_is_cut_at_separator_sheets);
