@@ -1,7 +1,10 @@
 //! `kho ingest`: digitize files from the command line, with a progress bar.
 //!
 //! Files go through the same intake as the upload API ([`crate::intake`]); with
-//! `--split` each file is a scanned stack cut at its separator sheets first. With `--wait`
+//! `--split` each file is a scanned stack cut at its separator sheets first. Ingest is
+//! idempotent: a document already submitted (same owner, same files by content) is not
+//! recorded again — `--wait` follows its first job — so a batch can simply be run again
+//! after a crash or an interruption. With `--wait`
 //! the command runs workers itself and follows its jobs to the end, so it works with or
 //! without a running server.
 
@@ -145,8 +148,13 @@ pub async fn run(
                 );
                 continue;
             };
-            match intake::submit(&app, &part_owner, files, None).await {
-                Ok(created) => submitted.push((label, created.job_id)),
+            match intake::submit_once(&app, &part_owner, files, None).await {
+                Ok(created) => {
+                    if created.existing {
+                        say(&bar, format!("already  {label}  job {}", created.job_id));
+                    }
+                    submitted.push((label, created.job_id))
+                }
                 Err(e) => {
                     failures += 1;
                     say(&bar, format!("refused  {label}: {e}"));

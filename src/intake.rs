@@ -41,6 +41,28 @@ pub async fn submit(
     files: Vec<Incoming>,
     uploaded_by: Option<&str>,
 ) -> Result<Created, IntakeError> {
+    submit_with(app, owner, files, uploaded_by, false).await
+}
+
+/// Like [`submit`], but a scan of the same owner and files (by content) is recorded
+/// once: submitting it again returns the first scan and job (`existing`). Batch ingest
+/// uses this, so a batch run twice, or again after a crash, files nothing twice.
+pub async fn submit_once(
+    app: &App,
+    owner: &SubjectId,
+    files: Vec<Incoming>,
+    uploaded_by: Option<&str>,
+) -> Result<Created, IntakeError> {
+    submit_with(app, owner, files, uploaded_by, true).await
+}
+
+async fn submit_with(
+    app: &App,
+    owner: &SubjectId,
+    files: Vec<Incoming>,
+    uploaded_by: Option<&str>,
+    once: bool,
+) -> Result<Created, IntakeError> {
     if files.is_empty() {
         return Err(IntakeError::NoFiles);
     }
@@ -95,12 +117,23 @@ pub async fn submit(
             filename: f.filename,
         });
     }
+    let content_key = once.then(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(owner.as_str().as_bytes());
+        for r in &records {
+            h.update(b"\n");
+            h.update(r.sha256.as_bytes());
+        }
+        hex::encode(h.finalize())
+    });
     let created = scans::create_with_job(
         &app.db,
         owner,
         &records,
         uploaded_by,
         app.config.job_max_attempts,
+        content_key.as_deref(),
     )
     .await
     .map_err(anyhow::Error::from)?;

@@ -472,17 +472,18 @@ fn scanned_sheet(db: &TestDb, owner: &str, doc_type: Option<&str>) -> image::Gra
 /// `kho ingest STACK --split`: a scanned stack with separator sheets and blank pages
 /// becomes one document per sheet, each for the owner its sheet names, with only its
 /// content pages; pages before the first sheet go to --owner.
-async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
-    let db = TestDb::new(backend).await;
+/// A scanned stack (PDF, 200 dpi): a page for the fallback owner, CITIZEN's sheet, two
+/// pages with a blank between, OTHER_CITIZEN's sheet, a blank, a page.
+fn stack_with_sheets(db: &TestDb, dir: &std::path::Path) -> std::path::PathBuf {
     let page = image::open(repo_path(STRAIGHT_PAGE)).unwrap().to_luma8();
     let blank = image::GrayImage::from_pixel(1654, 2339, image::Luma([246]));
     let stack_pages = [
         page.clone(),
-        scanned_sheet(&db, CITIZEN, Some("Giấy chứng nhận")),
+        scanned_sheet(db, CITIZEN, Some("Giấy chứng nhận")),
         page.clone(),
         blank.clone(),
         page.clone(),
-        scanned_sheet(&db, OTHER_CITIZEN, None),
+        scanned_sheet(db, OTHER_CITIZEN, None),
         blank,
         page,
     ];
@@ -499,9 +500,26 @@ async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
         })
         .collect();
     let stack = kho_workers::pdf::build(&pages, &Default::default()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("box-17.pdf");
+    let path = dir.join("box-17.pdf");
     std::fs::write(&path, stack).unwrap();
+    path
+}
+
+/// The page counts of each owner's documents.
+async fn page_counts(db: &TestDb, owner: &str) -> Vec<i64> {
+    let conn = kho::db::Db::connect(&db.url).await.unwrap();
+    kho::db::documents::list_by_owner(&conn, owner, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.page_count)
+        .collect()
+}
+
+async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = stack_with_sheets(&db, dir.path());
     let out = kho(&db)
         .arg("ingest")
         .arg(&path)
@@ -515,21 +533,9 @@ async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("3 documents"), "{stdout}");
-    let conn = kho::db::Db::connect(&db.url).await.unwrap();
-    let pages_of = |owner: &'static str| {
-        let conn = conn.clone();
-        async move {
-            kho::db::documents::list_by_owner(&conn, owner, None)
-                .await
-                .unwrap()
-                .iter()
-                .map(|d| d.page_count)
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(pages_of(COMPANY).await, vec![1], "{stdout}");
-    assert_eq!(pages_of(CITIZEN).await, vec![2], "{stdout}");
-    assert_eq!(pages_of(OTHER_CITIZEN).await, vec![1], "{stdout}");
+    assert_eq!(page_counts(&db, COMPANY).await, vec![1], "{stdout}");
+    assert_eq!(page_counts(&db, CITIZEN).await, vec![2], "{stdout}");
+    assert_eq!(page_counts(&db, OTHER_CITIZEN).await, vec![1], "{stdout}");
     // Without --owner, pages before the first sheet are refused with the reason.
     let out = kho(&db)
         .arg("ingest")
@@ -548,3 +554,69 @@ async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
 }
 
 both_backends!(a_stack_is_cut_at_separator_sheets);
+
+/// `kho ingest --split --wait` killed (SIGKILL) once the first document is filed, then
+/// run again: every page ends in exactly one document, no scan is recorded twice.
+async fn an_interrupted_ingest_run_again_files_nothing_twice(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = stack_with_sheets(&db, dir.path());
+    let ingest = || {
+        let mut c = kho(&db);
+        c.arg("ingest")
+            .arg(&path)
+            .args(["--split", "--owner", COMPANY, "--wait"])
+            // A killed worker's job is taken over once its lease runs out.
+            .env("KHO_JOB_LEASE_SECS", "2")
+            .env("KHO_WORKERS", "1");
+        c
+    };
+    let mut first = ingest()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let conn = kho::db::Db::connect(&db.url).await.unwrap();
+    let filed = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM documents")
+            .fetch_one(&conn.pool)
+            .await
+            .unwrap_or(0)
+    };
+    let mut waited = 0;
+    while filed().await < 1 {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended before it was killed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+        assert!(waited < 3000, "nothing was filed");
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let done_before = filed().await;
+    assert!(
+        done_before < 3,
+        "the run was killed midway ({done_before} filed)"
+    );
+    let out = ingest().output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("already"),
+        "the rerun found the submitted parts: {stderr}"
+    );
+    assert_eq!(page_counts(&db, COMPANY).await, vec![1], "{stdout}");
+    assert_eq!(page_counts(&db, CITIZEN).await, vec![2], "{stdout}");
+    assert_eq!(page_counts(&db, OTHER_CITIZEN).await, vec![1], "{stdout}");
+    let scans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scans")
+        .fetch_one(&conn.pool)
+        .await
+        .unwrap();
+    assert_eq!(scans, 3, "one scan per document");
+    db.drop_database().await;
+}
+
+both_backends!(an_interrupted_ingest_run_again_files_nothing_twice);

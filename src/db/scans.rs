@@ -33,16 +33,65 @@ pub struct ScanFile {
 pub struct Created {
     pub scan_id: String,
     pub job_id: String,
+    /// True when a scan with the same content key was already recorded: these are its
+    /// ids, and nothing new was written.
+    pub existing: bool,
+}
+
+/// The scan and job recorded under `content_key`, if any.
+async fn by_content_key(db: &Db, content_key: &str) -> Result<Option<Created>, DbError> {
+    let row = sqlx::query(
+        "SELECT s.id AS scan_id, j.id AS job_id FROM scans s JOIN jobs j ON j.scan_id = s.id
+         WHERE s.content_key = $1 ORDER BY j.created_at LIMIT 1",
+    )
+    .bind(content_key)
+    .fetch_optional(&db.pool)
+    .await?;
+    match row {
+        Some(r) => Ok(Some(Created {
+            scan_id: r.try_get("scan_id")?,
+            job_id: r.try_get("job_id")?,
+            existing: true,
+        })),
+        None => Ok(None),
+    }
 }
 
 /// Record the owner (when new), the scan, its files and a queued `digitize` job — all or
-/// nothing.
+/// nothing. With a `content_key`, a scan already recorded under it is returned instead
+/// (also when another process records it at the same moment: the unique index decides).
 pub async fn create_with_job(
     db: &Db,
     owner: &SubjectId,
     files: &[NewScanFile],
     uploaded_by: Option<&str>,
     max_attempts: u32,
+    content_key: Option<&str>,
+) -> Result<Created, DbError> {
+    if let Some(key) = content_key
+        && let Some(found) = by_content_key(db, key).await?
+    {
+        return Ok(found);
+    }
+    match insert_with_job(db, owner, files, uploaded_by, max_attempts, content_key).await {
+        Err(DbError::Sqlx(sqlx::Error::Database(e)))
+            if e.is_unique_violation() && content_key.is_some() =>
+        {
+            by_content_key(db, content_key.expect("checked"))
+                .await?
+                .ok_or_else(|| DbError::Corrupt("a content key without its scan".into()))
+        }
+        other => other,
+    }
+}
+
+async fn insert_with_job(
+    db: &Db,
+    owner: &SubjectId,
+    files: &[NewScanFile],
+    uploaded_by: Option<&str>,
+    max_attempts: u32,
+    content_key: Option<&str>,
 ) -> Result<Created, DbError> {
     let now = now_ms();
     let scan_id = new_id();
@@ -57,8 +106,9 @@ pub async fn create_with_job(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at,
+                            content_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&scan_id)
     .bind(owner.as_str())
@@ -67,6 +117,7 @@ pub async fn create_with_job(
     .bind(files.iter().map(|f| f.bytes).sum::<i64>())
     .bind(uploaded_by)
     .bind(now)
+    .bind(content_key)
     .execute(&mut *tx)
     .await?;
     for (i, f) in files.iter().enumerate() {
@@ -86,7 +137,11 @@ pub async fn create_with_job(
     }
     super::jobs::enqueue(&mut tx, &job_id, "digitize", &scan_id, max_attempts, now).await?;
     tx.commit().await?;
-    Ok(Created { scan_id, job_id })
+    Ok(Created {
+        scan_id,
+        job_id,
+        existing: false,
+    })
 }
 
 /// The files of a scan, in upload order.
@@ -210,5 +265,9 @@ pub async fn record_push(
     .bind(document_id)
     .execute(&mut **tx)
     .await?;
-    Ok(Created { scan_id, job_id })
+    Ok(Created {
+        scan_id,
+        job_id,
+        existing: false,
+    })
 }
