@@ -227,9 +227,13 @@ fn expected(route: &str, who: Who, target: Target) -> u16 {
             Admin => 201,
             _ => 403,
         },
-        "approve" => match (who, target) {
+        "approve" | "review" | "review-pdf" | "reject" => match (who, target) {
             (Staff | OtherStaff, Own) => 200,
             (Staff | OtherStaff, _) => 404,
+            _ => 403,
+        },
+        "reviews" => match who {
+            Staff | OtherStaff => 200,
             _ => 403,
         },
         _ => unreachable!("{route}"),
@@ -332,6 +336,10 @@ async fn authorization_matrix(backend: Backend) {
         "grant-revoke",
         "revoke",
         "approve",
+        "reviews",
+        "review",
+        "review-pdf",
+        "reject",
     ] {
         for who in EVERYONE {
             for target in [Target::Own, Target::Other, Target::Missing] {
@@ -392,7 +400,8 @@ async fn authorization_matrix(backend: Backend) {
                             .post(t.url(&format!("/api/v1/documents/{d}/revoke")))
                             .json(&serde_json::json!({"reason": "cấp nhầm"}))
                     }
-                    "approve" => {
+                    "reviews" => client.get(t.url("/api/v1/reviews")),
+                    "approve" | "review" | "review-pdf" | "reject" => {
                         // A fresh review each time, held for the caller's agency (own)
                         // or the other one.
                         let (mine, theirs) = if who == Who::OtherStaff { ("HN", "KHO") } else { ("KHO", "HN") };
@@ -401,7 +410,14 @@ async fn authorization_matrix(backend: Backend) {
                             Target::Other => review_for(&w, theirs).await,
                             Target::Missing => "00000000-0000-4000-8000-000000000000".into(),
                         };
-                        client.post(t.url(&format!("/api/v1/reviews/{review}/approve")))
+                        match route {
+                            "approve" => client.post(t.url(&format!("/api/v1/reviews/{review}/approve"))),
+                            "reject" => client
+                                .post(t.url(&format!("/api/v1/reviews/{review}/reject")))
+                                .json(&serde_json::json!({"reason": "trang mờ"})),
+                            "review" => client.get(t.url(&format!("/api/v1/reviews/{review}"))),
+                            _ => client.get(t.url(&format!("/api/v1/reviews/{review}/pdf"))),
+                        }
                     }
                     _ => unreachable!(),
                 };
@@ -443,7 +459,7 @@ async fn authorization_matrix(backend: Backend) {
             }
         }
     }
-    assert_eq!(checked, 15 * 10 * 3);
+    assert_eq!(checked, 19 * 10 * 3);
     // Search: each caller finds exactly what is theirs.
     for who in EVERYONE.into_iter().filter(|w| *w != Who::Anonymous) {
         let (s, body) = search_ids(t, &token_of(who).unwrap()).await;
@@ -521,6 +537,12 @@ async fn review_for(w: &World, agency: &str) -> String {
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = t.app.db.pool.begin().await.unwrap();
     kho::db::reviews::insert(&mut tx, &id, &draft, &[], &[])
+        .await
+        .unwrap();
+    // Its job waits in `review`, as the quality gate leaves it.
+    sqlx::query("UPDATE jobs SET state = 'review' WHERE id = $1")
+        .bind(&job_id)
+        .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -932,3 +954,171 @@ async fn issuer_push_adds_supersedes_and_revokes(backend: Backend) {
 }
 
 both_backends!(issuer_push_adds_supersedes_and_revokes);
+
+/// The review queue: records staff list their agency's held documents, open one, correct
+/// fields and the owner and approve (signed, filed for the corrected owner), or reject
+/// with a reason (the job fails with it); each decision keeps who and when.
+async fn review_queue_corrects_approves_and_rejects(backend: Backend) {
+    let w = world(backend).await;
+    let t = &w.t;
+    let first = review_for(&w, "KHO").await;
+    let second = review_for(&w, "KHO").await;
+    let theirs = review_for(&w, "HN").await;
+    let staff = t.staff_token.clone();
+    let queue = get_json_with(&t.client, t.url("/api/v1/reviews"), &staff).await;
+    let ids: Vec<&str> = queue["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![first.as_str(), second.as_str()], "{queue}");
+    assert!(!queue.to_string().contains(&theirs));
+    let detail = get_json_with(
+        &t.client,
+        t.url(&format!("/api/v1/reviews/{first}")),
+        &staff,
+    )
+    .await;
+    assert_eq!(detail["state"], "open");
+    let draft = get_with(
+        &t.client,
+        t.url(&format!("/api/v1/reviews/{first}/pdf")),
+        &staff,
+    )
+    .await;
+    assert!(draft.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Bad corrections: a clear 4xx, nothing decided.
+    let post = |path: String, body: &'static str| {
+        t.client
+            .post(t.url(&path))
+            .bearer_auth(&staff)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = post(
+        format!("/api/v1/reviews/{first}/approve"),
+        r#"{"issued_on":"12/03/2021"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = post(
+        format!("/api/v1/reviews/{first}/approve"),
+        r#"{"owner_id":"123"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = post(
+        format!("/api/v1/reviews/{first}/approve"),
+        r#"{"colour":"red"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    // Corrected and approved: signed and filed for the corrected owner.
+    let r = post(
+        format!("/api/v1/reviews/{first}/approve"),
+        r#"{"number":"45/GCN-UBND","issued_on":"2021-03-12","owner_id":"079199001234","doc_type":"Giấy chứng nhận"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc = r.json::<serde_json::Value>().await.unwrap()["document_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = get_json_with(
+        &t.client,
+        t.url(&format!("/api/v1/documents/{doc}")),
+        &staff,
+    )
+    .await;
+    assert_eq!(d["owner_id"], OTHER_CITIZEN);
+    assert_eq!(d["number"], "45/GCN-UBND");
+    assert_eq!(d["issued_on"], "2021-03-12");
+    let pdf = get_with(
+        &t.client,
+        t.url(&format!("/api/v1/documents/{doc}/pdf")),
+        &staff,
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    let report: serde_json::Value = t
+        .client
+        .post(t.url("/api/v1/verify"))
+        .body(pdf)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    let detail = get_json_with(
+        &t.client,
+        t.url(&format!("/api/v1/reviews/{first}")),
+        &staff,
+    )
+    .await;
+    assert_eq!(detail["state"], "approved");
+    assert_eq!(
+        detail["decision"]["note"],
+        "corrected: doc_type, number, issued_on, owner_id"
+    );
+    assert!(
+        detail["decision"]["decided_by"].is_string() && detail["decision"]["decided_at"].is_i64()
+    );
+    // Rejected with a reason: nothing filed, the job failed with it.
+    let r = post(
+        format!("/api/v1/reviews/{second}/reject"),
+        r#"{"reason":"Trang bị mờ, cần quét lại"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let detail = get_json_with(
+        &t.client,
+        t.url(&format!("/api/v1/reviews/{second}")),
+        &staff,
+    )
+    .await;
+    assert_eq!(detail["state"], "rejected");
+    let job = get_json_with(
+        &t.client,
+        t.url(&format!(
+            "/api/v1/jobs/{}",
+            detail["job_id"].as_str().unwrap()
+        )),
+        &staff,
+    )
+    .await;
+    assert_eq!(job["state"], "failed");
+    assert!(
+        job["error"].as_str().unwrap().contains("Trang bị mờ"),
+        "{job}"
+    );
+    let r = post(
+        format!("/api/v1/reviews/{second}/reject"),
+        r#"{"reason":"lần nữa"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = post(format!("/api/v1/reviews/{second}/approve"), "")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    // The queue is empty now; the decided ones are listed by state.
+    let open = get_json_with(&t.client, t.url("/api/v1/reviews"), &staff).await;
+    assert_eq!(open["reviews"].as_array().unwrap().len(), 0, "{open}");
+    let rejected = get_json_with(&t.client, t.url("/api/v1/reviews?state=rejected"), &staff).await;
+    assert_eq!(rejected["reviews"][0]["id"], second.as_str());
+    w.t.finish().await;
+}
+
+both_backends!(review_queue_corrects_approves_and_rejects);

@@ -8,7 +8,7 @@
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
 //! | [`printout`] | `POST /api/v1/verify/qr`, `GET /v/{id}` (public) |
 //! | [`revoke`] | `POST /api/v1/documents/{id}/revoke` |
-//! | [`reviews`] | `POST /api/v1/reviews/{id}/approve` |
+//! | [`reviews`] | `GET /api/v1/reviews[/{id}[/pdf]]`, `POST /api/v1/reviews/{id}/approve\|reject` |
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
@@ -51,6 +51,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
+          reviews::list, reviews::get, reviews::pdf, reviews::reject,
           documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
@@ -141,7 +142,11 @@ pub fn router(app: App) -> Router {
         .route("/me/access-log", get(crate::web::owner::access_log_page))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/reviews", get(reviews::list))
+        .route("/api/v1/reviews/{id}", get(reviews::get))
+        .route("/api/v1/reviews/{id}/pdf", get(reviews::pdf))
         .route("/api/v1/reviews/{id}/approve", post(reviews::approve))
+        .route("/api/v1/reviews/{id}/reject", post(reviews::reject))
         .route("/api/v1/documents/{id}", get(documents::get))
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))
         .route("/api/v1/documents/{id}/revoke", post(revoke::revoke))

@@ -61,7 +61,7 @@ fn date(name: &str, v: &Option<String>) -> Result<(), ApiError> {
     }
 }
 
-fn is_date(d: &str) -> bool {
+pub(crate) fn is_date(d: &str) -> bool {
     let b = d.as_bytes();
     b.len() == 10
         && b.iter().enumerate().all(|(i, c)| {

@@ -1,18 +1,25 @@
-//! `POST /api/v1/reviews/{id}/approve`: a person approves a document the quality gate
-//! held; it is then stamped, signed and filed like any other. (The review queue with
-//! corrections and rejection comes with the staff pages.)
+//! The review queue: documents the quality gate held (low confidence, no text, missing
+//! fields) wait for records staff of the agency that digitized them. A reviewer lists
+//! the queue, opens one (reasons, OCR text, extracted fields, the draft PDF's pages),
+//! corrects fields or the owner and approves — it is then stamped, signed and filed
+//! like any other — or rejects it with a reason. Every decision keeps who and when.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use serde::Serialize;
-use utoipa::ToSchema;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::auth::Role;
-use crate::db::reviews;
+use crate::db::reviews::{self, Decision, Review};
+use crate::db::tokens::TokenOwner;
 use crate::digitize::{self, DigitizeError};
+use crate::domain::SubjectId;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Approved {
@@ -20,39 +27,236 @@ pub struct Approved {
     pub document_id: String,
 }
 
+/// A line of the queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewSummary {
+    pub id: String,
+    pub job_id: String,
+    pub owner_id: String,
+    pub title: Option<String>,
+    pub doc_type: Option<String>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
+    pub page_count: i64,
+    pub mean_confidence: f64,
+    /// `open`, `approved` or `rejected`.
+    pub state: String,
+    #[schema(value_type = Vec<Object>)]
+    pub reasons: Vec<kho_workers::gate::Reason>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewList {
+    pub reviews: Vec<ReviewSummary>,
+}
+
+/// One held document, for the reviewer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDetail {
+    #[serde(flatten)]
+    pub summary: ReviewSummary,
+    /// The OCR text, pages separated by form feeds.
+    pub text: String,
+    /// Extracted fields with confidences and source words.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
+    /// Per page: size, resolution, confidence, blank or not.
+    #[schema(value_type = Vec<Object>)]
+    pub pages: serde_json::Value,
+    /// The unsigned draft PDF (page images with the OCR text layer).
+    pub draft_pdf: String,
+    pub decision: Decision,
+}
+
+impl From<&Review> for ReviewSummary {
+    fn from(r: &Review) -> Self {
+        ReviewSummary {
+            id: r.id.clone(),
+            job_id: r.job_id.clone(),
+            owner_id: r.draft.owner_id.clone(),
+            title: r.draft.title.clone(),
+            doc_type: r.draft.doc_type.clone(),
+            number: r.draft.number.clone(),
+            issued_on: r.draft.issued_on.clone(),
+            page_count: r.draft.page_count,
+            mean_confidence: r.draft.mean_confidence,
+            state: r.state.clone(),
+            reasons: r.reasons.clone(),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// The review, if this caller is records staff of the agency that digitized it (anyone
+/// else: 403 for other roles, 404 for other agencies' reviews).
+async fn reviewable(app: &App, caller: &TokenOwner, id: &str) -> Result<Review, ApiError> {
+    if caller.role != Role::Staff {
+        return Err(ApiError::Forbidden);
+    }
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::NotFound("review"));
+    }
+    let review = reviews::get(&app.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("review"))?;
+    let (agency, _) = digitize::filing_agency(app, &review.draft.scan_id).await?;
+    if caller.agency.as_deref() != Some(agency.code.as_str()) {
+        return Err(ApiError::NotFound("review"));
+    }
+    Ok(review)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `open` (default), `approved` or `rejected`.
+    pub state: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", params(ListParams),
+    responses((status = 200, body = ReviewList, description = "the agency's reviews, oldest first (at most 500)"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "records staff only")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Query(p): Query<ListParams>,
+) -> Result<Json<ReviewList>, ApiError> {
+    let (Role::Staff, Some(mine)) = (caller.role, caller.agency.as_deref()) else {
+        return Err(ApiError::Forbidden);
+    };
+    let state = p.state.as_deref().unwrap_or("open");
+    if !["open", "approved", "rejected"].contains(&state) {
+        return Err(ApiError::BadRequest(
+            "state: open, approved or rejected".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for r in reviews::list(&app.db, state, 500).await? {
+        let (agency, _) = digitize::filing_agency(&app, &r.draft.scan_id).await?;
+        if agency.code == mine {
+            out.push(ReviewSummary::from(&r));
+        }
+    }
+    Ok(Json(ReviewList { reviews: out }))
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ReviewDetail), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ReviewDetail>, ApiError> {
+    let r = reviewable(&app, &caller, &id).await?;
+    Ok(Json(ReviewDetail {
+        summary: ReviewSummary::from(&r),
+        text: r.draft.ocr_text.clone(),
+        fields: serde_json::from_str(&r.draft.fields_json).unwrap_or(serde_json::Value::Null),
+        pages: serde_json::from_str(&r.draft.pages_json).unwrap_or(serde_json::Value::Null),
+        draft_pdf: format!("/api/v1/reviews/{}/pdf", r.id),
+        decision: reviews::decision(&app.db, &r.id).await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews/{id}/pdf", tag = "reviews",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>, description = "the unsigned draft"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn pdf(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let r = reviewable(&app, &caller, &id).await?;
+    let bytes = app.store.get(&r.draft.pdf_sha256).await?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
+}
+
+/// What a reviewer corrects before approving; every field is optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Corrections {
+    pub title: Option<String>,
+    pub doc_type: Option<String>,
+    /// Number and symbol (*số, ký hiệu*).
+    pub number: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub issued_on: Option<String>,
+    /// The right owner (personal ID or tax code), when the pipeline could not tell.
+    pub owner_id: Option<String>,
+}
+
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/approve", tag = "reviews",
     params(("id" = String, Path, description = "review id, from the job's `review.id`")),
-    responses((status = 200, body = Approved), (status = 401, body = ErrorBody),
+    request_body(content = Option<Corrections>, description = "optional corrections (JSON); an empty body approves as is"),
+    responses((status = 200, body = Approved), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "only records staff approve"),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "already decided")),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "already decided"),
+              (status = 422, body = ErrorBody, description = "an invalid owner ID")),
     security(("bearer" = [])))]
 pub async fn approve(
     State(app): State<App>,
     Caller(caller): Caller,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Result<Json<Approved>, ApiError> {
-    if caller.role != Role::Staff {
-        return Err(ApiError::Forbidden);
-    }
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(ApiError::NotFound("review"));
-    }
-    let review = reviews::get(&app.db, &id)
-        .await?
-        .ok_or(ApiError::NotFound("review"))?;
-    // Staff approve only what their agency digitized.
-    let (agency, _) = digitize::filing_agency(&app, &review.draft.scan_id).await?;
-    if caller.agency.as_deref() != Some(agency.code.as_str()) {
-        return Err(ApiError::NotFound("review"));
-    }
+    let review = reviewable(&app, &caller, &id).await?;
+    let fix: Corrections = if body.iter().all(u8::is_ascii_whitespace) {
+        Corrections::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("corrections: {e}")))?
+    };
     if review.state != "open" {
         return Err(ApiError::Conflict(format!(
             "the review is already {}",
             review.state
         )));
     }
-    let draft = app.store.get(&review.draft.pdf_sha256).await?;
     let mut doc = review.draft.clone();
+    let mut corrected = Vec::new();
+    let text = |name: &str, v: Option<String>, max: usize| -> Result<Option<String>, ApiError> {
+        match v.map(|s| s.trim().to_owned()) {
+            Some(s) if s.is_empty() || s.chars().count() > max => Err(ApiError::BadRequest(
+                format!("{name}: 1 to {max} characters"),
+            )),
+            other => Ok(other),
+        }
+    };
+    if let Some(t) = text("title", fix.title, 300)? {
+        doc.title = Some(t);
+        corrected.push("title");
+    }
+    if let Some(t) = text("doc_type", fix.doc_type, 100)? {
+        doc.doc_type = Some(t);
+        corrected.push("doc_type");
+    }
+    if let Some(n) = text("number", fix.number, 100)? {
+        doc.number = Some(n);
+        corrected.push("number");
+    }
+    if let Some(d) = fix.issued_on {
+        if !crate::api::push::is_date(&d) {
+            return Err(ApiError::BadRequest("issued_on: a date YYYY-MM-DD".into()));
+        }
+        doc.issued_on = Some(d);
+        corrected.push("issued_on");
+    }
+    if let Some(o) = fix.owner_id {
+        doc.owner_id = SubjectId::parse(&o)
+            .map_err(|e| ApiError::InvalidId(e.0))?
+            .as_str()
+            .to_owned();
+        corrected.push("owner_id");
+    }
+    let draft = app.store.get(&review.draft.pdf_sha256).await?;
     let signed = digitize::stamp_and_sign(
         &app,
         &doc.scan_id,
@@ -67,7 +271,8 @@ pub async fn approve(
     doc.pdf_bytes = signed.len() as i64;
     doc.pdf_sha256 = app.store.put(bytes::Bytes::from(signed)).await?;
     doc.status = "valid".into();
-    if !reviews::approve(&app.db, &review, &doc, &caller.id).await? {
+    let note = (!corrected.is_empty()).then(|| format!("corrected: {}", corrected.join(", ")));
+    if !reviews::approve(&app.db, &review, &doc, &caller.id, note.as_deref()).await? {
         return Err(ApiError::Conflict(
             "the review was decided meanwhile".into(),
         ));
@@ -75,4 +280,40 @@ pub async fn approve(
     Ok(Json(Approved {
         document_id: doc.id,
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Rejection {
+    /// Why (1–500 characters); recorded and shown on the job.
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/reject", tag = "reviews",
+    params(("id" = String, Path)), request_body = Rejection,
+    responses((status = 200, body = ReviewSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "already decided")),
+    security(("bearer" = [])))]
+pub async fn reject(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    body: Result<Json<Rejection>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ReviewSummary>, ApiError> {
+    let review = reviewable(&app, &caller, &id).await?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::BadRequest("reason: 1 to 500 characters".into()));
+    }
+    if !reviews::reject(&app.db, &review, &caller.id, reason).await? {
+        return Err(ApiError::Conflict(format!(
+            "the review is already {}",
+            review.state
+        )));
+    }
+    let r = reviews::get(&app.db, &id)
+        .await?
+        .ok_or(ApiError::NotFound("review"))?;
+    Ok(Json(ReviewSummary::from(&r)))
 }

@@ -66,15 +66,17 @@ pub async fn approve(
     review: &Review,
     doc: &NewDocument,
     decided_by: &str,
+    note: Option<&str>,
 ) -> Result<bool, DbError> {
     let mut tx = db.pool.begin().await?;
     let now = now_ms();
     let r = sqlx::query(
-        "UPDATE reviews SET state = 'approved', decided_by = $1, decided_at = $2
-         WHERE id = $3 AND state = 'open'",
+        "UPDATE reviews SET state = 'approved', decided_by = $1, decided_at = $2, decision_note = $3
+         WHERE id = $4 AND state = 'open'",
     )
     .bind(decided_by)
     .bind(now)
+    .bind(note)
     .bind(&review.id)
     .execute(&mut *tx)
     .await?;
@@ -82,6 +84,20 @@ pub async fn approve(
         tx.rollback().await?;
         return Ok(false);
     }
+    // A reviewer may have corrected the owner: make sure that subject exists.
+    let kind = if doc.owner_id.len() == 12 && !doc.owner_id.contains('-') {
+        "citizen"
+    } else {
+        "organization"
+    };
+    sqlx::query(
+        "INSERT INTO subjects (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&doc.owner_id)
+    .bind(kind)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     super::documents::insert(&mut tx, doc).await?;
     crate::search::index(&mut tx, doc).await?;
     sqlx::query(
@@ -95,6 +111,85 @@ pub async fn approve(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Reject an open review with a reason: nothing is filed and its job ends `failed` with
+/// the reason. False when the review is no longer open.
+pub async fn reject(
+    db: &Db,
+    review: &Review,
+    decided_by: &str,
+    reason: &str,
+) -> Result<bool, DbError> {
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    let r = sqlx::query(
+        "UPDATE reviews SET state = 'rejected', decided_by = $1, decided_at = $2, decision_note = $3
+         WHERE id = $4 AND state = 'open'",
+    )
+    .bind(decided_by)
+    .bind(now)
+    .bind(reason)
+    .bind(&review.id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE jobs SET state = 'failed', last_error = $1, updated_at = $2
+         WHERE id = $3 AND state = 'review'",
+    )
+    .bind(format!("rejected in review: {reason}"))
+    .bind(now)
+    .bind(&review.job_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Who decided a review, when, and what they said.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub decided_by: Option<String>,
+    /// Unix milliseconds.
+    pub decided_at: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// The decision on a review.
+pub async fn decision(db: &Db, id: &str) -> Result<Decision, DbError> {
+    let row =
+        sqlx::query("SELECT decided_by, decided_at, decision_note FROM reviews WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(match row {
+        Some(r) => Decision {
+            decided_by: r.try_get("decided_by")?,
+            decided_at: r.try_get("decided_at")?,
+            note: r.try_get("decision_note")?,
+        },
+        None => Decision::default(),
+    })
+}
+
+/// Reviews in `state`, oldest first (at most `limit`).
+pub async fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<Review>, DbError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM reviews WHERE state = $1 ORDER BY created_at, id LIMIT $2",
+    )
+    .bind(state)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(get(db, &id).await?);
+    }
+    Ok(out)
 }
 
 async fn one(db: &Db, column: &str, value: &str) -> Result<Option<Review>, DbError> {
