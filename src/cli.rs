@@ -65,6 +65,28 @@ pub enum Command {
         #[command(subcommand)]
         command: RequestersCommand,
     },
+    /// Ingest what network scanners drop into a folder: a file is taken once it is
+    /// complete (not *.part/*.tmp/hidden, unchanged for --settle-ms), filed, then moved to
+    /// DIR/done/ or DIR/failed/ (with NAME.error.txt). Runs workers here; stop with Ctrl-C.
+    Watch {
+        /// The folder scanners write into.
+        dir: PathBuf,
+        /// Owner of the files (or, with --split, of pages before a stack's first sheet).
+        #[arg(long, required_unless_present = "split")]
+        owner: Option<String>,
+        /// Each file is a stack cut at its separator sheets.
+        #[arg(long)]
+        split: bool,
+        /// How often to look, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// How long a file must stay unchanged before it is taken, in milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        settle_ms: u64,
+        /// Take what is complete now, then exit (exit 1 if any file failed).
+        #[arg(long)]
+        once: bool,
+    },
     /// Print a separator sheet: put it on top of a document's pages in a scanned stack,
     /// and `kho ingest --split` files those pages for the owner it names.
     Separator {

@@ -52,7 +52,6 @@ fn is_sidecar(p: &Path) -> bool {
         .is_some_and(|e| e == "txt" || e == "csv" || e == "json")
 }
 
-/// Run `kho ingest`. Returns the number of failed documents.
 /// How files become documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
@@ -64,6 +63,130 @@ pub enum Grouping {
     Split,
 }
 
+/// One document to submit: a label for people, its owner (if known) and its files.
+pub struct Doc {
+    pub label: String,
+    pub owner: Option<SubjectId>,
+    pub files: Vec<Incoming>,
+}
+
+/// Read files from disk as intake takes them.
+pub async fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Incoming>> {
+    let mut incoming = Vec::new();
+    for path in paths {
+        let bytes = tokio::fs::read(path)
+            .await
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        incoming.push(Incoming {
+            filename: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            bytes: Bytes::from(bytes),
+        });
+    }
+    Ok(incoming)
+}
+
+/// The documents a group of files makes: itself, or with `split` each part of the
+/// stack (the group's one file) cut at its separator sheets. `Err` says why the
+/// stack could not be cut.
+pub async fn documents_of(
+    app: &App,
+    label: &str,
+    mut incoming: Vec<Incoming>,
+    owner: Option<&SubjectId>,
+    split: bool,
+) -> anyhow::Result<Result<Vec<Doc>, String>> {
+    if !split {
+        return Ok(Ok(vec![Doc {
+            label: label.to_owned(),
+            owner: owner.cloned(),
+            files: incoming,
+        }]));
+    }
+    let stack = incoming.remove(0).bytes;
+    let fallback = owner.cloned();
+    let limits = app.config.pipeline().limits;
+    let cut = tokio::task::spawn_blocking(move || {
+        crate::separator::cut_stack(&stack, fallback.as_ref(), &limits)
+    })
+    .await?;
+    Ok(cut
+        .map(|cuts| {
+            cuts.into_iter()
+                .map(|c| {
+                    let first = c.part.pages[0] + 1;
+                    let last = c.part.pages[c.part.pages.len() - 1] + 1;
+                    Doc {
+                        label: format!("{label} pages {first}-{last}"),
+                        owner: c.part.owner,
+                        files: c.files,
+                    }
+                })
+                .collect()
+        })
+        .map_err(|e| e.to_string()))
+}
+
+/// Submit a document once ([`intake::submit_once`]): its job id and whether it had
+/// been submitted before, or why it is refused.
+pub async fn submit(app: &App, doc: Doc) -> Result<(String, bool), String> {
+    let Some(owner) = doc.owner else {
+        return Err("no owner (pages before the first separator sheet; give --owner)".into());
+    };
+    intake::submit_once(app, &owner, doc.files, None)
+        .await
+        .map(|c| (c.job_id, c.existing))
+        .map_err(|e| e.to_string())
+}
+
+/// How a followed job ended.
+pub struct Outcome {
+    pub label: String,
+    pub job_id: String,
+    /// `done`, `review` or `failed`.
+    pub state: String,
+    /// The document id (done) or the reason (review, failed).
+    pub detail: String,
+}
+
+/// Wait until every job has ended (workers must be running), ticking `bar` per job.
+pub async fn follow(
+    app: &App,
+    jobs: Vec<(String, String)>,
+    bar: &ProgressBar,
+) -> anyhow::Result<Vec<Outcome>> {
+    let mut pending = jobs;
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for (label, job_id) in pending {
+            let (job, _) = jobs::get(&app.db, &job_id).await?.context("job vanished")?;
+            match job.state.as_str() {
+                "done" | "review" | "failed" => {
+                    let detail = if job.state == "done" {
+                        job.document_id.unwrap_or_default()
+                    } else {
+                        job.error.unwrap_or_default()
+                    };
+                    out.push(Outcome {
+                        label,
+                        job_id,
+                        state: job.state,
+                        detail,
+                    });
+                    bar.inc(1);
+                }
+                _ => still.push((label, job_id)),
+            }
+        }
+        pending = still;
+        if !pending.is_empty() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    Ok(out)
+}
+
+/// Run `kho ingest`. Returns the number of failed documents.
 pub async fn run(
     app: App,
     paths: &[PathBuf],
@@ -93,71 +216,31 @@ pub async fn run(
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" + ");
-        let mut incoming = Vec::new();
-        for path in group {
-            let bytes = tokio::fs::read(path)
-                .await
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            incoming.push(Incoming {
-                filename: path.file_name().map(|n| n.to_string_lossy().into_owned()),
-                bytes: Bytes::from(bytes),
-            });
-        }
-        // (label, owner, files) of each document this group makes.
-        let parts: Vec<(String, Option<SubjectId>, Vec<Incoming>)> = if how == Grouping::Split {
-            let stack = incoming.remove(0).bytes;
-            let fallback = owner.cloned();
-            let limits = app.config.pipeline().limits;
-            let cut = tokio::task::spawn_blocking(move || {
-                crate::separator::cut_stack(&stack, fallback.as_ref(), &limits)
-            })
-            .await?;
-            match cut {
-                Ok(cuts) => cuts
-                    .into_iter()
-                    .map(|c| {
-                        let first = c.part.pages[0] + 1;
-                        let last = c.part.pages[c.part.pages.len() - 1] + 1;
-                        (
-                            format!("{label} pages {first}-{last}"),
-                            c.part.owner,
-                            c.files,
-                        )
-                    })
-                    .collect(),
-                Err(e) => {
-                    // The stack counts as one document that failed.
-                    documents += 1;
-                    failures += 1;
-                    say(&bar, format!("refused  {label}: {e}"));
-                    vec![]
-                }
-            }
-        } else {
-            vec![(label, owner.cloned(), incoming)]
-        };
-        for (label, part_owner, files) in parts {
-            documents += 1;
-            let Some(part_owner) = part_owner else {
+        let incoming = read_files(group).await?;
+        let docs = match documents_of(&app, &label, incoming, owner, how == Grouping::Split).await?
+        {
+            Ok(docs) => docs,
+            Err(why) => {
+                // The stack counts as one document that failed.
+                documents += 1;
                 failures += 1;
-                say(
-                    &bar,
-                    format!(
-                        "refused  {label}: no owner (pages before the first separator sheet; give --owner)"
-                    ),
-                );
-                continue;
-            };
-            match intake::submit_once(&app, &part_owner, files, None).await {
-                Ok(created) => {
-                    if created.existing {
-                        say(&bar, format!("already  {label}  job {}", created.job_id));
+                say(&bar, format!("refused  {label}: {why}"));
+                vec![]
+            }
+        };
+        for doc in docs {
+            documents += 1;
+            let label = doc.label.clone();
+            match submit(&app, doc).await {
+                Ok((job_id, existing)) => {
+                    if existing {
+                        say(&bar, format!("already  {label}  job {job_id}"));
                     }
-                    submitted.push((label, created.job_id))
+                    submitted.push((label, job_id));
                 }
-                Err(e) => {
+                Err(why) => {
                     failures += 1;
-                    say(&bar, format!("refused  {label}: {e}"));
+                    say(&bar, format!("refused  {label}: {why}"));
                 }
             }
         }
@@ -177,48 +260,19 @@ pub async fn run(
     bar.reset_eta();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut workers = queue::spawn_workers(&app, app.config.worker_count().max(1), stop_rx);
-    let mut pending: Vec<(String, String)> = submitted;
-    let mut lines = Vec::new();
-    while !pending.is_empty() {
-        let mut still = Vec::new();
-        for (label, job_id) in pending {
-            let (job, _) = jobs::get(&app.db, &job_id).await?.context("job vanished")?;
-            match job.state.as_str() {
-                "done" => {
-                    lines.push(format!(
-                        "filed    {label}  document {}",
-                        job.document_id.unwrap_or_default()
-                    ));
-                    bar.inc(1);
-                }
-                "review" => {
-                    lines.push(format!(
-                        "review   {label}  job {job_id}: {}",
-                        job.error.unwrap_or_default()
-                    ));
-                    bar.inc(1);
-                }
-                "failed" => {
-                    failures += 1;
-                    lines.push(format!(
-                        "failed   {label}  job {job_id}: {}",
-                        job.error.unwrap_or_default()
-                    ));
-                    bar.inc(1);
-                }
-                _ => still.push((label, job_id)),
-            }
-        }
-        pending = still;
-        if !pending.is_empty() {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
+    let outcomes = follow(&app, submitted, &bar).await?;
     bar.finish_and_clear();
     let _ = stop_tx.send(true);
     while workers.join_next().await.is_some() {}
-    for l in &lines {
-        println!("{l}");
+    for o in &outcomes {
+        match o.state.as_str() {
+            "done" => println!("filed    {}  document {}", o.label, o.detail),
+            "review" => println!("review   {}  job {}: {}", o.label, o.job_id, o.detail),
+            _ => {
+                failures += 1;
+                println!("failed   {}  job {}: {}", o.label, o.job_id, o.detail);
+            }
+        }
     }
     println!(
         "{} documents: {} filed or in review, {} failed",

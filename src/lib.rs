@@ -28,6 +28,7 @@ pub mod signing;
 pub mod storage;
 pub mod vault;
 pub mod verify;
+pub mod watch;
 pub mod web;
 
 pub use app::App;

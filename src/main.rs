@@ -141,6 +141,34 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("client_id={client_id}");
             println!("client_secret={secret}");
         }
+        Command::Watch {
+            dir,
+            owner,
+            split,
+            interval_ms,
+            settle_ms,
+            once,
+        } => {
+            let owner = owner
+                .map(|o| {
+                    kho::domain::SubjectId::parse(&o).map_err(|e| anyhow::anyhow!("--owner: {e}"))
+                })
+                .transpose()?;
+            let app = App::open(cli.config).await?;
+            let failed = kho::watch::run(
+                app,
+                kho::watch::Options {
+                    dir,
+                    owner,
+                    split,
+                    interval: std::time::Duration::from_millis(interval_ms.max(50)),
+                    settle: std::time::Duration::from_millis(settle_ms),
+                    once,
+                },
+            )
+            .await?;
+            return Ok(if failed > 0 { 1 } else { 0 });
+        }
         Command::Separator {
             owner,
             doc_type,

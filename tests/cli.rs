@@ -620,3 +620,66 @@ async fn an_interrupted_ingest_run_again_files_nothing_twice(backend: Backend) {
 }
 
 both_backends!(an_interrupted_ingest_run_again_files_nothing_twice);
+
+/// `kho watch DIR --once`: a complete page is filed and moved to done/; a corrupt file
+/// is moved to failed/ with its reason; a file still being written (`*.part`) is left
+/// alone; the same page dropped again is not filed twice.
+async fn a_watched_folder_takes_complete_files_and_moves_them_aside(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path();
+    let page = std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap();
+    std::fs::write(inbox.join("scan-0001.png"), &page).unwrap();
+    std::fs::write(inbox.join("scan-0002.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    std::fs::write(inbox.join("scan-0003.png.part"), &page[..page.len() / 2]).unwrap();
+    let watch = || {
+        let mut c = kho(&db);
+        c.arg("watch")
+            .arg(inbox)
+            .args(["--owner", CITIZEN, "--once", "--settle-ms", "300"]);
+        c
+    };
+    let out = watch().output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "one file failed: exit 1\n{stdout}\n{stderr}"
+    );
+    assert!(
+        inbox.join("done/scan-0001.png").is_file(),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        inbox.join("failed/scan-0002.png").is_file(),
+        "{stdout}\n{stderr}"
+    );
+    let why = std::fs::read_to_string(inbox.join("failed/scan-0002.png.error.txt")).unwrap();
+    assert!(why.contains("scan-0002.png"), "{why}");
+    assert!(
+        inbox.join("scan-0003.png.part").is_file(),
+        "a file being written is left alone"
+    );
+    assert_eq!(page_counts(&db, CITIZEN).await, vec![1]);
+    // The scanner finishes the third file (renames it) and the first is dropped again.
+    std::fs::write(inbox.join("scan-0003.png.part"), &page).unwrap();
+    std::fs::rename(
+        inbox.join("scan-0003.png.part"),
+        inbox.join("scan-0003.png"),
+    )
+    .unwrap();
+    std::fs::copy(inbox.join("done/scan-0001.png"), inbox.join("again.png")).unwrap();
+    let out = watch().output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(inbox.join("done/scan-0003.png").is_file());
+    assert!(inbox.join("done/again.png").is_file());
+    // Same page, same owner: one document, not two, however often it is dropped.
+    assert_eq!(page_counts(&db, CITIZEN).await, vec![1]);
+    db.drop_database().await;
+}
+
+both_backends!(a_watched_folder_takes_complete_files_and_moves_them_aside);
