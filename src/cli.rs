@@ -72,11 +72,14 @@ pub enum Command {
         /// The folder scanners write into.
         dir: PathBuf,
         /// Owner of the files (or, with --split, of pages before a stack's first sheet).
-        #[arg(long, required_unless_present = "split")]
+        #[arg(long, required_unless_present_any = ["split", "manifest"])]
         owner: Option<String>,
         /// Each file is a stack cut at its separator sheets.
         #[arg(long)]
         split: bool,
+        /// A CSV manifest for the files that will arrive (see `kho ingest --manifest`).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
         /// How often to look, in milliseconds.
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
@@ -113,14 +116,20 @@ pub enum Command {
         /// Files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Owner: a personal ID (12 digits) or a tax code. Required, except with --split,
-        /// where it owns the pages before a stack's first separator sheet.
-        #[arg(long, required_unless_present = "split")]
+        /// Owner: a personal ID (12 digits) or a tax code. Required, except with --split
+        /// (where it owns the pages before a stack's first separator sheet) or a
+        /// --manifest naming the owners.
+        #[arg(long, required_unless_present_any = ["split", "manifest"])]
         owner: Option<String>,
         /// Cut each file at its separator sheets: every sheet starts a document for the
         /// owner it names.
         #[arg(long, conflicts_with = "one_document")]
         split: bool,
+        /// A CSV manifest: per file (or page range of a stack) the owner, type, number,
+        /// issued_on, valid_from, valid_to and procedure code; it takes precedence over
+        /// extraction and over the separator sheet's owner.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
         /// Treat all the files as the pages of a single document, in the order given.
         #[arg(long)]
         one_document: bool,

@@ -76,12 +76,20 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     .await
     .map_err(|e| DigitizeError::Crashed(e.to_string()))??;
 
-    let reasons = kho_workers::gate::review_reasons(&output, &app.config.gate());
+    // What the batch manifest says wins over extraction, and a field it gives is not
+    // missing.
+    let entry = scans::metadata(&app.db, &job.scan_id)
+        .await?
+        .unwrap_or_default();
+    let mut reasons = kho_workers::gate::review_reasons(&output, &app.config.gate());
+    reasons.retain(|r| {
+        !(r.code == "missing_field" && r.field.as_deref().is_some_and(|f| entry.gives(f)))
+    });
     let fields = &output.fields;
     let value = |f: &Option<kho_workers::extract::Field>| f.as_ref().map(|f| f.value.clone());
-    let doc_type = value(&fields.doc_type);
-    let number = value(&fields.number);
-    let issued_on = value(&fields.issued_on);
+    let doc_type = entry.doc_type.clone().or_else(|| value(&fields.doc_type));
+    let number = entry.number.clone().or_else(|| value(&fields.number));
+    let issued_on = entry.issued_on.clone().or_else(|| value(&fields.issued_on));
     let fields_json = serde_json::to_string(fields).expect("fields serialize");
     let id = new_id();
     let title = title_from_text(&output.text);
@@ -125,8 +133,8 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         pipeline_version: kho_workers::PIPELINE_VERSION.into(),
         agency: Some(filing_agency(app, &job.scan_id).await?.0.code),
         issuer: value(&fields.issuer),
-        valid_from: None,
-        valid_to: None,
+        valid_from: entry.valid_from.clone(),
+        valid_to: entry.valid_to.clone(),
         source: "scan".into(),
     };
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
@@ -189,7 +197,9 @@ pub async fn stamp_and_sign(
     let now = crate::db::now_ms() / 1000;
     let data = stamp::StampData {
         result_code: doc_id.to_owned(),
-        procedure_code: None,
+        procedure_code: scans::metadata(&app.db, scan_id)
+            .await?
+            .and_then(|e| e.procedure_code),
         owner_id: owner_id.to_owned(),
         document_name: title
             .unwrap_or("Tài liệu số hóa")

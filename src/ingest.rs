@@ -63,11 +63,26 @@ pub enum Grouping {
     Split,
 }
 
-/// One document to submit: a label for people, its owner (if known) and its files.
+/// One document to submit: a label for people, its owner (if known), its files, and
+/// what the manifest says about it.
 pub struct Doc {
     pub label: String,
     pub owner: Option<SubjectId>,
     pub files: Vec<Incoming>,
+    pub entry: Option<crate::manifest::Entry>,
+}
+
+/// Read a manifest file.
+pub fn read_manifest(path: &Path) -> anyhow::Result<crate::manifest::Manifest> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= 16 << 20,
+        "{}: a manifest is at most 16 MiB",
+        path.display()
+    );
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    crate::manifest::Manifest::parse(&bytes).map_err(anyhow::Error::msg)
 }
 
 /// Read files from disk as intake takes them.
@@ -86,20 +101,33 @@ pub async fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Incoming>> {
 }
 
 /// The documents a group of files makes: itself, or with `split` each part of the
-/// stack (the group's one file) cut at its separator sheets. `Err` says why the
-/// stack could not be cut.
+/// stack (the group's one file) cut at its separator sheets. A manifest row for the
+/// file (or the part's pages) gives its owner and fields. `Err` says why the stack
+/// could not be cut.
 pub async fn documents_of(
     app: &App,
     label: &str,
     mut incoming: Vec<Incoming>,
     owner: Option<&SubjectId>,
     split: bool,
+    manifest: Option<&crate::manifest::Manifest>,
 ) -> anyhow::Result<Result<Vec<Doc>, String>> {
+    let name = incoming
+        .first()
+        .and_then(|f| f.filename.clone())
+        .unwrap_or_default();
+    let entry =
+        |pages: Option<(usize, usize)>| manifest.and_then(|m| m.find(&name, pages)).cloned();
+    let owner_of = |e: &Option<crate::manifest::Entry>, fallback: Option<SubjectId>| {
+        e.as_ref().and_then(|e| e.owner.clone()).or(fallback)
+    };
     if !split {
+        let e = entry(None);
         return Ok(Ok(vec![Doc {
             label: label.to_owned(),
-            owner: owner.cloned(),
+            owner: owner_of(&e, owner.cloned()),
             files: incoming,
+            entry: e,
         }]));
     }
     let stack = incoming.remove(0).bytes;
@@ -115,10 +143,12 @@ pub async fn documents_of(
                 .map(|c| {
                     let first = c.part.pages[0] + 1;
                     let last = c.part.pages[c.part.pages.len() - 1] + 1;
+                    let e = entry(Some((first, last)));
                     Doc {
                         label: format!("{label} pages {first}-{last}"),
-                        owner: c.part.owner,
+                        owner: owner_of(&e, c.part.owner),
                         files: c.files,
+                        entry: e,
                     }
                 })
                 .collect()
@@ -132,7 +162,7 @@ pub async fn submit(app: &App, doc: Doc) -> Result<(String, bool), String> {
     let Some(owner) = doc.owner else {
         return Err("no owner (pages before the first separator sheet; give --owner)".into());
     };
-    intake::submit_once(app, &owner, doc.files, None)
+    intake::submit_once(app, &owner, doc.files, None, doc.entry.as_ref())
         .await
         .map(|c| (c.job_id, c.existing))
         .map_err(|e| e.to_string())
@@ -192,6 +222,7 @@ pub async fn run(
     paths: &[PathBuf],
     owner: Option<&SubjectId>,
     how: Grouping,
+    manifest: Option<&crate::manifest::Manifest>,
     wait: bool,
 ) -> anyhow::Result<usize> {
     let files = expand(paths)?;
@@ -217,8 +248,8 @@ pub async fn run(
             .collect::<Vec<_>>()
             .join(" + ");
         let incoming = read_files(group).await?;
-        let docs = match documents_of(&app, &label, incoming, owner, how == Grouping::Split).await?
-        {
+        let split = how == Grouping::Split;
+        let docs = match documents_of(&app, &label, incoming, owner, split, manifest).await? {
             Ok(docs) => docs,
             Err(why) => {
                 // The stack counts as one document that failed.

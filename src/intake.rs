@@ -41,19 +41,21 @@ pub async fn submit(
     files: Vec<Incoming>,
     uploaded_by: Option<&str>,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, uploaded_by, false).await
+    submit_with(app, owner, files, uploaded_by, false, None).await
 }
 
 /// Like [`submit`], but a scan of the same owner and files (by content) is recorded
 /// once: submitting it again returns the first scan and job (`existing`). Batch ingest
-/// uses this, so a batch run twice, or again after a crash, files nothing twice.
+/// uses this, so a batch run twice, or again after a crash, files nothing twice. `entry`
+/// is what the batch's manifest says about the document.
 pub async fn submit_once(
     app: &App,
     owner: &SubjectId,
     files: Vec<Incoming>,
     uploaded_by: Option<&str>,
+    entry: Option<&crate::manifest::Entry>,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, uploaded_by, true).await
+    submit_with(app, owner, files, uploaded_by, true, entry).await
 }
 
 async fn submit_with(
@@ -62,6 +64,7 @@ async fn submit_with(
     files: Vec<Incoming>,
     uploaded_by: Option<&str>,
     once: bool,
+    entry: Option<&crate::manifest::Entry>,
 ) -> Result<Created, IntakeError> {
     if files.is_empty() {
         return Err(IntakeError::NoFiles);
@@ -129,11 +132,14 @@ async fn submit_with(
     });
     let created = scans::create_with_job(
         &app.db,
-        owner,
-        &records,
-        uploaded_by,
-        app.config.job_max_attempts,
-        content_key.as_deref(),
+        &scans::NewScan {
+            owner,
+            files: &records,
+            uploaded_by,
+            max_attempts: app.config.job_max_attempts,
+            content_key: content_key.as_deref(),
+            metadata: entry,
+        },
     )
     .await
     .map_err(anyhow::Error::from)?;

@@ -18,6 +18,7 @@ pub mod digitize;
 pub mod domain;
 pub mod ingest;
 pub mod intake;
+pub mod manifest;
 pub mod ocr_env;
 pub mod qr;
 pub mod queue;

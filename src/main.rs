@@ -145,6 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             dir,
             owner,
             split,
+            manifest,
             interval_ms,
             settle_ms,
             once,
@@ -164,6 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     interval: std::time::Duration::from_millis(interval_ms.max(50)),
                     settle: std::time::Duration::from_millis(settle_ms),
                     once,
+                    manifest: manifest.as_deref().map(ingest::read_manifest).transpose()?,
                 },
             )
             .await?;
@@ -273,9 +275,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             paths,
             owner,
             split,
+            manifest,
             one_document,
             wait,
         } => {
+            let manifest = manifest.as_deref().map(ingest::read_manifest).transpose()?;
             let owner = owner
                 .map(|o| {
                     kho::domain::SubjectId::parse(&o).map_err(|e| anyhow::anyhow!("--owner: {e}"))
@@ -289,7 +293,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             } else {
                 ingest::Grouping::FilePerDocument
             };
-            let failed = ingest::run(app, &paths, owner.as_ref(), how, wait).await?;
+            let failed =
+                ingest::run(app, &paths, owner.as_ref(), how, manifest.as_ref(), wait).await?;
             return Ok(if failed > 0 { 1 } else { 0 });
         }
     }

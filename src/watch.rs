@@ -30,6 +30,8 @@ pub struct Options {
     pub settle: Duration,
     /// Take what is complete now, then stop.
     pub once: bool,
+    /// Owners and fields by file name.
+    pub manifest: Option<crate::manifest::Manifest>,
 }
 
 /// Names scanners use while a file is still being written.
@@ -101,7 +103,16 @@ async fn take(app: &App, file: &Path, o: &Options) -> anyhow::Result<bool> {
     let mut problems = Vec::new();
     let mut jobs = Vec::new();
     let incoming = ingest::read_files(&[file.to_path_buf()]).await?;
-    match ingest::documents_of(app, &label, incoming, o.owner.as_ref(), o.split).await? {
+    match ingest::documents_of(
+        app,
+        &label,
+        incoming,
+        o.owner.as_ref(),
+        o.split,
+        o.manifest.as_ref(),
+    )
+    .await?
+    {
         Err(why) => problems.push(format!("{label}: {why}")),
         Ok(docs) => {
             for doc in docs {

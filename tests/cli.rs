@@ -683,3 +683,125 @@ async fn a_watched_folder_takes_complete_files_and_moves_them_aside(backend: Bac
 }
 
 both_backends!(a_watched_folder_takes_complete_files_and_moves_them_aside);
+
+/// A page with readable text but none of the required fields (type, number, date).
+fn page_without_fields() -> Vec<u8> {
+    let font =
+        ab_glyph::FontRef::try_from_slice(include_bytes!("../src/assets/DejaVuSans.ttf")).unwrap();
+    let mut img = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
+    let lines = [
+        "Biên bản họp tổ dân phố số bảy",
+        "Các hộ gia đình đã thống nhất lịch dọn vệ sinh",
+        "đường làng vào sáng chủ nhật hằng tuần.",
+        "Những người tham dự ký tên dưới đây.",
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        imageproc::drawing::draw_text_mut(
+            &mut img,
+            image::Luma([0]),
+            250,
+            400 + i as i32 * 110,
+            ab_glyph::PxScale::from(60.0),
+            &font,
+            l,
+        );
+    }
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+/// `kho ingest --manifest`: the manifest names each file's owner and fields; they win
+/// over extraction, a field it gives is no longer missing (the document is filed, not
+/// held), validity and the procedure code are kept; a bad manifest is refused before
+/// anything is recorded, naming its rows.
+async fn a_manifest_gives_owners_and_fields(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch");
+    std::fs::create_dir(&batch).unwrap();
+    std::fs::copy(repo_path(STRAIGHT_PAGE), batch.join("a.png")).unwrap();
+    std::fs::write(batch.join("minutes.png"), page_without_fields()).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "file,owner,issued_on\na.png,12345,2020-01-01\nminutes.png,001203004567,2020-02-30x\n",
+    )
+    .unwrap();
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&batch)
+        .arg("--manifest")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("row 2") && err.contains("row 3"),
+        "{err}"
+    );
+    let manifest = dir.path().join("manifest.csv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "file,owner,type,number,issued_on,valid_to,procedure\n\
+             a.png,{CITIZEN},,99/GCN-TEST,2020-02-02,2030-01-01,1.000123\n\
+             minutes.png,{COMPANY},Biên bản,07/BB,2024-06-09,,\n"
+        ),
+    )
+    .unwrap();
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&batch)
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--wait")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("review")),
+        "the manifest gave the missing fields: {stdout}"
+    );
+    let conn = kho::db::Db::connect(&db.url).await.unwrap();
+    let a = &kho::db::documents::list_by_owner(&conn, CITIZEN, None)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        a.number.as_deref(),
+        Some("99/GCN-TEST"),
+        "the manifest wins over extraction"
+    );
+    assert_eq!(a.issued_on.as_deref(), Some("2020-02-02"));
+    assert_eq!(
+        a.doc_type.as_deref().map(str::to_lowercase).as_deref(),
+        Some("giấy chứng nhận"),
+        "extracted where the manifest is silent"
+    );
+    assert_eq!(a.valid_to.as_deref(), Some("2030-01-01"));
+    let minutes = &kho::db::documents::list_by_owner(&conn, COMPANY, None)
+        .await
+        .unwrap()[0];
+    assert_eq!(minutes.doc_type.as_deref(), Some("Biên bản"));
+    assert_eq!(minutes.number.as_deref(), Some("07/BB"));
+    assert!(minutes.ocr_text.contains("dân phố"), "{}", minutes.ocr_text);
+    // Without the manifest the same page waits in review for its missing fields.
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(batch.join("minutes.png"))
+        .args(["--owner", OTHER_CITIZEN, "--wait"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.starts_with("review")), "{stdout}");
+    db.drop_database().await;
+}
+
+both_backends!(a_manifest_gives_owners_and_fields);

@@ -60,24 +60,29 @@ async fn by_content_key(db: &Db, content_key: &str) -> Result<Option<Created>, D
 /// Record the owner (when new), the scan, its files and a queued `digitize` job — all or
 /// nothing. With a `content_key`, a scan already recorded under it is returned instead
 /// (also when another process records it at the same moment: the unique index decides).
-pub async fn create_with_job(
-    db: &Db,
-    owner: &SubjectId,
-    files: &[NewScanFile],
-    uploaded_by: Option<&str>,
-    max_attempts: u32,
-    content_key: Option<&str>,
-) -> Result<Created, DbError> {
-    if let Some(key) = content_key
+/// A scan to record.
+pub struct NewScan<'a> {
+    pub owner: &'a SubjectId,
+    pub files: &'a [NewScanFile],
+    pub uploaded_by: Option<&'a str>,
+    pub max_attempts: u32,
+    /// Record the scan once per key (idempotent batch ingest).
+    pub content_key: Option<&'a str>,
+    /// What a batch manifest says about its document.
+    pub metadata: Option<&'a crate::manifest::Entry>,
+}
+
+pub async fn create_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError> {
+    if let Some(key) = scan.content_key
         && let Some(found) = by_content_key(db, key).await?
     {
         return Ok(found);
     }
-    match insert_with_job(db, owner, files, uploaded_by, max_attempts, content_key).await {
+    match insert_with_job(db, scan).await {
         Err(DbError::Sqlx(sqlx::Error::Database(e)))
-            if e.is_unique_violation() && content_key.is_some() =>
+            if e.is_unique_violation() && scan.content_key.is_some() =>
         {
-            by_content_key(db, content_key.expect("checked"))
+            by_content_key(db, scan.content_key.expect("checked"))
                 .await?
                 .ok_or_else(|| DbError::Corrupt("a content key without its scan".into()))
         }
@@ -85,14 +90,29 @@ pub async fn create_with_job(
     }
 }
 
-async fn insert_with_job(
-    db: &Db,
-    owner: &SubjectId,
-    files: &[NewScanFile],
-    uploaded_by: Option<&str>,
-    max_attempts: u32,
-    content_key: Option<&str>,
-) -> Result<Created, DbError> {
+/// What the manifest said about a scan's document, if anything.
+pub async fn metadata(db: &Db, scan_id: &str) -> Result<Option<crate::manifest::Entry>, DbError> {
+    let json: Option<Option<String>> =
+        sqlx::query_scalar("SELECT metadata_json FROM scans WHERE id = $1")
+            .bind(scan_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    json.flatten()
+        .map(|j| {
+            serde_json::from_str(&j).map_err(|e| DbError::Corrupt(format!("scan metadata: {e}")))
+        })
+        .transpose()
+}
+
+async fn insert_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError> {
+    let NewScan {
+        owner,
+        files,
+        uploaded_by,
+        max_attempts,
+        content_key,
+        metadata,
+    } = *scan;
     let now = now_ms();
     let scan_id = new_id();
     let job_id = new_id();
@@ -107,8 +127,8 @@ async fn insert_with_job(
     .await?;
     sqlx::query(
         "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at,
-                            content_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            content_key, metadata_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&scan_id)
     .bind(owner.as_str())
@@ -118,6 +138,7 @@ async fn insert_with_job(
     .bind(uploaded_by)
     .bind(now)
     .bind(content_key)
+    .bind(metadata.map(|m| serde_json::to_string(m).expect("metadata serializes")))
     .execute(&mut *tx)
     .await?;
     for (i, f) in files.iter().enumerate() {
