@@ -130,6 +130,10 @@ pub enum Command {
         /// extraction and over the separator sheet's owner.
         #[arg(long)]
         manifest: Option<PathBuf>,
+        /// Write a batch report: per document pages, owner, fields, confidence, state and
+        /// reasons; totals and throughput. CSV when FILE ends in .csv, JSON otherwise.
+        #[arg(long)]
+        report: Option<PathBuf>,
         /// Treat all the files as the pages of a single document, in the order given.
         #[arg(long)]
         one_document: bool,

@@ -224,7 +224,9 @@ pub async fn run(
     how: Grouping,
     manifest: Option<&crate::manifest::Manifest>,
     wait: bool,
+    report: Option<&Path>,
 ) -> anyhow::Result<usize> {
+    let started = std::time::Instant::now();
     let files = expand(paths)?;
     let groups: Vec<Vec<PathBuf>> = match how {
         Grouping::OneDocument => vec![files],
@@ -239,6 +241,8 @@ pub async fn run(
     );
     bar.set_message("uploading");
     let mut submitted: Vec<(String, String)> = Vec::new(); // (label, job id)
+    // The report's lines in batch order: a recorded document (label, job id) or a refusal.
+    let mut order: Vec<Result<(String, String), crate::report::Line>> = Vec::new();
     let mut failures = 0;
     let mut documents = 0;
     for group in &groups {
@@ -256,22 +260,30 @@ pub async fn run(
                 documents += 1;
                 failures += 1;
                 say(&bar, format!("refused  {label}: {why}"));
+                order.push(Err(crate::report::refused(&label, None, &why)));
                 vec![]
             }
         };
         for doc in docs {
             documents += 1;
             let label = doc.label.clone();
+            let doc_owner = doc.owner.as_ref().map(|o| o.as_str().to_owned());
             match submit(&app, doc).await {
                 Ok((job_id, existing)) => {
                     if existing {
                         say(&bar, format!("already  {label}  job {job_id}"));
                     }
+                    order.push(Ok((label.clone(), job_id.clone())));
                     submitted.push((label, job_id));
                 }
                 Err(why) => {
                     failures += 1;
                     say(&bar, format!("refused  {label}: {why}"));
+                    order.push(Err(crate::report::refused(
+                        &label,
+                        doc_owner.as_deref(),
+                        &why,
+                    )));
                 }
             }
         }
@@ -282,6 +294,7 @@ pub async fn run(
         for (label, job) in &submitted {
             println!("queued   {label}  job {job}");
         }
+        write_report(&app, order, started, report).await?;
         return Ok(failures);
     }
 
@@ -311,7 +324,28 @@ pub async fn run(
         documents - failures,
         failures
     );
+    write_report(&app, order, started, report).await?;
     Ok(failures)
+}
+
+/// Write the batch report, when asked for.
+async fn write_report(
+    app: &App,
+    order: Vec<Result<(String, String), crate::report::Line>>,
+    started: std::time::Instant,
+    path: Option<&Path>,
+) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let mut lines = Vec::with_capacity(order.len());
+    for o in order {
+        lines.push(match o {
+            Ok((label, job_id)) => crate::report::line(app, &label, &job_id).await?,
+            Err(refused) => refused,
+        });
+    }
+    crate::report::Report::new(lines, started.elapsed().as_secs_f64()).write(path)?;
+    println!("report   {}", path.display());
+    Ok(())
 }
 
 /// A line for the user above the progress bar; on stderr when there is no bar (not a

@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod ocr_env;
 pub mod qr;
 pub mod queue;
+pub mod report;
 pub mod search;
 pub mod separator;
 pub mod server;

@@ -276,6 +276,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             owner,
             split,
             manifest,
+            report,
             one_document,
             wait,
         } => {
@@ -293,8 +294,16 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             } else {
                 ingest::Grouping::FilePerDocument
             };
-            let failed =
-                ingest::run(app, &paths, owner.as_ref(), how, manifest.as_ref(), wait).await?;
+            let failed = ingest::run(
+                app,
+                &paths,
+                owner.as_ref(),
+                how,
+                manifest.as_ref(),
+                wait,
+                report.as_deref(),
+            )
+            .await?;
             return Ok(if failed > 0 { 1 } else { 0 });
         }
     }

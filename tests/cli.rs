@@ -520,10 +520,12 @@ async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let path = stack_with_sheets(&db, dir.path());
+    let report = dir.path().join("report.json");
     let out = kho(&db)
         .arg("ingest")
         .arg(&path)
-        .args(["--split", "--owner", COMPANY, "--wait"])
+        .args(["--split", "--owner", COMPANY, "--wait", "--report"])
+        .arg(&report)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -536,11 +538,42 @@ async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
     assert_eq!(page_counts(&db, COMPANY).await, vec![1], "{stdout}");
     assert_eq!(page_counts(&db, CITIZEN).await, vec![2], "{stdout}");
     assert_eq!(page_counts(&db, OTHER_CITIZEN).await, vec![1], "{stdout}");
-    // Without --owner, pages before the first sheet are refused with the reason.
+    // The batch report: per document its pages, owner, fields and state; the totals.
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["totals"]["documents"], 3, "{r}");
+    assert_eq!(r["totals"]["filed"], 3, "{r}");
+    assert_eq!(r["totals"]["pages"], 4, "{r}");
+    assert!(r["pages_per_second"].as_f64().unwrap() > 0.0);
+    let owners: Vec<(&str, i64)> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["owner"].as_str().unwrap(), d["pages"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        owners,
+        vec![(COMPANY, 1), (CITIZEN, 2), (OTHER_CITIZEN, 1)],
+        "{r}"
+    );
+    assert!(
+        r["documents"][1]["number"]
+            .as_str()
+            .unwrap()
+            .contains("GCN"),
+        "{r}"
+    );
+    assert!(
+        r["documents"][1]["confidence"].as_f64().unwrap() > 50.0,
+        "{r}"
+    );
+    // Without --owner, pages before the first sheet are refused with the reason (also in
+    // the CSV report).
+    let csv = dir.path().join("report.csv");
     let out = kho(&db)
         .arg("ingest")
         .arg(&path)
-        .args(["--split"])
+        .args(["--split", "--report"])
+        .arg(&csv)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -549,6 +582,17 @@ async fn a_stack_is_cut_at_separator_sheets(backend: Backend) {
     assert!(
         format!("{stdout}{stderr}").contains("no owner"),
         "{stdout}{stderr}"
+    );
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("label,state,owner,pages"), "{csv}");
+    assert!(
+        rows[1].contains(",refused,") && rows[1].contains("no owner"),
+        "{csv}"
+    );
+    assert!(
+        rows[2].contains(",filed,") && rows[2].contains(CITIZEN),
+        "{csv}"
     );
     db.drop_database().await;
 }

@@ -1,0 +1,181 @@
+//! The batch report of `kho ingest --report FILE` (JSON, or CSV when FILE ends in
+//! `.csv`): per document its pages, owner, fields, confidence and state (with the
+//! reasons of a review, a failure or a refusal); per batch the totals and throughput.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::app::App;
+use crate::db::{documents, jobs, reviews, scans};
+
+/// One document of the batch.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Line {
+    pub label: String,
+    /// `filed`, `review`, `failed`, `refused` (never recorded) or `queued` (without --wait).
+    pub state: String,
+    pub owner: Option<String>,
+    pub pages: Option<i64>,
+    pub doc_type: Option<String>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
+    /// Mean OCR confidence, 0–100.
+    pub confidence: Option<f64>,
+    pub job_id: Option<String>,
+    pub document_id: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// The batch's totals.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub documents: usize,
+    pub filed: usize,
+    pub review: usize,
+    pub failed: usize,
+    pub refused: usize,
+    pub queued: usize,
+    /// Pages in the documents recorded.
+    pub pages: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub totals: Totals,
+    pub seconds: f64,
+    /// Pages recorded per second of the run (upload and, with --wait, digitization).
+    pub pages_per_second: f64,
+    pub documents: Vec<Line>,
+}
+
+/// A document refused before it was recorded.
+pub fn refused(label: &str, owner: Option<&str>, why: &str) -> Line {
+    Line {
+        label: label.to_owned(),
+        state: "refused".into(),
+        owner: owner.map(str::to_owned),
+        reasons: vec![why.to_owned()],
+        ..Line::default()
+    }
+}
+
+/// The line of a recorded document, from what its job came to.
+pub async fn line(app: &App, label: &str, job_id: &str) -> anyhow::Result<Line> {
+    let (job, owner) = jobs::get(&app.db, job_id).await?.context("job vanished")?;
+    let pages: i64 = scans::files(&app.db, &job.scan_id)
+        .await?
+        .iter()
+        .map(|f| f.pages)
+        .sum();
+    let mut l = Line {
+        label: label.to_owned(),
+        state: match job.state.as_str() {
+            "done" => "filed".into(),
+            "review" | "failed" => job.state.clone(),
+            _ => "queued".into(),
+        },
+        owner: Some(owner),
+        pages: Some(pages),
+        job_id: Some(job.id.clone()),
+        ..Line::default()
+    };
+    match job.state.as_str() {
+        "done" => {
+            if let Some(d) =
+                documents::get(&app.db, job.document_id.as_deref().unwrap_or("")).await?
+            {
+                l.pages = Some(d.page_count);
+                l.doc_type = d.doc_type;
+                l.number = d.number;
+                l.issued_on = d.issued_on;
+                l.confidence = Some(d.mean_confidence);
+                l.document_id = Some(d.id);
+            }
+        }
+        "review" => {
+            if let Some(r) = reviews::for_job(&app.db, &job.id).await? {
+                l.doc_type = r.draft.doc_type;
+                l.number = r.draft.number;
+                l.issued_on = r.draft.issued_on;
+                l.confidence = Some(r.draft.mean_confidence);
+                l.reasons = r.reasons.into_iter().map(|r| r.message).collect();
+            }
+        }
+        "failed" => l.reasons = job.error.into_iter().collect(),
+        _ => {}
+    }
+    Ok(l)
+}
+
+impl Report {
+    pub fn new(documents: Vec<Line>, seconds: f64) -> Report {
+        let mut t = Totals {
+            documents: documents.len(),
+            ..Totals::default()
+        };
+        for l in &documents {
+            match l.state.as_str() {
+                "filed" => t.filed += 1,
+                "review" => t.review += 1,
+                "failed" => t.failed += 1,
+                "refused" => t.refused += 1,
+                _ => t.queued += 1,
+            }
+            t.pages += l.pages.unwrap_or(0);
+        }
+        Report {
+            pages_per_second: if seconds > 0.0 {
+                t.pages as f64 / seconds
+            } else {
+                0.0
+            },
+            totals: t,
+            seconds,
+            documents,
+        }
+    }
+
+    /// Write the report: CSV (one row per document) for `*.csv`, JSON otherwise.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let bytes = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "label",
+                "state",
+                "owner",
+                "pages",
+                "doc_type",
+                "number",
+                "issued_on",
+                "confidence",
+                "job_id",
+                "document_id",
+                "reasons",
+            ])?;
+            for l in &self.documents {
+                w.write_record([
+                    l.label.clone(),
+                    l.state.clone(),
+                    l.owner.clone().unwrap_or_default(),
+                    l.pages.map(|p| p.to_string()).unwrap_or_default(),
+                    l.doc_type.clone().unwrap_or_default(),
+                    l.number.clone().unwrap_or_default(),
+                    l.issued_on.clone().unwrap_or_default(),
+                    l.confidence.map(|c| format!("{c:.1}")).unwrap_or_default(),
+                    l.job_id.clone().unwrap_or_default(),
+                    l.document_id.clone().unwrap_or_default(),
+                    l.reasons.join("; "),
+                ])?;
+            }
+            w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
+        } else {
+            serde_json::to_vec_pretty(self)?
+        };
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    }
+}
