@@ -109,8 +109,8 @@ pub enum Command {
         command: KeysCommand,
     },
     /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, scanned PDF; a
-    /// multi-page TIFF or PDF is one document) becomes one document; a folder contributes
-    /// its files in name order. With --split, each file is a scanned stack cut at its
+    /// multi-page TIFF or PDF is one document) becomes one document; a folder or a ZIP
+    /// archive contributes its files in name order. With --split, each file is a scanned stack cut at its
     /// separator sheets (`kho separator`), blank pages dropped.
     Ingest {
         /// Files or folders.

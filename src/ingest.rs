@@ -22,8 +22,9 @@ use crate::domain::SubjectId;
 use crate::intake::{self, Incoming};
 use crate::queue;
 
-/// Expand folders into their files (sorted by name), keep files as given.
-pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// Expand folders into their files (sorted by name) and ZIP archives into theirs
+/// (unpacked into `unpacked`, in name order), keep files as given.
+pub fn expand(paths: &[PathBuf], unpacked: &Unpacked) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -34,6 +35,8 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                 .collect();
             entries.sort();
             out.extend(entries);
+        } else if p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+            out.extend(unpacked.unzip(p)?);
         } else if p.is_file() {
             out.push(p.clone());
         } else {
@@ -44,6 +47,97 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         bail!("no files to ingest");
     }
     Ok(out)
+}
+
+/// A scratch folder for unpacked ZIP batches, removed when dropped.
+pub struct Unpacked {
+    dir: PathBuf,
+    max_entry_bytes: u64,
+}
+
+/// At most this many files, and this many bytes unpacked, per ZIP batch.
+const ZIP_MAX_ENTRIES: usize = 20_000;
+const ZIP_MAX_TOTAL: u64 = 16 << 30;
+
+impl Unpacked {
+    pub fn new(max_entry_bytes: u64) -> anyhow::Result<Unpacked> {
+        let dir = std::env::temp_dir().join(format!("kho-batch-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Unpacked {
+            dir,
+            max_entry_bytes,
+        })
+    }
+
+    /// Unpack a ZIP batch; its files in name order. Refused as a whole, with the reason,
+    /// when an entry's name leaves the archive (`..`, absolute paths), an entry or the
+    /// total is too large, there are too many entries, or the archive is corrupt.
+    fn unzip(&self, zip_path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+        use std::io::Read;
+        let file = std::fs::File::open(zip_path)
+            .with_context(|| format!("cannot read {}", zip_path.display()))?;
+        let shown = zip_path.display().to_string();
+        let mut archive =
+            zip::ZipArchive::new(file).with_context(|| format!("{shown}: not a readable ZIP"))?;
+        anyhow::ensure!(
+            archive.len() <= ZIP_MAX_ENTRIES,
+            "{shown}: {} entries, at most {ZIP_MAX_ENTRIES}",
+            archive.len()
+        );
+        let root = self.dir.join(uuid::Uuid::new_v4().to_string());
+        let mut out = Vec::new();
+        let mut total = 0u64;
+        for i in 0..archive.len() {
+            let mut entry = archive
+                .by_index(i)
+                .with_context(|| format!("{shown}: entry {i} is corrupt"))?;
+            let name: String = entry
+                .name()
+                .map(|n| n.into_owned())
+                .with_context(|| format!("{shown}: entry {i} has an unreadable name"))?;
+            let Some(relative) = entry.enclosed_name().map(|p| p.to_path_buf()) else {
+                bail!("{shown}: entry {name:?} would be written outside the batch; refused");
+            };
+            if entry.is_dir() {
+                continue;
+            }
+            let target = root.join(&relative);
+            if is_sidecar(&target)
+                || relative
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            // Read at most one byte past the limit: the declared size can lie.
+            let mut bytes = Vec::new();
+            (&mut entry)
+                .take(self.max_entry_bytes + 1)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{shown}: entry {name:?} is corrupt"))?;
+            anyhow::ensure!(
+                bytes.len() as u64 <= self.max_entry_bytes,
+                "{shown}: entry {name:?} unpacks to more than {} bytes",
+                self.max_entry_bytes
+            );
+            total += bytes.len() as u64;
+            anyhow::ensure!(
+                total <= ZIP_MAX_TOTAL,
+                "{shown}: unpacks to more than {ZIP_MAX_TOTAL} bytes"
+            );
+            std::fs::create_dir_all(target.parent().expect("under root"))?;
+            std::fs::write(&target, bytes)?;
+            out.push(target);
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Ground-truth and metadata files that sit beside sample scans.
@@ -227,7 +321,8 @@ pub async fn run(
     report: Option<&Path>,
 ) -> anyhow::Result<usize> {
     let started = std::time::Instant::now();
-    let files = expand(paths)?;
+    let unpacked = Unpacked::new(app.config.max_upload_bytes as u64)?;
+    let files = expand(paths, &unpacked)?;
     let groups: Vec<Vec<PathBuf>> = match how {
         Grouping::OneDocument => vec![files],
         _ => files.into_iter().map(|f| vec![f]).collect(),

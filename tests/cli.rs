@@ -849,3 +849,98 @@ async fn a_manifest_gives_owners_and_fields(backend: Backend) {
 }
 
 both_backends!(a_manifest_gives_owners_and_fields);
+
+fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// `kho ingest box.zip`: a ZIP batch's scans are filed in name order (notes and hidden
+/// files skipped); a ZIP whose entry would land outside the batch, or that unpacks past
+/// the size limit, is refused as a whole with the reason and records nothing.
+async fn a_zip_batch_is_ingested_and_hostile_zips_are_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("box-3.zip");
+    std::fs::write(
+        &good,
+        zip_of(&[
+            (
+                "scans/b.jpg",
+                std::fs::read(repo_path("samples/pages/jpeg-01.jpg")).unwrap(),
+            ),
+            (
+                "scans/a.png",
+                std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap(),
+            ),
+            ("scans/notes.txt", b"ghi chu".to_vec()),
+            ("scans/.DS_Store", b"junk".to_vec()),
+        ]),
+    )
+    .unwrap();
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&good)
+        .args(["--owner", CITIZEN, "--wait"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("2 documents"), "{stdout}");
+    assert_eq!(page_counts(&db, CITIZEN).await.len(), 2);
+
+    let evil = dir.path().join("evil.zip");
+    std::fs::write(
+        &evil,
+        zip_of(&[(
+            "../../escaped.png",
+            std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap(),
+        )]),
+    )
+    .unwrap();
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&evil)
+        .args(["--owner", OTHER_CITIZEN])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("outside the batch"),
+        "{err}"
+    );
+    let bomb = dir.path().join("bomb.zip");
+    std::fs::write(&bomb, zip_of(&[("zeros.png", vec![0u8; 3_000_000])])).unwrap();
+    assert!(
+        std::fs::metadata(&bomb).unwrap().len() < 100_000,
+        "compresses well"
+    );
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&bomb)
+        .args(["--owner", OTHER_CITIZEN])
+        .env("KHO_MAX_UPLOAD_BYTES", "1000000")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("unpacks to more than"),
+        "{err}"
+    );
+    assert!(page_counts(&db, OTHER_CITIZEN).await.is_empty());
+    assert!(!dir.path().parent().unwrap().join("escaped.png").exists());
+    db.drop_database().await;
+}
+
+both_backends!(a_zip_batch_is_ingested_and_hostile_zips_are_refused);
