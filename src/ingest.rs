@@ -272,12 +272,30 @@ pub struct Outcome {
     pub detail: String,
 }
 
-/// Wait until every job has ended (workers must be running), ticking `bar` per job.
+/// The pages of a job's scan.
+async fn pages_of(app: &App, job_id: &str) -> anyhow::Result<u64> {
+    let (job, _) = jobs::get(&app.db, job_id).await?.context("job vanished")?;
+    let files = crate::db::scans::files(&app.db, &job.scan_id).await?;
+    Ok(files.iter().map(|f| f.pages.max(0) as u64).sum())
+}
+
+/// Wait until every job has ended (workers must be running). `bar` counts pages: its
+/// length is set to the pages of all the jobs, each ended job adds its pages, and its
+/// message counts the failures so far.
 pub async fn follow(
     app: &App,
     jobs: Vec<(String, String)>,
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<Outcome>> {
+    let mut pages = std::collections::HashMap::new();
+    for (_, job_id) in &jobs {
+        pages.insert(job_id.clone(), pages_of(app, job_id).await?);
+    }
+    bar.set_length(pages.values().sum());
+    bar.set_position(0);
+    bar.reset_eta();
+    let mut failed = 0;
+    bar.set_message(format!("{failed} failed"));
     let mut pending = jobs;
     let mut out = Vec::new();
     while !pending.is_empty() {
@@ -291,13 +309,17 @@ pub async fn follow(
                     } else {
                         job.error.unwrap_or_default()
                     };
+                    if job.state == "failed" {
+                        failed += 1;
+                        bar.set_message(format!("{failed} failed"));
+                    }
+                    bar.inc(pages.get(&job_id).copied().unwrap_or(0));
                     out.push(Outcome {
                         label,
                         job_id,
                         state: job.state,
                         detail,
                     });
-                    bar.inc(1);
                 }
                 _ => still.push((label, job_id)),
             }
@@ -393,10 +415,13 @@ pub async fn run(
         return Ok(failures);
     }
 
-    bar.set_position(0);
-    bar.set_length(submitted.len() as u64);
-    bar.set_message("digitizing");
-    bar.reset_eta();
+    bar.set_style(
+        ProgressStyle::with_template(
+            "digitizing [{bar:30}] {pos}/{len} pages  {per_sec}  eta {eta}  {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut workers = queue::spawn_workers(&app, app.config.worker_count().max(1), stop_rx);
     let outcomes = follow(&app, submitted, &bar).await?;
