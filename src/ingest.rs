@@ -252,11 +252,15 @@ pub async fn documents_of(
 
 /// Submit a document once ([`intake::submit_once`]): its job id and whether it had
 /// been submitted before, or why it is refused.
-pub async fn submit(app: &App, doc: Doc) -> Result<(String, bool), String> {
+pub async fn submit(
+    app: &App,
+    doc: Doc,
+    uploaded_by: Option<&str>,
+) -> Result<(String, bool), String> {
     let Some(owner) = doc.owner else {
         return Err("no owner (pages before the first separator sheet; give --owner)".into());
     };
-    intake::submit_once(app, &owner, doc.files, None, doc.entry.as_ref())
+    intake::submit_once(app, &owner, doc.files, uploaded_by, doc.entry.as_ref())
         .await
         .map(|c| (c.job_id, c.existing))
         .map_err(|e| e.to_string())
@@ -385,7 +389,7 @@ pub async fn run(
             documents += 1;
             let label = doc.label.clone();
             let doc_owner = doc.owner.as_ref().map(|o| o.as_str().to_owned());
-            match submit(&app, doc).await {
+            match submit(&app, doc, None).await {
                 Ok((job_id, existing)) => {
                     if existing {
                         say(&bar, format!("already  {label}  job {job_id}"));

@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::db::{documents, jobs, reviews, scans};
 
 /// One document of the batch.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Line {
     pub label: String,
     /// `filed`, `review`, `failed`, `refused` (never recorded) or `queued` (without --wait).
@@ -29,7 +29,7 @@ pub struct Line {
 }
 
 /// The batch's totals.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     pub documents: usize,
     pub filed: usize,
@@ -41,7 +41,7 @@ pub struct Totals {
     pub pages: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub totals: Totals,
     pub seconds: f64,
@@ -139,10 +139,16 @@ impl Report {
 
     /// Write the report: CSV (one row per document) for `*.csv`, JSON otherwise.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let bytes = if path
+        let csv = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        std::fs::write(path, self.to_bytes(csv)?)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// The report as CSV (one row per document) or JSON.
+    pub fn to_bytes(&self, csv: bool) -> anyhow::Result<Vec<u8>> {
+        Ok(if csv {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record([
                 "label",
@@ -175,7 +181,6 @@ impl Report {
             w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
         } else {
             serde_json::to_vec_pretty(self)?
-        };
-        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        })
     }
 }

@@ -117,7 +117,7 @@ async fn take(app: &App, file: &Path, o: &Options) -> anyhow::Result<bool> {
         Ok(docs) => {
             for doc in docs {
                 let doc_label = doc.label.clone();
-                match ingest::submit(app, doc).await {
+                match ingest::submit(app, doc, None).await {
                     Ok((job_id, _)) => jobs.push((doc_label, job_id)),
                     Err(why) => problems.push(format!("{doc_label}: {why}")),
                 }

@@ -12,6 +12,7 @@
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
+//! | [`batches`] | `POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report]` |
 //! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
 //! | [`grants`] | `GET /api/v1/grants`, `POST /api/v1/grants/{id}/revoke`, `GET /api/v1/grants/current`, `GET /api/v1/access-log` |
 //! | [`oauth`] | `POST /oauth/token`, `GET /.well-known/oauth-authorization-server`, `POST /api/v1/requesters` |
@@ -21,6 +22,7 @@
 //! needs `Authorization: Bearer TOKEN` or a web session ([`caller::Caller`]). Errors are
 //! [`error::ApiError`].
 
+pub mod batches;
 pub mod caller;
 pub mod documents;
 pub mod error;
@@ -52,6 +54,7 @@ use error::ApiError;
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::reject,
+          batches::create, batches::add_files, batches::progress, batches::report,
           documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
@@ -142,6 +145,13 @@ pub fn router(app: App) -> Router {
         .route("/me/access-log", get(crate::web::owner::access_log_page))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/batches", post(batches::create))
+        .route(
+            "/api/v1/batches/{id}/files",
+            post(batches::add_files).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/batches/{id}", get(batches::progress))
+        .route("/api/v1/batches/{id}/report", get(batches::report))
         .route("/api/v1/reviews", get(reviews::list))
         .route("/api/v1/reviews/{id}", get(reviews::get))
         .route("/api/v1/reviews/{id}/pdf", get(reviews::pdf))

@@ -1,0 +1,304 @@
+//! Batches over the API (issue 7): records staff create a batch (a name, whether its
+//! files are stacks to cut at separator sheets, a fallback owner, a CSV manifest), add
+//! files to it in as many requests as they like, and follow its progress by polling;
+//! the report comes as JSON or CSV. Documents are submitted once by content, so adding
+//! the same file again files nothing twice.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::scans::multipart_error;
+use crate::app::App;
+use crate::auth::Role;
+use crate::db::batches::{self, Batch, Item, NewBatch};
+use crate::db::tokens::TokenOwner;
+use crate::domain::SubjectId;
+use crate::intake::Incoming;
+use crate::report::{self, Report};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatchRequest {
+    /// For people, e.g. "Hộp 17 — hồ sơ khai sinh 2009".
+    pub name: String,
+    /// Each file is a stack cut at its separator sheets (`kho separator`).
+    #[serde(default)]
+    pub split: bool,
+    /// Owner of documents no sheet or manifest row names.
+    pub owner: Option<String>,
+    /// A CSV manifest (columns: file, pages, owner, type, number, issued_on, valid_from,
+    /// valid_to, procedure).
+    pub manifest: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchCreated {
+    pub id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Added {
+    /// The documents the files made: each with its job, or why it was refused.
+    pub documents: Vec<AddedDocument>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddedDocument {
+    pub label: String,
+    pub job_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A batch's progress: its report so far, and whether every document has ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Progress {
+    pub id: String,
+    pub name: String,
+    /// True when no document is queued or being digitized.
+    pub finished: bool,
+    pub report: Report,
+}
+
+fn staff_agency(caller: &TokenOwner) -> Result<String, ApiError> {
+    match (caller.role, &caller.agency) {
+        (Role::Staff, Some(a)) => Ok(a.clone()),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+/// The batch, if it is this staff member's agency's.
+async fn batch_of(app: &App, caller: &TokenOwner, id: &str) -> Result<Batch, ApiError> {
+    let agency = staff_agency(caller)?;
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::NotFound("batch"));
+    }
+    batches::get(&app.db, id)
+        .await?
+        .filter(|b| b.agency == agency)
+        .ok_or(ApiError::NotFound("batch"))
+}
+
+#[utoipa::path(post, path = "/api/v1/batches", tag = "batches", request_body = NewBatchRequest,
+    responses((status = 201, body = BatchCreated), (status = 400, body = ErrorBody, description = "a bad manifest (its rows named) or name"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "records staff only"),
+              (status = 422, body = ErrorBody, description = "invalid owner ID")),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    body: Result<Json<NewBatchRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<BatchCreated>), ApiError> {
+    let agency = staff_agency(&caller)?;
+    let Json(b) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
+    }
+    let owner = b
+        .owner
+        .as_deref()
+        .map(|o| SubjectId::parse(o).map_err(|e| ApiError::InvalidId(e.0)))
+        .transpose()?;
+    if let Some(m) = &b.manifest {
+        if m.len() > 16 << 20 {
+            return Err(ApiError::TooLarge("a manifest is at most 16 MiB".into()));
+        }
+        crate::manifest::Manifest::parse(m.as_bytes()).map_err(ApiError::BadRequest)?;
+    }
+    let id = batches::create(
+        &app.db,
+        &NewBatch {
+            name,
+            created_by: &caller.id,
+            agency: &agency,
+            split: b.split,
+            owner_id: owner.as_ref().map(|o| o.as_str()),
+            manifest: b.manifest.as_deref(),
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(BatchCreated { id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/batches/{id}/files", tag = "batches",
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "one or more `file` parts: scans, or stacks when the batch splits"),
+    responses((status = 202, body = Added), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_files(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> Result<(StatusCode, Json<Added>), ApiError> {
+    let batch = batch_of(&app, &caller, &id).await?;
+    let manifest = batch
+        .manifest
+        .as_deref()
+        .map(|m| crate::manifest::Manifest::parse(m.as_bytes()))
+        .transpose()
+        .map_err(ApiError::BadRequest)?;
+    let owner = batch
+        .owner_id
+        .as_deref()
+        .map(SubjectId::parse)
+        .transpose()
+        .map_err(|e| ApiError::InvalidId(e.0))?;
+    // A document already in this batch (the same file sent again) is not listed twice.
+    let known: std::collections::HashSet<String> = batches::items(&app.db, &batch.id)
+        .await?
+        .into_iter()
+        .filter_map(|i| i.job_id)
+        .collect();
+    let mut items = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            return Err(ApiError::BadRequest(
+                "send the files as `file` parts".into(),
+            ));
+        }
+        let filename = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        let label = filename
+            .clone()
+            .unwrap_or_else(|| format!("file {}", items.len() + 1));
+        let incoming = vec![Incoming { filename, bytes }];
+        match crate::ingest::documents_of(
+            &app,
+            &label,
+            incoming,
+            owner.as_ref(),
+            batch.split,
+            manifest.as_ref(),
+        )
+        .await
+        .map_err(ApiError::Internal)?
+        {
+            Err(why) => items.push(Item {
+                label,
+                job_id: None,
+                reason: Some(why),
+            }),
+            Ok(docs) => {
+                for doc in docs {
+                    let label = doc.label.clone();
+                    items.push(
+                        match crate::ingest::submit(&app, doc, Some(&caller.id)).await {
+                            Ok((job_id, _)) => Item {
+                                label,
+                                job_id: Some(job_id),
+                                reason: None,
+                            },
+                            Err(why) => Item {
+                                label,
+                                job_id: None,
+                                reason: Some(why),
+                            },
+                        },
+                    );
+                }
+            }
+        }
+    }
+    if items.is_empty() {
+        return Err(ApiError::EmptyUpload("no `file` parts".into()));
+    }
+    let new: Vec<Item> = items
+        .iter()
+        .filter(|i| i.job_id.as_ref().is_none_or(|j| !known.contains(j)))
+        .cloned()
+        .collect();
+    batches::add_items(&app.db, &batch.id, &new).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Added {
+            documents: items
+                .into_iter()
+                .map(|i| AddedDocument {
+                    label: i.label,
+                    job_id: i.job_id,
+                    reason: i.reason,
+                })
+                .collect(),
+        }),
+    ))
+}
+
+/// The batch's report so far.
+async fn report_of(app: &App, batch: &Batch) -> Result<Report, ApiError> {
+    let mut lines = Vec::new();
+    for it in batches::items(&app.db, &batch.id).await? {
+        lines.push(match (&it.job_id, &it.reason) {
+            (Some(job), _) => report::line(app, &it.label, job)
+                .await
+                .map_err(ApiError::Internal)?,
+            (None, reason) => {
+                report::refused(&it.label, None, reason.as_deref().unwrap_or("refused"))
+            }
+        });
+    }
+    let seconds = (crate::db::now_ms() - batch.created_at) as f64 / 1000.0;
+    Ok(Report::new(lines, seconds))
+}
+
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Progress, description = "poll this for progress"), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn progress(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Progress>, ApiError> {
+    let batch = batch_of(&app, &caller, &id).await?;
+    let report = report_of(&app, &batch).await?;
+    Ok(Json(Progress {
+        id: batch.id,
+        name: batch.name,
+        finished: report.totals.queued == 0,
+        report,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportParams {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/batches/{id}/report", tag = "batches",
+    params(("id" = String, Path), ReportParams),
+    responses((status = 200, description = "the batch report (JSON or CSV)"), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn report(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Response, ApiError> {
+    let batch = batch_of(&app, &caller, &id).await?;
+    let csv = match p.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::BadRequest("format: json or csv".into())),
+    };
+    let bytes = report_of(&app, &batch)
+        .await?
+        .to_bytes(csv)
+        .map_err(ApiError::Internal)?;
+    let kind = if csv {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+}

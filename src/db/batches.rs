@@ -1,0 +1,118 @@
+//! SQL for `batches` and `batch_items`: boxes of scans uploaded over the API, and what
+//! became of each document in them.
+
+use sqlx::Row;
+
+use super::{Db, DbError, new_id, now_ms};
+
+/// A batch as stored.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub id: String,
+    pub name: String,
+    pub agency: String,
+    pub split: bool,
+    pub owner_id: Option<String>,
+    pub manifest: Option<String>,
+    pub created_at: i64,
+}
+
+/// A document of a batch: its job, or why it was refused.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub label: String,
+    pub job_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+pub struct NewBatch<'a> {
+    pub name: &'a str,
+    pub created_by: &'a str,
+    pub agency: &'a str,
+    pub split: bool,
+    pub owner_id: Option<&'a str>,
+    pub manifest: Option<&'a str>,
+}
+
+pub async fn create(db: &Db, b: &NewBatch<'_>) -> Result<String, DbError> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO batches (id, name, created_by, agency, split, owner_id, manifest, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(b.name)
+    .bind(b.created_by)
+    .bind(b.agency)
+    .bind(b.split as i64)
+    .bind(b.owner_id)
+    .bind(b.manifest)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<Batch>, DbError> {
+    let row = sqlx::query(
+        "SELECT id, name, agency, split, owner_id, manifest, created_at FROM batches WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Batch {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        agency: r.try_get("agency")?,
+        split: r.try_get::<i64, _>("split")? != 0,
+        owner_id: r.try_get("owner_id")?,
+        manifest: r.try_get("manifest")?,
+        created_at: r.try_get("created_at")?,
+    }))
+}
+
+/// Append items, numbered after those already there, in one transaction.
+pub async fn add_items(db: &Db, batch_id: &str, items: &[Item]) -> Result<(), DbError> {
+    let mut tx = db.pool.begin().await?;
+    let next: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), 0) FROM batch_items WHERE batch_id = $1",
+    )
+    .bind(batch_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, it) in items.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO batch_items (batch_id, position, label, job_id, reason)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(batch_id)
+        .bind(next + 1 + i as i64)
+        .bind(&it.label)
+        .bind(it.job_id.as_deref())
+        .bind(it.reason.as_deref())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn items(db: &Db, batch_id: &str) -> Result<Vec<Item>, DbError> {
+    let rows = sqlx::query(
+        "SELECT label, job_id, reason FROM batch_items WHERE batch_id = $1 ORDER BY position",
+    )
+    .bind(batch_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Item {
+                label: r.try_get("label")?,
+                job_id: r.try_get("job_id")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}

@@ -1,0 +1,134 @@
+//! Batches over the API: records staff create a batch with a manifest, add a scanned
+//! stack, poll its progress to the end and fetch its report; the same file added again
+//! files nothing twice; other agencies and other roles see nothing.
+
+mod common;
+
+use common::*;
+use kho::auth::Role;
+use kho::db::Backend;
+
+/// A stack: CITIZEN's separator sheet, two pages, OTHER_CITIZEN's sheet, a blank, a page.
+fn stack() -> Vec<u8> {
+    let page = image::open(repo_path(STRAIGHT_PAGE)).unwrap().to_luma8();
+    let sheet = |owner: &str| {
+        kho::separator::sheet(&kho::separator::Separator {
+            owner: kho::domain::SubjectId::parse(owner).unwrap(),
+            doc_type: None,
+        })
+        .unwrap()
+    };
+    let blank = image::GrayImage::from_pixel(1240, 1754, image::Luma([246]));
+    let pages: Vec<kho_workers::pdf::PdfPage> = [
+        (sheet(CITIZEN), 150.0),
+        (page.clone(), 200.0),
+        (page.clone(), 200.0),
+        (sheet(OTHER_CITIZEN), 150.0),
+        (blank, 150.0),
+        (page, 200.0),
+    ]
+    .into_iter()
+    .map(|(g, dpi)| kho_workers::pdf::PdfPage {
+        image: kho_workers::pdf::PageImage::encode(&image::DynamicImage::ImageLuma8(g), None)
+            .unwrap(),
+        dpi,
+        text: Default::default(),
+    })
+    .collect();
+    kho_workers::pdf::build(&pages, &Default::default()).unwrap()
+}
+
+async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let staff = t.staff_token.clone();
+    let manifest = "file,pages,number,issued_on\nbox.pdf,5-6,77/GCN-LOT,2022-02-22\n";
+    let r = t
+        .client
+        .post(t.url("/api/v1/batches"))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({"name": "Hộp 17", "split": true, "manifest": manifest}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let add = || async {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(stack()).file_name("box.pdf"),
+        );
+        t.client
+            .post(t.url(&format!("/api/v1/batches/{id}/files")))
+            .bearer_auth(&staff)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = add().await;
+    assert_eq!(r.status(), 202);
+    let added: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(added["documents"].as_array().unwrap().len(), 2, "{added}");
+    // Poll until every document has ended.
+    let progress = loop {
+        let p = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+        if p["finished"] == true {
+            break p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let totals = &progress["report"]["totals"];
+    assert_eq!(totals["documents"], 2, "{progress}");
+    assert_eq!(totals["filed"], 2, "{progress}");
+    assert_eq!(totals["pages"], 3, "{progress}");
+    let docs = progress["report"]["documents"].as_array().unwrap();
+    assert_eq!(docs[0]["owner"], CITIZEN);
+    assert_eq!(docs[0]["pages"], 2);
+    assert_eq!(docs[1]["owner"], OTHER_CITIZEN);
+    assert_eq!(
+        docs[1]["number"], "77/GCN-LOT",
+        "the manifest's page range: {progress}"
+    );
+    // The same stack again: nothing filed twice, nothing listed twice.
+    assert_eq!(add().await.status(), 202);
+    let p = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+    assert_eq!(p["report"]["totals"]["documents"], 2, "{p}");
+    let (_, scans, _, _, _) = t.counts().await;
+    assert_eq!(scans, 2, "one scan per document");
+    // The CSV report.
+    let csv = get_with(
+        &t.client,
+        t.url(&format!("/api/v1/batches/{id}/report?format=csv")),
+        &staff,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.lines().nth(2).unwrap().contains("77/GCN-LOT"), "{csv}");
+    // Rights: another agency's staff 404, a citizen 403; bad requests 400.
+    let hn = kho::db::tokens::create(&t.app.db, Role::Staff, None, Some("HN"))
+        .await
+        .unwrap();
+    let r = get_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &hn).await;
+    assert_eq!(r.status(), 404);
+    let citizen = t.token(Role::Citizen, Some(CITIZEN)).await;
+    let r = get_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &citizen).await;
+    assert_eq!(r.status(), 403);
+    let r = t
+        .client
+        .post(t.url("/api/v1/batches"))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({"name": "x", "manifest": "file,owner\na.png,123\n"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    t.finish().await;
+}
+
+both_backends!(a_batch_is_uploaded_followed_and_reported);
