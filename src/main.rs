@@ -39,19 +39,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             if name.is_some() && role != kho::auth::Role::Staff {
                 anyhow::bail!("--name is for staff tokens (a personal signing certificate)");
             }
-            let subject = subject
-                .map(|s| {
-                    kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}"))
-                })
-                .transpose()?;
-            kho::auth::check_binding(
+            let subject = bound(
                 role,
-                subject.as_ref(),
+                subject.as_deref(),
                 agency.as_deref(),
                 org_role.as_deref(),
-                &cli.config.agencies.0,
-            )
-            .map_err(anyhow::Error::msg)?;
+                &cli.config,
+            )?;
             let app = App::open(cli.config).await?;
             let token = db::tokens::create(
                 &app.db,
@@ -89,19 +83,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     name,
                 },
         } => {
-            let subject = subject
-                .map(|s| {
-                    kho::domain::SubjectId::parse(&s).map_err(|e| anyhow::anyhow!("--subject: {e}"))
-                })
-                .transpose()?;
-            kho::auth::check_binding(
+            let subject = bound(
                 role,
-                subject.as_ref(),
+                subject.as_deref(),
                 agency.as_deref(),
                 org_role.as_deref(),
-                &cli.config.agencies.0,
-            )
-            .map_err(anyhow::Error::msg)?;
+                &cli.config,
+            )?;
             let password = match std::env::var("KHO_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -150,11 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             settle_ms,
             once,
         } => {
-            let owner = owner
-                .map(|o| {
-                    kho::domain::SubjectId::parse(&o).map_err(|e| anyhow::anyhow!("--owner: {e}"))
-                })
-                .transpose()?;
+            let owner = owner.as_deref().map(parse_owner).transpose()?;
             let app = App::open(cli.config).await?;
             let failed = kho::watch::run(
                 app,
@@ -177,8 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             output,
         } => {
             let sep = kho::separator::Separator {
-                owner: kho::domain::SubjectId::parse(&owner)
-                    .map_err(|e| anyhow::anyhow!("--owner: {e}"))?,
+                owner: parse_owner(&owner)?,
                 doc_type: doc_type.filter(|t| !t.trim().is_empty()),
             };
             let pdf = kho::separator::sheet_pdf(&sep).map_err(anyhow::Error::msg)?;
@@ -281,11 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             wait,
         } => {
             let manifest = manifest.as_deref().map(ingest::read_manifest).transpose()?;
-            let owner = owner
-                .map(|o| {
-                    kho::domain::SubjectId::parse(&o).map_err(|e| anyhow::anyhow!("--owner: {e}"))
-                })
-                .transpose()?;
+            let owner = owner.as_deref().map(parse_owner).transpose()?;
             let app = App::open(cli.config).await?;
             let how = if split {
                 ingest::Grouping::Split
@@ -308,6 +287,27 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `--owner ID`, checked.
+fn parse_owner(id: &str) -> anyhow::Result<kho::domain::SubjectId> {
+    kho::domain::SubjectId::parse(id).map_err(|e| anyhow::anyhow!("--owner: {e}"))
+}
+
+/// `--subject`, checked, and what a token or account of `role` must be bound to.
+fn bound(
+    role: kho::auth::Role,
+    subject: Option<&str>,
+    agency: Option<&str>,
+    org_role: Option<&str>,
+    config: &kho::Config,
+) -> anyhow::Result<Option<kho::domain::SubjectId>> {
+    let subject = subject
+        .map(|s| kho::domain::SubjectId::parse(s).map_err(|e| anyhow::anyhow!("--subject: {e}")))
+        .transpose()?;
+    kho::auth::check_binding(role, subject.as_ref(), agency, org_role, &config.agencies.0)
+        .map_err(anyhow::Error::msg)?;
+    Ok(subject)
 }
 
 fn init_logging(format: LogFormat) {

@@ -3,6 +3,9 @@
 //! citizen (or organization admin) ticks which documents to release and allows, or
 //! denies.
 
+// The error side of `consenting` is the page to send instead.
+#![allow(clippy::result_large_err)]
+
 use axum::extract::{Query, RawForm, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -28,6 +31,25 @@ fn problem(l: Lang, s: Option<&Session>, status: StatusCode, msg: &str) -> Respo
         )),
     )
         .into_response()
+}
+
+/// The subject this account consents for, or the page saying it cannot.
+fn consenting(l: Lang, s: &Session) -> Result<String, Response> {
+    let who = principal(&s.user);
+    who.subject_id
+        .clone()
+        .filter(|o| auth::can_consent(&who, o))
+        .ok_or_else(|| {
+            problem(
+                l,
+                Some(s),
+                StatusCode::FORBIDDEN,
+                l.t(
+                    "Chỉ công dân, hoặc quản trị viên của tổ chức, có thể đồng ý chia sẻ hồ sơ.",
+                    "Only the citizen, or the organization's admin, can consent to sharing documents.",
+                ),
+            )
+        })
 }
 
 fn refused(l: Lang, s: Option<&Session>, e: AuthorizeError) -> Response {
@@ -79,21 +101,9 @@ pub async fn authorize_page(
         Ok(a) => a,
         Err(e) => return refused(l, Some(&s), e),
     };
-    let who = principal(&s.user);
-    let Some(owner) = who
-        .subject_id
-        .clone()
-        .filter(|o| auth::can_consent(&who, o))
-    else {
-        return problem(
-            l,
-            Some(&s),
-            StatusCode::FORBIDDEN,
-            l.t(
-                "Chỉ công dân, hoặc quản trị viên của tổ chức, có thể đồng ý chia sẻ hồ sơ.",
-                "Only the citizen, or the organization's admin, can consent to sharing documents.",
-            ),
-        );
+    let owner = match consenting(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
     };
     let docs = match documents::list_by_owner(&app.db, &owner, None).await {
         Ok(d) => d,
@@ -228,18 +238,9 @@ pub async fn decide(
         Ok(a) => a,
         Err(e) => return refused(l, Some(&s), e),
     };
-    let who = principal(&s.user);
-    let Some(owner) = who
-        .subject_id
-        .clone()
-        .filter(|o| auth::can_consent(&who, o))
-    else {
-        return problem(
-            l,
-            Some(&s),
-            StatusCode::FORBIDDEN,
-            "this account cannot consent",
-        );
+    let owner = match consenting(l, &s) {
+        Ok(o) => o,
+        Err(r) => return r,
     };
     if one("decision").as_deref() != Some("allow") {
         return Redirect::to(&consent::back(
