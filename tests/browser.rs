@@ -11,6 +11,31 @@ use std::process::Command;
 use common::*;
 use kho::db::Backend;
 
+fn path(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+/// Run a playwright script of tests/browser with `args`; what it printed, as JSON.
+async fn run_script(script: &'static str, args: Vec<String>) -> serde_json::Value {
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .current_dir(repo_path("tests/browser"))
+            .arg(script)
+            .args(&args)
+            .output()
+            .expect("node and tests/browser/node_modules (scripts/setup.sh --test)")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser run of {script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
 /// The printout photographed: page 1 at 200 dpi, turned 8°, JPEG.
 fn photo_of_page_one(pdf: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
@@ -54,26 +79,15 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
     std::fs::write(&photo, photo_of_page_one(&pdf)).unwrap();
     let shots = repo_path("target/browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    let addr = t.url("");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .current_dir(repo_path("tests/browser"))
-            .arg("verify_pages.mjs")
-            .arg(addr)
-            .args([&good, &bad, &photo])
-            .arg(&shots)
-            .output()
-            .expect("node and tests/browser/node_modules (scripts/setup.sh --test)")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser run failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let args: Vec<String> = [
+        t.url(""),
+        path(&good),
+        path(&bad),
+        path(&photo),
+        path(&shots),
+    ]
+    .into();
+    let seen = run_script("verify_pages.mjs", args).await;
     let good = seen["good"]["verdict"].as_str().unwrap();
     assert!(good.starts_with("VALID"), "{seen}");
     assert!(
@@ -181,23 +195,7 @@ async fn citizen_consents_in_chromium(backend: Backend) {
         verifier.into(),
         shots.display().to_string(),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .current_dir(repo_path("tests/browser"))
-            .arg("owner_pages.mjs")
-            .args(&args)
-            .output()
-            .expect("node and tests/browser/node_modules (scripts/setup.sh --test)")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser run failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = run_script("owner_pages.mjs", args).await;
     assert_eq!(seen["redirectedToLogin"], true, "{seen}");
     assert_eq!(seen["listed"], 2, "{seen}");
     assert_eq!(seen["found"], serde_json::json!([cert]), "{seen}");
