@@ -194,60 +194,136 @@ pub async fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Incoming>> {
     Ok(incoming)
 }
 
+/// The files of one group: on disk (a stack is then read as it is cut, never whole),
+/// or already in memory (an upload).
+pub enum Files {
+    Paths(Vec<PathBuf>),
+    Memory(Vec<Incoming>),
+}
+
+impl Files {
+    fn name(&self) -> String {
+        match self {
+            Files::Paths(p) => p
+                .first()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned()),
+            Files::Memory(m) => m.first().and_then(|f| f.filename.clone()),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// A piece of a group before the manifest is applied: the file's pages (1-based,
+/// first and last) when it is a part of a stack.
+struct Piece {
+    owner: Option<SubjectId>,
+    pages: Option<(usize, usize)>,
+    files: Vec<Incoming>,
+}
+
+/// The documents a group of files makes, in order ([`documents`]): each arrives as
+/// soon as it is cut, so a long stack's first documents are submitted while the rest
+/// is still being read, and memory holds a document or two, never the whole stack.
+pub struct Documents {
+    rx: tokio::sync::mpsc::Receiver<Result<Piece, String>>,
+    label: String,
+    name: String,
+}
+
+impl Documents {
+    /// The next document, with what the manifest says about it (a row for the file,
+    /// or for the part's pages, gives its owner and fields); `Err` says why the group
+    /// (or the rest of the stack) could not be read — the documents before it stand.
+    pub async fn next(
+        &mut self,
+        manifest: Option<&crate::manifest::Manifest>,
+    ) -> Option<Result<Doc, String>> {
+        let piece = match self.rx.recv().await? {
+            Ok(p) => p,
+            Err(why) => return Some(Err(why)),
+        };
+        let entry = manifest.and_then(|m| m.find(&self.name, piece.pages)).cloned();
+        let label = match piece.pages {
+            Some((first, last)) => format!("{} pages {first}-{last}", self.label),
+            None => self.label.clone(),
+        };
+        Some(Ok(Doc {
+            label,
+            owner: entry.as_ref().and_then(|e| e.owner.clone()).or(piece.owner),
+            files: piece.files,
+            entry,
+        }))
+    }
+}
+
 /// The documents a group of files makes: itself, or with `split` each part of the
-/// stack (the group's one file) cut at its separator sheets. A manifest row for the
-/// file (or the part's pages) gives its owner and fields. `Err` says why the stack
-/// could not be cut.
-pub async fn documents_of(
+/// stack (the group's one file) cut at its separator sheets.
+pub async fn documents(
     app: &App,
     label: &str,
-    mut incoming: Vec<Incoming>,
+    files: Files,
     owner: Option<&SubjectId>,
     split: bool,
-    manifest: Option<&crate::manifest::Manifest>,
-) -> anyhow::Result<Result<Vec<Doc>, String>> {
-    let name = incoming
-        .first()
-        .and_then(|f| f.filename.clone())
-        .unwrap_or_default();
-    let entry =
-        |pages: Option<(usize, usize)>| manifest.and_then(|m| m.find(&name, pages)).cloned();
-    let owner_of = |e: &Option<crate::manifest::Entry>, fallback: Option<SubjectId>| {
-        e.as_ref().and_then(|e| e.owner.clone()).or(fallback)
+) -> Documents {
+    let name = files.name();
+    // One cut document waits here while the next is read.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let out = Documents {
+        rx,
+        label: label.to_owned(),
+        name,
     };
     if !split {
-        let e = entry(None);
-        return Ok(Ok(vec![Doc {
-            label: label.to_owned(),
-            owner: owner_of(&e, owner.cloned()),
-            files: incoming,
-            entry: e,
-        }]));
+        let files = match files {
+            Files::Paths(p) => read_files(&p).await.map_err(|e| format!("{e:#}")),
+            Files::Memory(m) => Ok(m),
+        };
+        let piece = files.map(|files| Piece {
+            owner: owner.cloned(),
+            pages: None,
+            files,
+        });
+        let _ = tx.send(piece).await;
+        return out;
     }
-    let stack = incoming.remove(0).bytes;
     let fallback = owner.cloned();
     let limits = app.config.pipeline().limits;
-    let cut = tokio::task::spawn_blocking(move || {
-        crate::separator::cut_stack(&stack, fallback.as_ref(), &limits)
-    })
-    .await?;
-    Ok(cut
-        .map(|cuts| {
-            cuts.into_iter()
-                .map(|c| {
-                    let first = c.part.pages[0] + 1;
-                    let last = c.part.pages[c.part.pages.len() - 1] + 1;
-                    let e = entry(Some((first, last)));
-                    Doc {
-                        label: format!("{label} pages {first}-{last}"),
-                        owner: owner_of(&e, c.part.owner),
-                        files: c.files,
-                        entry: e,
-                    }
-                })
-                .collect()
-        })
-        .map_err(|e| e.to_string()))
+    tokio::task::spawn_blocking(move || {
+        let deliver = |cut: crate::separator::Cut| {
+            let pages = &cut.part.pages;
+            let piece = Piece {
+                pages: Some((pages[0] + 1, pages[pages.len() - 1] + 1)),
+                owner: cut.part.owner,
+                files: cut.files,
+            };
+            tx.blocking_send(Ok(piece)).map_err(|_| {
+                kho_workers::PipelineError::Corrupt("the batch was abandoned".into())
+            })
+        };
+        let fallback = fallback.as_ref();
+        let cut = match files {
+            Files::Paths(p) => match p.first().map(std::fs::File::open) {
+                Some(Ok(file)) => {
+                    let src = std::io::BufReader::new(file);
+                    crate::separator::cut_stack(src, fallback, &limits, deliver)
+                        .map_err(|e| e.to_string())
+                }
+                Some(Err(e)) => Err(format!("cannot read {}: {e}", p[0].display())),
+                None => Err("an empty group".into()),
+            },
+            Files::Memory(mut m) if !m.is_empty() => {
+                let src = std::io::Cursor::new(m.remove(0).bytes);
+                crate::separator::cut_stack(src, fallback, &limits, deliver)
+                    .map_err(|e| e.to_string())
+            }
+            Files::Memory(_) => Err("an empty group".into()),
+        };
+        if let Err(why) = cut {
+            let _ = tx.blocking_send(Err(why));
+        }
+    });
+    out
 }
 
 /// Submit a document once ([`intake::submit_once`]): its job id and whether it had
@@ -372,21 +448,21 @@ pub async fn run(
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" + ");
-        let incoming = read_files(group).await?;
         let split = how == Grouping::Split;
-        let docs = match documents_of(&app, &label, incoming, owner, split, manifest).await? {
-            Ok(docs) => docs,
-            Err(why) => {
-                // The stack counts as one document that failed.
-                documents += 1;
-                failures += 1;
-                say(&bar, format!("refused  {label}: {why}"));
-                order.push(Err(crate::report::refused(&label, None, &why)));
-                vec![]
-            }
-        };
-        for doc in docs {
+        let files = Files::Paths(group.clone());
+        let mut docs = self::documents(&app, &label, files, owner, split).await;
+        while let Some(doc) = docs.next(manifest).await {
             documents += 1;
+            let doc = match doc {
+                Ok(doc) => doc,
+                Err(why) => {
+                    // The group (or the rest of the stack) counts as one failed document.
+                    failures += 1;
+                    say(&bar, format!("refused  {label}: {why}"));
+                    order.push(Err(crate::report::refused(&label, None, &why)));
+                    continue;
+                }
+            };
             let label = doc.label.clone();
             let doc_owner = doc.owner.as_ref().map(|o| o.as_str().to_owned());
             match submit(&app, doc, None).await {

@@ -159,27 +159,70 @@ pub struct Part {
     pub pages: Vec<usize>,
 }
 
-/// Cut a stack at its separator sheets, dropping blank pages. A sheet followed by no
-/// content page gives no document; content before the first sheet goes to `fallback`.
-pub fn plan(kinds: &[PageKind], fallback: Option<&SubjectId>) -> Vec<Part> {
-    let mut parts = vec![Part {
-        owner: fallback.cloned(),
-        doc_type: None,
-        pages: vec![],
-    }];
-    for (i, k) in kinds.iter().enumerate() {
-        match k {
-            PageKind::Separator(s) => parts.push(Part {
-                owner: Some(s.owner.clone()),
-                doc_type: s.doc_type.clone(),
+/// Cuts a stack as its pages come, one page at a time: content pages join the open
+/// part, blank pages are dropped, a separator sheet closes the open part and opens one
+/// for the owner it names. Content before the first sheet goes to the fallback owner.
+pub struct Cutter {
+    open: Part,
+}
+
+impl Cutter {
+    pub fn new(fallback: Option<&SubjectId>) -> Cutter {
+        Cutter {
+            open: Part {
+                owner: fallback.cloned(),
+                doc_type: None,
                 pages: vec![],
-            }),
-            PageKind::Blank => {}
-            PageKind::Content => parts.last_mut().expect("one part").pages.push(i),
+            },
         }
     }
-    parts.retain(|p| !p.pages.is_empty());
+
+    /// Take page `i` of the stack: the part a separator sheet closes, when it has pages
+    /// (a sheet followed by no content page gives no document).
+    pub fn page(&mut self, i: usize, kind: PageKind) -> Option<Part> {
+        match kind {
+            PageKind::Separator(s) => {
+                let next = Part {
+                    owner: Some(s.owner),
+                    doc_type: s.doc_type,
+                    pages: vec![],
+                };
+                Some(std::mem::replace(&mut self.open, next)).filter(|p| !p.pages.is_empty())
+            }
+            PageKind::Blank => None,
+            PageKind::Content => {
+                self.open.pages.push(i);
+                None
+            }
+        }
+    }
+
+    /// The last part, when it has pages.
+    pub fn finish(self) -> Option<Part> {
+        Some(self.open).filter(|p| !p.pages.is_empty())
+    }
+}
+
+/// Cut a whole list of page kinds at once ([`Cutter`]).
+pub fn plan(kinds: &[PageKind], fallback: Option<&SubjectId>) -> Vec<Part> {
+    let mut cutter = Cutter::new(fallback);
+    let mut parts: Vec<Part> = kinds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| cutter.page(i, k.clone()))
+        .collect();
+    parts.extend(cutter.finish());
     parts
+}
+
+/// What a decoded page of a stack is: a separator sheet, blank, or content.
+pub fn classify(page: &kho_workers::decode::DecodedPage) -> PageKind {
+    let gray = page.image.to_luma8();
+    match read(&gray) {
+        Some(s) => PageKind::Separator(s),
+        None if kho_workers::clean::clean(&gray, page.dpi).blank => PageKind::Blank,
+        None => PageKind::Content,
+    }
 }
 
 /// One document cut from a stack file: its part and its pages as lossless PNG files
@@ -189,42 +232,42 @@ pub struct Cut {
     pub files: Vec<crate::intake::Incoming>,
 }
 
-/// Decode a stack (a multi-page TIFF or scanned PDF, or a single image), find its
-/// separator sheets and blank pages, and cut it into documents. Blocking: call it from
-/// a blocking context.
-pub fn cut_stack(
-    bytes: &[u8],
+/// Read a stack (a multi-page TIFF or scanned PDF, or a single image) page by page,
+/// find its separator sheets and blank pages, and hand each document to `deliver` as
+/// soon as its last page is read — only one page is ever decoded at a time and only
+/// the open document's pages are held (as PNG). Blocking: call it from a blocking
+/// context. An error stops the cut; the documents delivered before it stand.
+pub fn cut_stack<R: std::io::Read + std::io::Seek>(
+    src: R,
     fallback: Option<&SubjectId>,
     limits: &kho_workers::decode::Limits,
-) -> Result<Vec<Cut>, kho_workers::PipelineError> {
-    let pages = kho_workers::decode::decode(bytes, limits)?;
-    let kinds: Vec<PageKind> = pages
-        .iter()
-        .map(|p| {
-            let gray = p.image.to_luma8();
-            match read(&gray) {
-                Some(s) => PageKind::Separator(s),
-                None if kho_workers::clean::clean(&gray, p.dpi).blank => PageKind::Blank,
-                None => PageKind::Content,
-            }
-        })
-        .collect();
-    plan(&kinds, fallback)
-        .into_iter()
-        .map(|part| {
-            let files = part
-                .pages
-                .iter()
-                .map(|&i| {
-                    Ok(crate::intake::Incoming {
-                        filename: Some(format!("page-{:04}.png", i + 1)),
-                        bytes: page_png(&pages[i].image, pages[i].dpi)?.into(),
-                    })
-                })
-                .collect::<Result<_, kho_workers::PipelineError>>()?;
-            Ok(Cut { part, files })
-        })
-        .collect()
+    mut deliver: impl FnMut(Cut) -> Result<(), kho_workers::PipelineError>,
+) -> Result<(), kho_workers::PipelineError> {
+    let mut cutter = Cutter::new(fallback);
+    let mut files = Vec::new();
+    let mut i = 0;
+    kho_workers::decode::each_page(src, limits, |page| {
+        let kind = classify(&page);
+        if kind == PageKind::Content {
+            files.push(crate::intake::Incoming {
+                filename: Some(format!("page-{:04}.png", i + 1)),
+                bytes: page_png(&page.image, page.dpi)?.into(),
+            });
+        }
+        drop(page);
+        if let Some(part) = cutter.page(i, kind) {
+            deliver(Cut {
+                part,
+                files: std::mem::take(&mut files),
+            })?;
+        }
+        i += 1;
+        Ok(())
+    })?;
+    if let Some(part) = cutter.finish() {
+        deliver(Cut { part, files })?;
+    }
+    Ok(())
 }
 
 /// A page as PNG (grey stays grey), with its resolution in `pHYs`.

@@ -102,20 +102,12 @@ async fn take(app: &App, file: &Path, o: &Options) -> anyhow::Result<bool> {
     let quiet = ProgressBar::hidden();
     let mut problems = Vec::new();
     let mut jobs = Vec::new();
-    let incoming = ingest::read_files(&[file.to_path_buf()]).await?;
-    match ingest::documents_of(
-        app,
-        &label,
-        incoming,
-        o.owner.as_ref(),
-        o.split,
-        o.manifest.as_ref(),
-    )
-    .await?
-    {
-        Err(why) => problems.push(format!("{label}: {why}")),
-        Ok(docs) => {
-            for doc in docs {
+    let files = ingest::Files::Paths(vec![file.to_path_buf()]);
+    let mut docs = ingest::documents(app, &label, files, o.owner.as_ref(), o.split).await;
+    while let Some(doc) = docs.next(o.manifest.as_ref()).await {
+        match doc {
+            Err(why) => problems.push(format!("{label}: {why}")),
+            Ok(doc) => {
                 let doc_label = doc.label.clone();
                 match ingest::submit(app, doc, None).await {
                     Ok((job_id, _)) => jobs.push((doc_label, job_id)),

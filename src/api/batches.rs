@@ -169,42 +169,25 @@ pub async fn add_files(
         let label = filename
             .clone()
             .unwrap_or_else(|| format!("file {}", items.len() + 1));
-        let incoming = vec![Incoming { filename, bytes }];
-        match crate::ingest::documents_of(
-            &app,
-            &label,
-            incoming,
-            owner.as_ref(),
-            batch.split,
-            manifest.as_ref(),
-        )
-        .await
-        .map_err(ApiError::Internal)?
-        {
-            Err(why) => items.push(Item {
-                label,
-                job_id: None,
-                reason: Some(why),
-            }),
-            Ok(docs) => {
-                for doc in docs {
+        let files = crate::ingest::Files::Memory(vec![Incoming { filename, bytes }]);
+        let mut docs =
+            crate::ingest::documents(&app, &label, files, owner.as_ref(), batch.split).await;
+        while let Some(doc) = docs.next(manifest.as_ref()).await {
+            let (label, job_id, reason) = match doc {
+                Err(why) => (label.clone(), None, Some(why)),
+                Ok(doc) => {
                     let label = doc.label.clone();
-                    items.push(
-                        match crate::ingest::submit(&app, doc, Some(&caller.id)).await {
-                            Ok((job_id, _)) => Item {
-                                label,
-                                job_id: Some(job_id),
-                                reason: None,
-                            },
-                            Err(why) => Item {
-                                label,
-                                job_id: None,
-                                reason: Some(why),
-                            },
-                        },
-                    );
+                    match crate::ingest::submit(&app, doc, Some(&caller.id)).await {
+                        Ok((job_id, _)) => (label, Some(job_id), None),
+                        Err(why) => (label, None, Some(why)),
+                    }
                 }
-            }
+            };
+            items.push(Item {
+                label,
+                job_id,
+                reason,
+            });
         }
     }
     if items.is_empty() {

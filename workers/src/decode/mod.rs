@@ -9,7 +9,7 @@
 //! Every decode is bounded by [`Limits`]: an over-large or hostile file is an error,
 //! never an unbounded allocation.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
@@ -157,24 +157,52 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
 
 /// Decode every page of `bytes`.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, PipelineError> {
-    let format = sniff(bytes).ok_or_else(|| {
+    let mut pages = Vec::new();
+    each_page(Cursor::new(bytes), limits, |p| {
+        pages.push(p);
+        Ok(())
+    })?;
+    Ok(pages)
+}
+
+/// Decode the pages of `src` one at a time, handing each to `f` before the next is
+/// decoded, so a long stack never sits in memory decoded. A TIFF is read from `src` as
+/// it goes (a stack on disk is never read whole); other formats are read into memory
+/// first (compressed). Returns the number of pages.
+pub fn each_page<R: Read + Seek>(
+    mut src: R,
+    limits: &Limits,
+    mut f: impl FnMut(DecodedPage) -> Result<(), PipelineError>,
+) -> Result<usize, PipelineError> {
+    let io = |e: std::io::Error| PipelineError::Corrupt(format!("reading the file: {e}"));
+    let mut head = Vec::with_capacity(8);
+    (&mut src).take(8).read_to_end(&mut head).map_err(io)?;
+    src.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+    let format = sniff(&head).ok_or_else(|| {
         PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a scanned PDF".into())
     })?;
+    if format == Format::Tiff {
+        return decode_tiff(src, limits, f);
+    }
+    let mut bytes = Vec::new();
+    src.read_to_end(&mut bytes).map_err(io)?;
     match format {
         Format::Png => {
-            let (image, _) = decode_single(bytes, format, limits)?;
-            let dpi = png_dpi(bytes);
-            Ok(vec![page(image, dpi, png_stream(bytes))])
+            let (image, _) = decode_single(&bytes, format, limits)?;
+            let dpi = png_dpi(&bytes);
+            f(page(image, dpi, png_stream(&bytes)))?;
+            Ok(1)
         }
         Format::Jpeg => {
-            let (image, turned) = decode_single(bytes, format, limits)?;
-            let dpi = jfif_dpi(bytes);
+            let (image, turned) = decode_single(&bytes, format, limits)?;
+            let dpi = jfif_dpi(&bytes);
             // A JPEG whose EXIF orientation was applied no longer matches its bytes.
-            let original = (!turned).then(|| Original::Jpeg(bytes.to_vec()));
-            Ok(vec![page(image, dpi, original)])
+            let original = (!turned).then(|| Original::Jpeg(bytes.clone()));
+            f(page(image, dpi, original))?;
+            Ok(1)
         }
-        Format::Tiff => decode_tiff(bytes, limits),
-        Format::Pdf => pdf::decode(bytes, limits),
+        Format::Tiff => unreachable!("read above"),
+        Format::Pdf => pdf::each_page(&bytes, limits, f),
     }
 }
 
@@ -314,18 +342,22 @@ fn tiff_decoder(bytes: &[u8]) -> Result<tiff::decoder::Decoder<Cursor<&[u8]>>, P
     tiff::decoder::Decoder::new(Cursor::new(bytes)).map_err(tiff_err)
 }
 
-fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, PipelineError> {
+fn decode_tiff<R: Read + Seek>(
+    src: R,
+    limits: &Limits,
+    mut f: impl FnMut(DecodedPage) -> Result<(), PipelineError>,
+) -> Result<usize, PipelineError> {
     use tiff::ColorType;
     use tiff::decoder::DecodingResult;
     use tiff::tags::Tag;
 
-    let mut dec = tiff_decoder(bytes)?;
+    let mut dec = tiff::decoder::Decoder::new(src).map_err(tiff_err)?;
     let mut tl = tiff::decoder::Limits::default();
     tl.decoding_buffer_size = (limits.max_pixels * 4) as usize;
     dec = dec.with_limits(tl);
-    let mut pages = Vec::new();
+    let mut pages = 0;
     loop {
-        if pages.len() >= limits.max_pages {
+        if pages >= limits.max_pages {
             return Err(PipelineError::TooLarge(format!(
                 "more than {} pages in one file",
                 limits.max_pages
@@ -362,7 +394,8 @@ fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, Pipeli
                 )));
             }
         };
-        pages.push(page(image, dpi, None));
+        f(page(image, dpi, None))?;
+        pages += 1;
         if !dec.more_images() {
             break;
         }

@@ -69,14 +69,18 @@ pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(usize, u32, u32), 
     Ok((ids.len(), first.0, first.1))
 }
 
-/// Every page's scanned image.
-pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<DecodedPage>, PipelineError> {
+/// Every page's scanned image, one at a time, to `f`.
+pub(super) fn each_page(
+    bytes: &[u8],
+    limits: &Limits,
+    mut f: impl FnMut(DecodedPage) -> Result<(), PipelineError>,
+) -> Result<usize, PipelineError> {
     let doc = load(bytes, limits)?;
     let ids = pages(&doc, limits)?;
-    ids.iter()
-        .enumerate()
-        .map(|(n, id)| decode_page(&doc, *id, n + 1, limits))
-        .collect()
+    for (n, id) in ids.iter().enumerate() {
+        f(decode_page(&doc, *id, n + 1, limits)?)?;
+    }
+    Ok(ids.len())
 }
 
 /// The largest image XObject the page paints, with its stream.
