@@ -8,10 +8,12 @@
 //! at a time. Not a test: no assertion on time, only figures.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+
+mod common;
+use common::run_tesseract;
 
 const SAMPLES: &[&str] = &["straight-01.png", "jpeg-01.jpg", "skew3-01.png"];
 
@@ -110,31 +112,4 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
     let _ = stop.send(true);
     while set.join_next().await.is_some() {}
     Ok((secs, pdf_bytes))
-}
-
-fn run_tesseract(files: &[PathBuf], cores: usize) -> anyhow::Result<f64> {
-    let tmp = tempfile::tempdir()?;
-    let next = AtomicUsize::new(0);
-    let start = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..cores {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(f) = files.get(i) else { break };
-                    let out = tmp.path().join(format!("p{i}"));
-                    let status = std::process::Command::new("tesseract")
-                        .arg(f)
-                        .arg(&out)
-                        .args(["-l", "vie+eng", "pdf"])
-                        .env("OMP_THREAD_LIMIT", "1")
-                        .stderr(std::process::Stdio::null())
-                        .status()
-                        .expect("tesseract runs");
-                    assert!(status.success());
-                }
-            });
-        }
-    });
-    Ok(start.elapsed().as_secs_f64())
 }

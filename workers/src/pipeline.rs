@@ -141,34 +141,7 @@ impl Pipeline {
         title: Option<&str>,
     ) -> Result<DocumentOutput, PipelineError> {
         let input_bytes = files.iter().map(|f| f.len()).sum();
-        let results: Vec<(PdfPage, PageReport)> = self.pool.install(|| {
-            let decoded: Vec<Vec<DecodedPage>> = files
-                .par_iter()
-                .map(|f| decode::decode(f, &self.config.limits))
-                .collect::<Result<_, _>>()?;
-            let pages: Vec<(usize, usize, DecodedPage)> = decoded
-                .into_iter()
-                .enumerate()
-                .flat_map(|(fi, pages)| {
-                    pages
-                        .into_iter()
-                        .enumerate()
-                        .map(move |(pi, p)| (fi, pi + 1, p))
-                })
-                .collect();
-            if pages.len() > self.config.limits.max_pages {
-                return Err(PipelineError::TooLarge(format!(
-                    "{} pages in one document, limit {}",
-                    pages.len(),
-                    self.config.limits.max_pages
-                )));
-            }
-            pages
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, (fi, pi, page))| self.read_page(i + 1, fi, pi, page))
-                .collect::<Result<_, _>>()
-        })?;
+        let results = self.pool.install(|| self.read_pages(files))?;
         if results.is_empty() {
             return Err(PipelineError::Corrupt("no pages".into()));
         }
@@ -197,6 +170,47 @@ impl Pipeline {
             fields,
             mean_confidence,
             input_bytes,
+        })
+    }
+
+    /// Decode and read every page of `files`, in order. One thread decodes, page by
+    /// page, into a hand-over of one; the pool's threads read what it hands over. So a
+    /// document of any length holds only the pages being read decoded, never all of
+    /// them. Call it inside the pool.
+    fn read_pages(&self, files: &[&[u8]]) -> Result<Vec<(PdfPage, PageReport)>, PipelineError> {
+        let limits = &self.config.limits;
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let decoder = s.spawn(move || {
+                let mut n = 0;
+                for (fi, f) in files.iter().enumerate() {
+                    let mut pi = 0;
+                    decode::each_page(std::io::Cursor::new(f), limits, |page| {
+                        n += 1;
+                        pi += 1;
+                        if n > limits.max_pages {
+                            return Err(PipelineError::TooLarge(format!(
+                                "more than {} pages in one document",
+                                limits.max_pages
+                            )));
+                        }
+                        // The readers stopped on an error of their own: stop too.
+                        tx.send((n, fi, pi, page))
+                            .map_err(|_| PipelineError::Corrupt("stopped".into()))
+                    })?;
+                }
+                Ok::<(), PipelineError>(())
+            });
+            let read: Result<Vec<(usize, (PdfPage, PageReport))>, PipelineError> = rx
+                .into_iter()
+                .par_bridge()
+                .map(|(n, fi, pi, page)| self.read_page(n, fi, pi, page).map(|r| (n, r)))
+                .collect();
+            let decoded = decoder.join().expect("the decoding thread does not panic");
+            let mut read = read?;
+            decoded?;
+            read.sort_by_key(|(n, _)| *n);
+            Ok(read.into_iter().map(|(_, r)| r).collect())
         })
     }
 
