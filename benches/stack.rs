@@ -94,8 +94,7 @@ fn write_stack(
 ) -> anyhow::Result<Vec<PathBuf>> {
     use tiff::encoder::{Compression, DeflateLevel, Rational, TiffEncoder, colortype};
     let out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut enc =
-        TiffEncoder::new(out)?.with_compression(Compression::Deflate(DeflateLevel::Fast));
+    let mut enc = TiffEncoder::new(out)?.with_compression(Compression::Deflate(DeflateLevel::Fast));
     let blank = image::GrayImage::from_pixel(1240, 1754, image::Luma([246]));
     let mut files = Vec::new();
     for i in 0..n {
@@ -108,7 +107,10 @@ fn write_stack(
                     owner: kho::domain::SubjectId::parse(&owner).map_err(anyhow::Error::msg)?,
                     doc_type: None,
                 };
-                (kho::separator::sheet(&sep).map_err(anyhow::Error::msg)?, 150)
+                (
+                    kho::separator::sheet(&sep).map_err(anyhow::Error::msg)?,
+                    150,
+                )
             }
             9 => (blank.clone(), 150),
             k => (samples[(doc + k) % samples.len()].clone(), 300),

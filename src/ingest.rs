@@ -243,7 +243,9 @@ impl Documents {
             Ok(p) => p,
             Err(why) => return Some(Err(why)),
         };
-        let entry = manifest.and_then(|m| m.find(&self.name, piece.pages)).cloned();
+        let entry = manifest
+            .and_then(|m| m.find(&self.name, piece.pages))
+            .cloned();
         let label = match piece.pages {
             Some((first, last)) => format!("{} pages {first}-{last}", self.label),
             None => self.label.clone(),
@@ -297,9 +299,8 @@ pub async fn documents(
                 owner: cut.part.owner,
                 files: cut.files,
             };
-            tx.blocking_send(Ok(piece)).map_err(|_| {
-                kho_workers::PipelineError::Corrupt("the batch was abandoned".into())
-            })
+            tx.blocking_send(Ok(piece))
+                .map_err(|_| kho_workers::PipelineError::Corrupt("the batch was abandoned".into()))
         };
         let fallback = fallback.as_ref();
         let cut = match files {

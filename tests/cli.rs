@@ -944,3 +944,173 @@ async fn a_zip_batch_is_ingested_and_hostile_zips_are_refused(backend: Backend) 
 }
 
 both_backends!(a_zip_batch_is_ingested_and_hostile_zips_are_refused);
+
+/// A small scanned page (A4 at 200 dpi) with a few lines of text and none of the
+/// required fields; `n` makes each document's text its own.
+fn short_page(n: usize) -> image::GrayImage {
+    let font =
+        ab_glyph::FontRef::try_from_slice(include_bytes!("../src/assets/DejaVuSans.ttf")).unwrap();
+    let mut img = image::GrayImage::from_pixel(1654, 2339, image::Luma([250]));
+    let lines = [
+        format!("Hồ sơ lưu trữ số {n}"),
+        "Bản sao các giấy tờ của hộ gia đình".to_owned(),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        imageproc::drawing::draw_text_mut(
+            &mut img,
+            image::Luma([20]),
+            170,
+            260 + i as i32 * 80,
+            ab_glyph::PxScale::from(44.0),
+            &font,
+            l,
+        );
+    }
+    img
+}
+
+/// One expected document of the generated stack.
+struct Expected {
+    owner: String,
+    /// Stack positions (1-based) of its first and last page, sheet included.
+    span: (usize, usize),
+    pages: i64,
+    in_manifest: bool,
+}
+
+/// A 300-page TIFF stack: two pages before the first sheet, then documents of 3–6
+/// content pages, each after a separator sheet for its own owner, with blank pages
+/// between and after some of them.
+fn generated_stack(path: &std::path::Path) -> Vec<Expected> {
+    use tiff::encoder::{Compression, DeflateLevel, Rational, TiffEncoder, colortype};
+    const TOTAL: usize = 300;
+    let blank = image::GrayImage::from_pixel(1654, 2339, image::Luma([246]));
+    let mut pages: Vec<(image::GrayImage, u32)> = vec![(short_page(0), 200), (short_page(0), 200)];
+    let mut expected = vec![Expected {
+        owner: COMPANY.into(),
+        span: (1, 2),
+        pages: 2,
+        in_manifest: false,
+    }];
+    for k in 1.. {
+        let content = 3 + k % 4;
+        let blanks = usize::from(k % 3 == 0) + usize::from(k % 2 == 0);
+        if pages.len() + 1 + content + blanks > TOTAL {
+            break;
+        }
+        let owner = format!("001203{k:06}");
+        let sep = kho::separator::Separator {
+            owner: kho::domain::SubjectId::parse(&owner).unwrap(),
+            doc_type: None,
+        };
+        let first = pages.len() + 1;
+        pages.push((kho::separator::sheet(&sep).unwrap(), 150));
+        for c in 0..content {
+            pages.push((short_page(k), 200));
+            if c == 1 && k % 3 == 0 {
+                pages.push((blank.clone(), 200));
+            }
+        }
+        if k % 2 == 0 {
+            pages.push((blank.clone(), 200));
+        }
+        expected.push(Expected {
+            owner,
+            span: (first, pages.len()),
+            pages: content as i64,
+            in_manifest: k % 2 == 1,
+        });
+    }
+    while pages.len() < TOTAL {
+        pages.push((blank.clone(), 200));
+    }
+    let out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut enc = TiffEncoder::new(out)
+        .unwrap()
+        .with_compression(Compression::Deflate(DeflateLevel::Fast));
+    for (page, dpi) in &pages {
+        let mut img = enc
+            .new_image::<colortype::Gray8>(page.width(), page.height())
+            .unwrap();
+        img.resolution(tiff::tags::ResolutionUnit::Inch, Rational { n: *dpi, d: 1 });
+        img.write_data(page.as_raw()).unwrap();
+    }
+    expected
+}
+
+/// `kho ingest STACK --split --manifest` on a 300-page stack with separator sheets,
+/// blank pages and a manifest for every other document: each document has the owner
+/// its sheet names and exactly its content pages; those with a manifest row are filed
+/// with its fields, the rest (and the pages before the first sheet) wait in review
+/// for their missing fields.
+async fn a_300_page_stack_is_cut_into_its_documents(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().join("box-300.tif");
+    let expected = generated_stack(&stack);
+    let mut manifest = String::from("file,pages,type,number,issued_on\n");
+    for (i, e) in expected.iter().enumerate().filter(|(_, e)| e.in_manifest) {
+        manifest += &format!(
+            "box-300.tif,{}-{},Bản sao hồ sơ,{i}/HS-LT,2019-05-{:02}\n",
+            e.span.0,
+            e.span.1,
+            1 + i % 28
+        );
+    }
+    let manifest_path = dir.path().join("manifest.csv");
+    std::fs::write(&manifest_path, manifest).unwrap();
+    let report = dir.path().join("report.json");
+    let out = kho(&db)
+        .arg("ingest")
+        .arg(&stack)
+        .args(["--split", "--owner", COMPANY, "--wait", "--manifest"])
+        .arg(&manifest_path)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let docs = r["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), expected.len(), "{r}");
+    let filed = expected.iter().filter(|e| e.in_manifest).count();
+    assert_eq!(r["totals"]["filed"], filed, "{}", r["totals"]);
+    assert_eq!(
+        r["totals"]["review"],
+        expected.len() - filed,
+        "{}",
+        r["totals"]
+    );
+    let content: i64 = expected.iter().map(|e| e.pages).sum();
+    assert_eq!(r["totals"]["pages"], content, "{}", r["totals"]);
+    let conn = kho::db::Db::connect(&db.url).await.unwrap();
+    for (i, (e, d)) in expected.iter().zip(docs).enumerate() {
+        assert_eq!(d["owner"], e.owner.as_str(), "document {i}: {d}");
+        assert_eq!(d["pages"], e.pages, "document {i}: {d}");
+        if e.in_manifest {
+            assert_eq!(d["state"], "filed", "document {i}: {d}");
+            let doc = &kho::db::documents::list_by_owner(&conn, &e.owner, None)
+                .await
+                .unwrap()[0];
+            assert_eq!(doc.number.as_deref(), Some(format!("{i}/HS-LT").as_str()));
+            assert_eq!(doc.page_count, e.pages);
+            assert!(
+                doc.ocr_text.contains(&format!("số {i}")),
+                "{}",
+                doc.ocr_text
+            );
+        } else {
+            assert_eq!(d["state"], "review", "document {i}: {d}");
+            let reasons = d["reasons"].to_string();
+            assert!(reasons.contains("number"), "document {i}: {reasons}");
+        }
+    }
+    db.drop_database().await;
+}
+
+both_backends!(a_300_page_stack_is_cut_into_its_documents);
