@@ -201,7 +201,7 @@ impl Pipeline {
                 }
                 Ok::<(), PipelineError>(())
             });
-            let read: Result<Vec<(usize, (PdfPage, PageReport))>, PipelineError> = rx
+            let read: Result<Vec<_>, PipelineError> = rx
                 .into_iter()
                 .par_bridge()
                 .map(|(n, fi, pi, page)| self.read_page(n, fi, pi, page).map(|r| (n, r)))
