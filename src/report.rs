@@ -25,6 +25,8 @@ pub struct Line {
     pub confidence: Option<f64>,
     pub job_id: Option<String>,
     pub document_id: Option<String>,
+    /// The review a held document waits in (`review` state).
+    pub review_id: Option<String>,
     pub reasons: Vec<String>,
 }
 
@@ -101,6 +103,7 @@ pub async fn line(app: &App, label: &str, job_id: &str) -> anyhow::Result<Line> 
                 l.issued_on = r.draft.issued_on;
                 l.confidence = Some(r.draft.mean_confidence);
                 l.reasons = r.reasons.into_iter().map(|r| r.message).collect();
+                l.review_id = Some(r.id);
             }
         }
         "failed" => l.reasons = job.error.into_iter().collect(),

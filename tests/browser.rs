@@ -225,3 +225,95 @@ async fn citizen_consents_in_chromium(backend: Backend) {
 }
 
 both_backends!(citizen_consents_in_chromium);
+
+/// Records staff in Chromium: upload a batch of two scans, watch its progress (server-
+/// sent events) reach the end, correct and approve the one held for review beside its
+/// page image and text; the owner then finds it in their repository, and it verifies
+/// as signed.
+async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    account(&t, "can.bo.luu.tru", kho::auth::Role::Staff, None, None).await;
+    account(
+        &t,
+        "nguyen.binh",
+        kho::auth::Role::Citizen,
+        Some(CITIZEN),
+        None,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let certificate = dir.path().join("giay-chung-nhan.png");
+    std::fs::copy(repo_path(STRAIGHT_PAGE), &certificate).unwrap();
+    let minutes = dir.path().join("bien-ban.png");
+    std::fs::write(&minutes, page_without_fields()).unwrap();
+    let shots = repo_path("target/browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let args: Vec<String> = vec![
+        t.url(""),
+        "can.bo.luu.tru".into(),
+        "nguyen.binh".into(),
+        PASSWORD.into(),
+        CITIZEN.into(),
+        path(&certificate),
+        path(&minutes),
+        "--".into(),
+        path(&shots),
+    ];
+    let seen = run_script("staff_pages.mjs", args).await;
+    assert_eq!(seen["staffHome"], "/staff/batches", "{seen}");
+    assert_eq!(seen["finished"], "true", "{seen}");
+    assert_eq!(
+        seen["rows"],
+        serde_json::json!(["filed", "review"]),
+        "{seen}"
+    );
+    let progress = seen["progressSeen"].as_array().unwrap();
+    assert_eq!(progress.last().unwrap(), "2/2", "{seen}");
+    assert_eq!(seen["batchesListed"], 1, "{seen}");
+    assert_eq!(seen["queued"], 1, "{seen}");
+    assert!(seen["pageImages"][0].as_u64().unwrap() > 500, "{seen}");
+    assert!(
+        seen["pageText"].as_str().unwrap().contains("dân phố"),
+        "{seen}"
+    );
+    assert!(!seen["reasons"].as_array().unwrap().is_empty(), "{seen}");
+    assert_eq!(seen["queuedAfter"], 0, "{seen}");
+    assert_eq!(seen["firstTab"], "English", "{seen}");
+    assert_eq!(seen["ownerHome"], "/me", "{seen}");
+    let approved = seen["approved"].as_str().unwrap();
+    let mine = seen["ownerDocuments"].as_array().unwrap();
+    assert_eq!(
+        mine.len(),
+        2,
+        "both documents are in the repository: {seen}"
+    );
+    let doc = mine.iter().find(|d| d["id"] == approved).unwrap();
+    assert_eq!(doc["status"], "Còn hiệu lực", "{seen}");
+    assert!(
+        doc["text"].as_str().unwrap().contains("12/BB-TDP"),
+        "{seen}"
+    );
+    // Filed with the corrections, and signed: the PDF verifies.
+    let stored = kho::db::documents::get(&t.app.db, approved)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.doc_type.as_deref(), Some("Biên bản"));
+    assert_eq!(stored.issued_on.as_deref(), Some("2024-06-09"));
+    assert_eq!(stored.owner_id, CITIZEN);
+    let pdf = t.app.store.get(&stored.pdf_sha256).await.unwrap();
+    let report: serde_json::Value = t
+        .client
+        .post(t.url("/api/v1/verify"))
+        .body(pdf.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    t.finish().await;
+}
+
+both_backends!(staff_upload_review_and_file_in_chromium);

@@ -1,7 +1,7 @@
 //! Batches over the API (issue 7): records staff create a batch (a name, whether its
 //! files are stacks to cut at separator sheets, a fallback owner, a CSV manifest), add
-//! files to it in as many requests as they like, and follow its progress by polling;
-//! the report comes as JSON or CSV. Documents are submitted once by content, so adding
+//! files to it in as many requests as they like, and follow its progress by polling or
+//! as server-sent events; the report comes as JSON or CSV. Documents are submitted once by content, so adding
 //! the same file again files nothing twice.
 
 use axum::Json;
@@ -35,6 +35,24 @@ pub struct NewBatchRequest {
     /// A CSV manifest (columns: file, pages, owner, type, number, issued_on, valid_from,
     /// valid_to, procedure).
     pub manifest: Option<String>,
+}
+
+/// A batch in the agency's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchSummary {
+    pub id: String,
+    pub name: String,
+    pub split: bool,
+    pub owner_id: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Documents recorded or refused so far.
+    pub documents: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchList {
+    pub batches: Vec<BatchSummary>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,7 +91,7 @@ fn staff_agency(caller: &TokenOwner) -> Result<String, ApiError> {
 }
 
 /// The batch, if it is this staff member's agency's.
-async fn batch_of(app: &App, caller: &TokenOwner, id: &str) -> Result<Batch, ApiError> {
+pub(crate) async fn batch_of(app: &App, caller: &TokenOwner, id: &str) -> Result<Batch, ApiError> {
     let agency = staff_agency(caller)?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::NotFound("batch"));
@@ -214,6 +232,35 @@ pub async fn add_files(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/batches", tag = "batches",
+    responses((status = 200, body = BatchList, description = "the agency's batches, newest first (at most 200)"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "records staff only")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(caller): Caller,
+) -> Result<Json<BatchList>, ApiError> {
+    let agency = staff_agency(&caller)?;
+    let batches = list_of(&app, &agency).await?;
+    Ok(Json(BatchList { batches }))
+}
+
+/// An agency's batches, newest first.
+pub async fn list_of(app: &App, agency: &str) -> Result<Vec<BatchSummary>, ApiError> {
+    Ok(batches::list(&app.db, agency, 200)
+        .await?
+        .into_iter()
+        .map(|(b, documents)| BatchSummary {
+            id: b.id,
+            name: b.name,
+            split: b.split,
+            owner_id: b.owner_id,
+            created_at: b.created_at,
+            documents,
+        })
+        .collect())
+}
+
 /// The batch's report so far.
 async fn report_of(app: &App, batch: &Batch) -> Result<Report, ApiError> {
     let mut lines = Vec::new();
@@ -242,13 +289,59 @@ pub async fn progress(
     Path(id): Path<String>,
 ) -> Result<Json<Progress>, ApiError> {
     let batch = batch_of(&app, &caller, &id).await?;
-    let report = report_of(&app, &batch).await?;
-    Ok(Json(Progress {
-        id: batch.id,
-        name: batch.name,
+    Ok(Json(progress_of(&app, &batch).await?))
+}
+
+async fn progress_of(app: &App, batch: &Batch) -> Result<Progress, ApiError> {
+    let report = report_of(app, batch).await?;
+    Ok(Progress {
+        id: batch.id.clone(),
+        name: batch.name.clone(),
         finished: report.totals.queued == 0,
         report,
-    }))
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "batches",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/event-stream", body = Progress,
+               description = "server-sent events: a `progress` event (data: the batch's progress as JSON) each time a document moves on, the last one when `finished`; then the stream ends"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let batch = batch_of(&app, &caller, &id).await?;
+    // State: what was last sent (totals and lines); None once the last event went.
+    let start = Some((app, batch, String::new()));
+    let stream = futures::stream::unfold(start, |state| async move {
+        let (app, batch, last) = state?;
+        loop {
+            let p = match progress_of(&app, &batch).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = ?e, batch = %batch.id, "batch events");
+                    let ev = Event::default().event("error").data("internal error");
+                    return Some((Ok::<_, std::convert::Infallible>(ev), None));
+                }
+            };
+            let seen =
+                serde_json::to_string(&(&p.report.totals, &p.report.documents)).unwrap_or_default();
+            if seen != last {
+                let data = serde_json::to_string(&p).unwrap_or_default();
+                let ev = Event::default().event("progress").data(data);
+                let next = (!p.finished).then_some((app, batch, seen));
+                return Some((Ok(ev), next));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -8,11 +8,11 @@
 //! | [`jobs`] | `GET /api/v1/jobs/{job_id}` |
 //! | [`printout`] | `POST /api/v1/verify/qr`, `GET /v/{id}` (public) |
 //! | [`revoke`] | `POST /api/v1/documents/{id}/revoke` |
-//! | [`reviews`] | `GET /api/v1/reviews[/{id}[/pdf]]`, `POST /api/v1/reviews/{id}/approve\|reject` |
+//! | [`reviews`] | `GET /api/v1/reviews[/{id}[/pdf\|/pages/{n}]]`, `POST /api/v1/reviews/{id}/approve\|reject` |
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
-//! | [`batches`] | `POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report]` |
+//! | [`batches`] | `GET/POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report|/events]` |
 //! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
 //! | [`grants`] | `GET /api/v1/grants`, `POST /api/v1/grants/{id}/revoke`, `GET /api/v1/grants/current`, `GET /api/v1/access-log` |
 //! | [`oauth`] | `POST /oauth/token`, `GET /.well-known/oauth-authorization-server`, `POST /api/v1/requesters` |
@@ -53,8 +53,8 @@ use error::ApiError;
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
-          reviews::list, reviews::get, reviews::pdf, reviews::reject,
-          batches::create, batches::add_files, batches::progress, batches::report,
+          reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
+          batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
           documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
@@ -62,7 +62,9 @@ use error::ApiError;
           crate::web::owner::documents_page, crate::web::owner::document_page,
           crate::web::owner::grants_page, crate::web::owner::revoke_grant,
           crate::web::owner::access_log_page, crate::web::consent::authorize_page,
-          crate::web::consent::decide),
+          crate::web::consent::decide, crate::web::staff::batches_page,
+          crate::web::staff::batch_page, crate::web::staff::reviews_page,
+          crate::web::staff::review_page),
     components(schemas(error::ErrorBody, error::ErrorDetail, push::PushMetadata)),
     modifiers(&BearerAuth),
 )]
@@ -143,18 +145,25 @@ pub fn router(app: App) -> Router {
             post(crate::web::owner::revoke_grant),
         )
         .route("/me/access-log", get(crate::web::owner::access_log_page))
+        .route("/staff", get(crate::web::staff::home))
+        .route("/staff/batches", get(crate::web::staff::batches_page))
+        .route("/staff/batches/{id}", get(crate::web::staff::batch_page))
+        .route("/staff/reviews", get(crate::web::staff::reviews_page))
+        .route("/staff/reviews/{id}", get(crate::web::staff::review_page))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/search", get(search::search))
-        .route("/api/v1/batches", post(batches::create))
+        .route("/api/v1/batches", post(batches::create).get(batches::list))
         .route(
             "/api/v1/batches/{id}/files",
             post(batches::add_files).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/batches/{id}", get(batches::progress))
         .route("/api/v1/batches/{id}/report", get(batches::report))
+        .route("/api/v1/batches/{id}/events", get(batches::events))
         .route("/api/v1/reviews", get(reviews::list))
         .route("/api/v1/reviews/{id}", get(reviews::get))
         .route("/api/v1/reviews/{id}/pdf", get(reviews::pdf))
+        .route("/api/v1/reviews/{id}/pages/{n}", get(reviews::page_image))
         .route("/api/v1/reviews/{id}/approve", post(reviews::approve))
         .route("/api/v1/reviews/{id}/reject", post(reviews::reject))
         .route("/api/v1/documents/{id}", get(documents::get))

@@ -91,7 +91,11 @@ impl From<&Review> for ReviewSummary {
 
 /// The review, if this caller is records staff of the agency that digitized it (anyone
 /// else: 403 for other roles, 404 for other agencies' reviews).
-async fn reviewable(app: &App, caller: &TokenOwner, id: &str) -> Result<Review, ApiError> {
+pub(crate) async fn reviewable(
+    app: &App,
+    caller: &TokenOwner,
+    id: &str,
+) -> Result<Review, ApiError> {
     if caller.role != Role::Staff {
         return Err(ApiError::Forbidden);
     }
@@ -133,14 +137,25 @@ pub async fn list(
             "state: open, approved or rejected".into(),
         ));
     }
+    Ok(Json(ReviewList {
+        reviews: queue(&app, mine, state).await?,
+    }))
+}
+
+/// An agency's reviews in `state`, oldest first (at most 500).
+pub(crate) async fn queue(
+    app: &App,
+    agency: &str,
+    state: &str,
+) -> Result<Vec<ReviewSummary>, ApiError> {
     let mut out = Vec::new();
     for r in reviews::list(&app.db, state, 500).await? {
-        let (agency, _) = digitize::filing_agency(&app, &r.draft.scan_id).await?;
-        if agency.code == mine {
+        let (filing, _) = digitize::filing_agency(app, &r.draft.scan_id).await?;
+        if filing.code == agency {
             out.push(ReviewSummary::from(&r));
         }
     }
-    Ok(Json(ReviewList { reviews: out }))
+    Ok(out)
 }
 
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews",
@@ -177,6 +192,65 @@ pub async fn pdf(
     let r = reviewable(&app, &caller, &id).await?;
     let bytes = app.store.get(&r.draft.pdf_sha256).await?;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews/{id}/pages/{n}", tag = "reviews",
+    params(("id" = String, Path), ("n" = u32, Path, description = "page number, from 1")),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>, description = "page `n` of the draft as the pipeline made it (turned, deskewed, cleaned), at most 1000 pixels wide"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn page_image(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path((id, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let r = reviewable(&app, &caller, &id).await?;
+    if n == 0 || i64::from(n) > r.draft.page_count {
+        return Err(ApiError::NotFound("page"));
+    }
+    let pdf = app.store.get(&r.draft.pdf_sha256).await?;
+    let limits = app.config.pipeline().limits;
+    let png = tokio::task::spawn_blocking(move || preview(&pdf, n as usize, &limits))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("draft page {n}: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+/// Page `n` of a draft PDF, reduced to at most 1000 pixels wide, as PNG. Pages are
+/// decoded one at a time and only page `n` is kept.
+fn preview(
+    pdf: &[u8],
+    n: usize,
+    limits: &kho_workers::decode::Limits,
+) -> Result<Vec<u8>, kho_workers::PipelineError> {
+    let mut seen = 0;
+    let mut found = None;
+    kho_workers::decode::each_page(std::io::Cursor::new(pdf), limits, |p| {
+        seen += 1;
+        if seen == n {
+            found = Some(p.image);
+        }
+        Ok(())
+    })?;
+    let img = found.ok_or_else(|| kho_workers::PipelineError::Corrupt("no such page".into()))?;
+    let img = if img.width() > 1000 {
+        let h = (img.height() as u64 * 1000 / img.width() as u64).max(1) as u32;
+        img.resize(1000, h, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| kho_workers::PipelineError::Corrupt(e.to_string()))?;
+    Ok(out)
 }
 
 /// What a reviewer corrects before approving; every field is optional.

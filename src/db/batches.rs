@@ -116,3 +116,33 @@ pub async fn items(db: &Db, batch_id: &str) -> Result<Vec<Item>, DbError> {
         .collect::<Result<_, sqlx::Error>>()
         .map_err(DbError::from)
 }
+
+/// An agency's batches, newest first, each with its number of documents.
+pub async fn list(db: &Db, agency: &str, limit: i64) -> Result<Vec<(Batch, i64)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT b.id, b.name, b.agency, b.split, b.owner_id, b.created_at,
+                (SELECT COUNT(*) FROM batch_items i WHERE i.batch_id = b.id) AS documents
+         FROM batches b WHERE b.agency = $1 ORDER BY b.created_at DESC, b.id LIMIT $2",
+    )
+    .bind(agency)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                Batch {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    agency: r.try_get("agency")?,
+                    split: r.try_get::<i64, _>("split")? != 0,
+                    owner_id: r.try_get("owner_id")?,
+                    manifest: None,
+                    created_at: r.try_get("created_at")?,
+                },
+                r.try_get("documents")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}

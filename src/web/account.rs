@@ -17,11 +17,14 @@ pub struct LoginQuery {
     pub lang: Option<String>,
 }
 
-/// Only a path on this site is a place to go back to after signing in.
-fn local(next: Option<&str>) -> String {
+/// Only a path on this site is a place to go back to after signing in (without one,
+/// the account's home page).
+fn local(next: Option<&str>) -> Option<String> {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/me".into(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
+            Some(n.to_owned())
+        }
+        _ => None,
     }
 }
 
@@ -54,7 +57,7 @@ fn form(l: Lang, next: &str, error: Option<&str>) -> String {
     responses((status = 200, description = "HTML sign-in form", content_type = "text/html")))]
 pub async fn login_page(Query(q): Query<LoginQuery>) -> Html<String> {
     let l = Lang::from_query(q.lang.as_deref());
-    let next = local(q.next.as_deref());
+    let next = local(q.next.as_deref()).unwrap_or_default();
     Html(layout(
         l,
         "/login",
@@ -85,7 +88,8 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let l = Lang::from_query(f.lang.as_deref());
-    let next = local(f.next.as_deref());
+    let back = local(f.next.as_deref());
+    let next = back.clone().unwrap_or_default();
     let title = l.t("Đăng nhập", "Sign in");
     if !same_origin(&headers, &app.config.public_url) {
         return (StatusCode::FORBIDDEN, "cross-site sign-in refused").into_response();
@@ -107,7 +111,8 @@ pub async fn login(
                     &value,
                     accounts::secure_cookies(&app.config.public_url),
                 );
-                let mut r = Redirect::to(&next).into_response();
+                let to = back.as_deref().unwrap_or(super::home(&user));
+                let mut r = Redirect::to(to).into_response();
                 if let Ok(v) = HeaderValue::from_str(&cookie) {
                     r.headers_mut().insert(header::SET_COOKIE, v);
                 }

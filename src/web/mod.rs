@@ -8,6 +8,7 @@
 //! | [`account`] | `GET/POST /login`, `POST /logout` |
 //! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
 //! | [`consent`] | `GET/POST /oauth/authorize`: the consent page |
+//! | [`staff`] | `GET /staff/batches` (upload a batch; the agency's batches), `GET /staff/batches/{id}` (live progress), `GET /staff/reviews` (the queue), `GET /staff/reviews/{id}` (pages beside text; correct, approve, reject) |
 //!
 //! Signed-in pages use the session cookie ([`Session`]); every form that changes
 //! something carries the session's CSRF token, and cookie-carrying POSTs from another
@@ -16,12 +17,13 @@
 pub mod account;
 pub mod consent;
 pub mod owner;
+pub mod staff;
 pub mod verify;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::app::App;
 use crate::db::accounts::User;
@@ -63,6 +65,64 @@ pub fn to_login(lang: Lang, back: &str) -> Response {
     Redirect::to(&format!("/login?{}", u.finish())).into_response()
 }
 
+/// A time for people, from Unix milliseconds.
+pub fn ms_to_time(ms: i64) -> String {
+    crate::signing::stamp::iso_time(ms / 1000)
+}
+
+/// An error page for a signed-in account.
+pub fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
+    (
+        status,
+        Html(page(
+            l,
+            home(&s.user),
+            l.t("Lỗi", "Error"),
+            &format!(r#"<p class="err">{}</p>"#, esc(msg)),
+            Some(s),
+        )),
+    )
+        .into_response()
+}
+
+/// The page for a database failure.
+pub fn unavailable(l: Lang, s: &Session) -> impl FnOnce(crate::db::DbError) -> Response + '_ {
+    move |e| {
+        tracing::error!(error = ?e, "pages");
+        error_page(
+            l,
+            s,
+            StatusCode::SERVICE_UNAVAILABLE,
+            l.t("Lỗi hệ thống.", "Internal error."),
+        )
+    }
+}
+
+// The error side is the page to send instead, as large as any response.
+#[allow(clippy::result_large_err)]
+/// The session and the subject it acts for under `rule`; or the sign-in page (coming
+/// back to `back`), or an error page.
+pub fn signed_in(
+    l: Lang,
+    s: Option<Session>,
+    back: &str,
+    rule: fn(Lang, &Session) -> Result<String, Response>,
+) -> Result<(Session, String), Response> {
+    let s = s.ok_or_else(|| to_login(l, back))?;
+    let subject = rule(l, &s)?;
+    Ok((s, subject))
+}
+
+/// Where an account's pages start: records staff at their batches, owners at their
+/// repository.
+pub fn home(user: &User) -> &'static str {
+    if user.role == crate::auth::Role::Staff {
+        "/staff/batches"
+    } else {
+        "/me"
+    }
+}
+
 /// Is a form POST from this site? A browser sends `Origin` with POSTs; when present it
 /// must be the public URL's origin (or the Host the request came to).
 pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
@@ -85,14 +145,27 @@ pub fn page(lang: Lang, path: &str, title: &str, body: &str, s: Option<&Session>
         None => String::new(),
         Some(s) => {
             let q = if lang == Lang::En { "?lang=en" } else { "" };
+            let links: Vec<(&str, &str)> = match s.user.role {
+                crate::auth::Role::Staff => vec![
+                    ("/staff/batches", lang.t("Lô số hóa", "Batches")),
+                    ("/staff/reviews", lang.t("Hàng chờ duyệt", "Review queue")),
+                ],
+                crate::auth::Role::Citizen | crate::auth::Role::OrgMember => vec![
+                    ("/me", lang.t("Hồ sơ của tôi", "My documents")),
+                    ("/me/grants", lang.t("Chia sẻ", "Consents")),
+                    ("/me/access-log", lang.t("Nhật ký truy cập", "Access log")),
+                ],
+                _ => vec![],
+            };
+            let links: String = links
+                .iter()
+                .map(|(href, label)| format!(r#"<a href="{href}{q}">{label}</a>"#))
+                .collect();
             format!(
-                r#"<nav class="user" aria-label="{menu}"><a href="/me{q}">{docs}</a><a href="/me/grants{q}">{grants}</a><a href="/me/access-log{q}">{log}</a>
+                r#"<nav class="user" aria-label="{menu}">{links}
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{out} ({who})</button></form></nav>
 "#,
                 menu = lang.t("Tài khoản", "Account"),
-                docs = lang.t("Hồ sơ của tôi", "My documents"),
-                grants = lang.t("Chia sẻ", "Consents"),
-                log = lang.t("Nhật ký truy cập", "Access log"),
                 out = lang.t("Đăng xuất", "Sign out"),
                 who = esc(s.user.display_name.as_deref().unwrap_or(&s.user.username)),
                 csrf = s.csrf,

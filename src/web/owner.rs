@@ -14,7 +14,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Lang, MaybeSession, Session, esc, page, same_origin, to_login};
+use super::{
+    Lang, MaybeSession, Session, error_page, esc, ms_to_time, page, same_origin, signed_in,
+    unavailable,
+};
 use crate::api::caller::principal;
 use crate::app::App;
 use crate::auth::{self, Visible};
@@ -36,50 +39,6 @@ fn status_label(l: Lang, status: &str) -> &'static str {
         "superseded" => l.t("Đã được thay thế", "Superseded"),
         _ => l.t("Không rõ", "Unknown"),
     }
-}
-
-fn ms_to_time(ms: i64) -> String {
-    crate::signing::stamp::iso_time(ms / 1000)
-}
-
-fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
-    (
-        status,
-        Html(page(
-            l,
-            "/me",
-            l.t("Lỗi", "Error"),
-            &format!(r#"<p class="err">{}</p>"#, esc(msg)),
-            Some(s),
-        )),
-    )
-        .into_response()
-}
-
-/// The page for a database failure.
-fn unavailable(l: Lang, s: &Session) -> impl FnOnce(crate::db::DbError) -> Response + '_ {
-    move |e| {
-        tracing::error!(error = ?e, "owner pages");
-        error_page(
-            l,
-            s,
-            StatusCode::SERVICE_UNAVAILABLE,
-            l.t("Lỗi hệ thống.", "Internal error."),
-        )
-    }
-}
-
-/// The session and the subject it acts for under `rule`; or the sign-in page (coming
-/// back to `back`), or an error page.
-fn signed_in(
-    l: Lang,
-    s: Option<Session>,
-    back: &str,
-    rule: fn(Lang, &Session) -> Result<String, Response>,
-) -> Result<(Session, String), Response> {
-    let s = s.ok_or_else(|| to_login(l, back))?;
-    let subject = rule(l, &s)?;
-    Ok((s, subject))
 }
 
 /// The repository a signed-in account reads, or an error page.

@@ -675,3 +675,32 @@ pub async fn sign_in(t: &TestApp, username: &str) -> (String, String) {
         .to_owned();
     (cookie, csrf)
 }
+
+/// A page with readable text but none of the required fields (type, number, date).
+pub fn page_without_fields() -> Vec<u8> {
+    let font = ab_glyph::FontRef::try_from_slice(include_bytes!("../../src/assets/DejaVuSans.ttf"))
+        .unwrap();
+    let mut img = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
+    let lines = [
+        "Biên bản họp tổ dân phố số bảy",
+        "Các hộ gia đình đã thống nhất lịch dọn vệ sinh",
+        "đường làng vào sáng chủ nhật hằng tuần.",
+        "Những người tham dự ký tên dưới đây.",
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        imageproc::drawing::draw_text_mut(
+            &mut img,
+            image::Luma([0]),
+            250,
+            400 + i as i32 * 110,
+            ab_glyph::PxScale::from(60.0),
+            &font,
+            l,
+        );
+    }
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}

@@ -1,0 +1,90 @@
+// Drives the records staff's pages in Debian's headless Chromium, then the owner's:
+//   node staff_pages.mjs BASE_URL STAFF_USER OWNER_USER PASSWORD OWNER_ID FILE... -- SCREENSHOT_DIR
+// As staff: uploads a batch (the files, with OWNER_ID as the default owner), watches
+// its live progress to the end, opens the document held for review, checks its page
+// image and text, corrects its fields and approves it. As the owner: finds it in the
+// repository. Prints one JSON object; the Rust test asserts on it.
+import { chromium } from "playwright-core";
+
+const args = process.argv.slice(2);
+const [base, staffUser, ownerUser, password, ownerId] = args;
+const files = args.slice(5, args.indexOf("--"));
+const shots = args[args.indexOf("--") + 1];
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+const seen = {};
+
+async function signIn(page, user) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", user);
+  await page.fill("#password", password);
+  await page.click("#sign-in");
+  await page.waitForLoadState("domcontentloaded");
+}
+
+// Records staff, at desktop width.
+const staff = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await signIn(staff, staffUser);
+seen.staffHome = new URL(staff.url()).pathname;
+await staff.fill("#name", "Hộp 17 — thử nghiệm");
+await staff.fill("#owner", ownerId);
+await staff.setInputFiles("#files", files);
+await staff.screenshot({ path: `${shots}/staff-upload.png`, fullPage: true });
+await staff.click("#upload");
+await staff.waitForURL(/\/staff\/batches\/[0-9a-f-]{36}$/, { timeout: 60000 });
+// The progress bar moves while the batch runs; remember what it showed on the way.
+seen.progressSeen = [];
+const started = Date.now();
+while (Date.now() - started < 300000) {
+  const state = await staff.getAttribute("#state", "data-finished");
+  const value = await staff.evaluate(() => {
+    const bar = document.getElementById("progress");
+    return `${bar.value}/${bar.max}`;
+  });
+  if (seen.progressSeen.at(-1) !== value) seen.progressSeen.push(value);
+  if (state === "true") break;
+  await staff.waitForTimeout(200);
+}
+seen.finished = await staff.getAttribute("#state", "data-finished");
+seen.totals = await staff.textContent("#totals");
+seen.rows = await staff.locator("#documents tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.state));
+await staff.screenshot({ path: `${shots}/staff-batch.png`, fullPage: true });
+
+// The batch appears in the list of batches.
+await staff.goto(`${base}/staff/batches`);
+seen.batchesListed = await staff.locator("#batches tbody tr").count();
+
+// The review queue lists the held document; open it.
+await staff.goto(`${base}/staff/reviews`);
+seen.queued = await staff.locator("#reviews tbody tr").count();
+await staff.click("#reviews tbody tr a");
+await staff.waitForURL(/\/staff\/reviews\/[0-9a-f-]{36}$/);
+await staff.waitForFunction(() => [...document.querySelectorAll(".page img")].every((i) => i.complete && i.naturalWidth > 0));
+seen.pageImages = await staff.locator(".page img").evaluateAll((imgs) => imgs.map((i) => i.naturalWidth));
+seen.pageText = await staff.textContent(".text");
+seen.reasons = await staff.locator("#reasons li").allTextContents();
+await staff.fill("#doc_type", "Biên bản");
+await staff.fill("#number", "12/BB-TDP");
+await staff.fill("#issued_on", "2024-06-09");
+await staff.screenshot({ path: `${shots}/staff-review.png`, fullPage: true });
+await staff.click("#approve");
+await staff.waitForSelector("#document-id", { timeout: 60000 });
+seen.approved = await staff.textContent("#document-id");
+await staff.goto(`${base}/staff/reviews`);
+seen.queuedAfter = await staff.locator("#reviews tbody tr").count();
+// The keyboard reaches the language switch first.
+await staff.keyboard.press("Tab");
+seen.firstTab = await staff.evaluate(() => document.activeElement.textContent);
+
+// The owner, at phone width, in a browser of their own.
+const owner = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+await signIn(owner, ownerUser);
+seen.ownerHome = new URL(owner.url()).pathname;
+seen.ownerDocuments = await owner.locator("#documents tbody tr").evaluateAll((rows) =>
+  rows.map((r) => ({ id: r.dataset.docId, status: r.querySelector(".status").textContent, text: r.textContent })));
+await owner.screenshot({ path: `${shots}/owner-after-review.png`, fullPage: true });
+
+await browser.close();
+console.log(JSON.stringify(seen));
