@@ -72,14 +72,40 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
     assert_eq!(r.status(), 202);
     let added: serde_json::Value = r.json().await.unwrap();
     assert_eq!(added["documents"].as_array().unwrap().len(), 2, "{added}");
-    // Poll until every document has ended.
-    let progress = loop {
-        let p = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
-        if p["finished"] == true {
-            break p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
+    // Follow the server-sent events: a `progress` event each time a document moves
+    // on; the stream ends after the one that says `finished`.
+    let body = t
+        .client
+        .get(t.url(&format!("/api/v1/batches/{id}/events")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        body.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let text = body.text().await.unwrap();
+    let events: Vec<serde_json::Value> = text
+        .split("\n\n")
+        .filter(|e| e.lines().any(|l| l == "event: progress"))
+        .map(|e| {
+            let data = e.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+            serde_json::from_str(data).unwrap()
+        })
+        .collect();
+    assert!(!events.is_empty(), "{text}");
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| e["finished"] == false),
+        "{text}"
+    );
+    let progress = events.last().unwrap().clone();
+    assert_eq!(progress["finished"], true, "{text}");
+    // Polling says the same.
+    let polled = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+    assert_eq!(polled["report"]["totals"], progress["report"]["totals"]);
     let totals = &progress["report"]["totals"];
     assert_eq!(totals["documents"], 2, "{progress}");
     assert_eq!(totals["filed"], 2, "{progress}");

@@ -227,12 +227,12 @@ fn expected(route: &str, who: Who, target: Target) -> u16 {
             Admin => 201,
             _ => 403,
         },
-        "approve" | "review" | "review-pdf" | "reject" => match (who, target) {
+        "approve" | "review" | "review-pdf" | "review-page" | "reject" => match (who, target) {
             (Staff | OtherStaff, Own) => 200,
             (Staff | OtherStaff, _) => 404,
             _ => 403,
         },
-        "reviews" => match who {
+        "reviews" | "batches" => match who {
             Staff | OtherStaff => 200,
             _ => 403,
         },
@@ -339,7 +339,9 @@ async fn authorization_matrix(backend: Backend) {
         "reviews",
         "review",
         "review-pdf",
+        "review-page",
         "reject",
+        "batches",
     ] {
         for who in EVERYONE {
             for target in [Target::Own, Target::Other, Target::Missing] {
@@ -401,7 +403,8 @@ async fn authorization_matrix(backend: Backend) {
                             .json(&serde_json::json!({"reason": "cấp nhầm"}))
                     }
                     "reviews" => client.get(t.url("/api/v1/reviews")),
-                    "approve" | "review" | "review-pdf" | "reject" => {
+                    "batches" => client.get(t.url("/api/v1/batches")),
+                    "approve" | "review" | "review-pdf" | "review-page" | "reject" => {
                         // A fresh review each time, held for the caller's agency (own)
                         // or the other one.
                         let (mine, theirs) = if who == Who::OtherStaff { ("HN", "KHO") } else { ("KHO", "HN") };
@@ -416,6 +419,7 @@ async fn authorization_matrix(backend: Backend) {
                                 .post(t.url(&format!("/api/v1/reviews/{review}/reject")))
                                 .json(&serde_json::json!({"reason": "trang mờ"})),
                             "review" => client.get(t.url(&format!("/api/v1/reviews/{review}"))),
+                            "review-page" => client.get(t.url(&format!("/api/v1/reviews/{review}/pages/1"))),
                             _ => client.get(t.url(&format!("/api/v1/reviews/{review}/pdf"))),
                         }
                     }
@@ -459,7 +463,7 @@ async fn authorization_matrix(backend: Backend) {
             }
         }
     }
-    assert_eq!(checked, 19 * 10 * 3);
+    assert_eq!(checked, 21 * 10 * 3);
     // Search: each caller finds exactly what is theirs.
     for who in EVERYONE.into_iter().filter(|w| *w != Who::Anonymous) {
         let (s, body) = search_ids(t, &token_of(who).unwrap()).await;
