@@ -30,8 +30,20 @@ pub enum IntakeError {
         name: String,
         source: PipelineError,
     },
+    #[error("this Idempotency-Key was used for a different upload")]
+    KeyReused,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// How a submission is recorded once.
+enum Once<'a> {
+    /// Every submission is a new scan.
+    Never,
+    /// Once per owner and files, by content (batch ingest).
+    ByContent,
+    /// Once per uploader and the client's `Idempotency-Key`.
+    ByKey(&'a str),
 }
 
 /// Check, store and enqueue. Returns the new scan and job ids.
@@ -41,7 +53,21 @@ pub async fn submit(
     files: Vec<Incoming>,
     uploaded_by: Option<&str>,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, uploaded_by, false, None).await
+    submit_with(app, owner, files, uploaded_by, Once::Never, None).await
+}
+
+/// Like [`submit`], for a client that names its request with an `Idempotency-Key`:
+/// the same uploader sending the same key again (a retry after a lost answer, even
+/// through another server) gets the first scan and job back (`existing`) and nothing
+/// is recorded twice; the key sent with a different owner or files is refused.
+pub async fn submit_idempotent(
+    app: &App,
+    owner: &SubjectId,
+    files: Vec<Incoming>,
+    uploaded_by: &str,
+    key: &str,
+) -> Result<Created, IntakeError> {
+    submit_with(app, owner, files, Some(uploaded_by), Once::ByKey(key), None).await
 }
 
 /// Like [`submit`], but a scan of the same owner and files (by content) is recorded
@@ -55,7 +81,7 @@ pub async fn submit_once(
     uploaded_by: Option<&str>,
     entry: Option<&crate::manifest::Entry>,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, uploaded_by, true, entry).await
+    submit_with(app, owner, files, uploaded_by, Once::ByContent, entry).await
 }
 
 async fn submit_with(
@@ -63,7 +89,7 @@ async fn submit_with(
     owner: &SubjectId,
     files: Vec<Incoming>,
     uploaded_by: Option<&str>,
-    once: bool,
+    once: Once<'_>,
     entry: Option<&crate::manifest::Entry>,
 ) -> Result<Created, IntakeError> {
     if files.is_empty() {
@@ -120,16 +146,28 @@ async fn submit_with(
             filename: f.filename,
         });
     }
-    let content_key = once.then(|| {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(owner.as_str().as_bytes());
-        for r in &records {
-            h.update(b"\n");
-            h.update(r.sha256.as_bytes());
+    use sha2::{Digest, Sha256};
+    let content_key = match once {
+        Once::Never => None,
+        Once::ByContent => {
+            let mut h = Sha256::new();
+            h.update(owner.as_str().as_bytes());
+            for r in &records {
+                h.update(b"\n");
+                h.update(r.sha256.as_bytes());
+            }
+            Some(hex::encode(h.finalize()))
         }
-        hex::encode(h.finalize())
-    });
+        // Another namespace of the same unique key: a content key never starts so.
+        Once::ByKey(key) => {
+            let mut h = Sha256::new();
+            h.update(b"idempotency-key\n");
+            h.update(uploaded_by.unwrap_or("").as_bytes());
+            h.update(b"\n");
+            h.update(key.as_bytes());
+            Some(hex::encode(h.finalize()))
+        }
+    };
     let created = scans::create_with_job(
         &app.db,
         &scans::NewScan {
@@ -143,6 +181,24 @@ async fn submit_with(
     )
     .await
     .map_err(anyhow::Error::from)?;
+    if created.existing && matches!(once, Once::ByKey(_)) {
+        // The key's first request must have been this one: same owner, same files.
+        let first_owner = crate::db::jobs::get(&app.db, &created.job_id)
+            .await
+            .map_err(anyhow::Error::from)?
+            .map(|(_, owner)| owner);
+        let first: Vec<String> = scans::files(&app.db, &created.scan_id)
+            .await
+            .map_err(anyhow::Error::from)?
+            .into_iter()
+            .map(|f| f.sha256)
+            .collect();
+        let now: Vec<&String> = records.iter().map(|r| &r.sha256).collect();
+        let same_owner = first_owner.as_deref() == Some(owner.as_str());
+        if !same_owner || first.iter().collect::<Vec<_>>() != now {
+            return Err(IntakeError::KeyReused);
+        }
+    }
     app.jobs_ready.notify_waiters();
     Ok(created)
 }

@@ -158,3 +158,82 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
 }
 
 both_backends!(a_batch_is_uploaded_followed_and_reported);
+
+/// A client that retries after a lost answer sends the same `Idempotency-Key`: the
+/// batch creation and the upload are recorded once and the first answer comes back
+/// (`Idempotent-Replayed: true`), through any server process; the key sent with a
+/// different request is refused (422), a malformed key is 400.
+async fn retried_creations_and_uploads_are_recorded_once(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &[]).await;
+    let staff = t.staff_token.clone();
+    let create = |key: &'static str, name: &'static str| {
+        t.client
+            .post(t.url("/api/v1/batches"))
+            .bearer_auth(&staff)
+            .header("Idempotency-Key", key)
+            .json(&serde_json::json!({"name": name}))
+            .send()
+    };
+    let first = create("lo-17-tao", "Hộp 17").await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert_eq!(first.headers()["idempotent-replayed"], "false");
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = create("lo-17-tao", "Hộp 17").await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.json::<serde_json::Value>().await.unwrap()["id"],
+        first["id"]
+    );
+    assert_eq!(create("lo-17-tao", "Hộp 18").await.unwrap().status(), 422);
+    let list = get_json_with(&t.client, t.url("/api/v1/batches"), &staff).await;
+    assert_eq!(list["batches"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(create("two words", "Hộp 19").await.unwrap().status(), 400);
+
+    let page = std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap();
+    let upload = |key: &'static str, files: Vec<Vec<u8>>| {
+        let mut form = reqwest::multipart::Form::new();
+        for (i, f) in files.into_iter().enumerate() {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(f).file_name(format!("p{i}.png")),
+            );
+        }
+        t.client
+            .post(t.url(&format!("/api/v1/subjects/{CITIZEN}/scans")))
+            .bearer_auth(&staff)
+            .header("Idempotency-Key", key)
+            .multipart(form)
+            .send()
+    };
+    let first = upload("scan-0001", vec![page.clone()]).await.unwrap();
+    assert_eq!(first.status(), 202);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = upload("scan-0001", vec![page.clone()]).await.unwrap();
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.json::<serde_json::Value>().await.unwrap()["job_id"],
+        first["job_id"]
+    );
+    let (_, scans, files, jobs, _) = t.counts().await;
+    assert_eq!((scans, files, jobs), (1, 1, 1));
+    // The same key with other files: refused, nothing recorded.
+    let other = upload("scan-0001", vec![page.clone(), page.clone()])
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 422);
+    // Without a key, or with another, the same page is a new scan.
+    assert_eq!(
+        upload("scan-0002", vec![page.clone()])
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    let (_, scans, _, _, _) = t.counts().await;
+    assert_eq!(scans, 2);
+    t.finish().await;
+}
+
+both_backends!(retried_creations_and_uploads_are_recorded_once);

@@ -103,16 +103,19 @@ pub(crate) async fn batch_of(app: &App, caller: &TokenOwner, id: &str) -> Result
 }
 
 #[utoipa::path(post, path = "/api/v1/batches", tag = "batches", request_body = NewBatchRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters naming this creation: sent again, the first batch is returned (`Idempotent-Replayed: true`) and nothing is recorded")),
     responses((status = 201, body = BatchCreated), (status = 400, body = ErrorBody, description = "a bad manifest (its rows named) or name"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "records staff only"),
-              (status = 422, body = ErrorBody, description = "invalid owner ID")),
+              (status = 422, body = ErrorBody, description = "invalid owner ID, or an Idempotency-Key used before for a different batch")),
     security(("bearer" = [])))]
 pub async fn create(
     State(app): State<App>,
     Caller(caller): Caller,
+    headers: axum::http::HeaderMap,
     body: Result<Json<NewBatchRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<BatchCreated>), ApiError> {
+) -> Result<Response, ApiError> {
     let agency = staff_agency(&caller)?;
+    let key = super::scans::idempotency_key(&headers)?;
     let Json(b) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -129,19 +132,36 @@ pub async fn create(
         }
         crate::manifest::Manifest::parse(m.as_bytes()).map_err(ApiError::BadRequest)?;
     }
-    let id = batches::create(
-        &app.db,
-        &NewBatch {
-            name,
-            created_by: &caller.id,
-            agency: &agency,
-            split: b.split,
-            owner_id: owner.as_ref().map(|o| o.as_str()),
-            manifest: b.manifest.as_deref(),
-        },
+    let new = NewBatch {
+        name,
+        created_by: &caller.id,
+        agency: &agency,
+        split: b.split,
+        owner_id: owner.as_ref().map(|o| o.as_str()),
+        manifest: b.manifest.as_deref(),
+        idempotency_key: key.as_deref(),
+    };
+    let (id, replayed) = match batches::create(&app.db, &new).await? {
+        batches::Creation::Created(id) => (id, "false"),
+        batches::Creation::Existing(first) => {
+            let same = first.name == new.name
+                && first.split == new.split
+                && first.owner_id.as_deref() == new.owner_id
+                && first.manifest.as_deref() == new.manifest;
+            if !same {
+                return Err(ApiError::Unprocessable(
+                    "this Idempotency-Key was used for a different batch".into(),
+                ));
+            }
+            (first.id, "true")
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        [("idempotent-replayed", replayed)],
+        Json(BatchCreated { id }),
     )
-    .await?;
-    Ok((StatusCode::CREATED, Json(BatchCreated { id })))
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/batches/{id}/files", tag = "batches",

@@ -118,6 +118,7 @@ impl From<IntakeError> for ApiError {
                 PipelineError::TooLarge(_) => ApiError::TooLarge(message),
                 _ => ApiError::Unprocessable(message),
             },
+            IntakeError::KeyReused => ApiError::Unprocessable(message),
             IntakeError::Internal(e) => ApiError::Internal(e),
         }
     }

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,7 +31,8 @@ pub struct ScanUpload {
 }
 
 #[utoipa::path(post, path = "/api/v1/subjects/{owner_id}/scans", tag = "scans",
-    params(("owner_id" = String, Path, description = "personal ID (12 digits) or tax code")),
+    params(("owner_id" = String, Path, description = "personal ID (12 digits) or tax code"),
+           ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters naming this upload: sending it again (a retry after a lost answer, through any server) returns the first upload's job with `Idempotent-Replayed: true` and records nothing twice")),
     request_body(content = ScanUpload, content_type = "multipart/form-data"),
     responses(
         (status = 202, body = Accepted, description = "stored and queued for digitization"),
@@ -38,17 +40,19 @@ pub struct ScanUpload {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "over the size or page limits"),
         (status = 415, body = ErrorBody, description = "a file that is not a PNG, JPEG or TIFF image or a scanned PDF (also: JPEG 2000 pages, encrypted PDFs)"),
-        (status = 422, body = ErrorBody, description = "invalid owner ID or a corrupt image")),
+        (status = 422, body = ErrorBody, description = "invalid owner ID, a corrupt image, or an Idempotency-Key used before for a different upload")),
     security(("bearer" = [])))]
 pub async fn upload(
     State(app): State<App>,
     Caller(caller): Caller,
     Path(owner_id): Path<String>,
+    headers: HeaderMap,
     mut form: Multipart,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+) -> Result<Response, ApiError> {
     if !auth::can_upload(&caller) {
         return Err(ApiError::Forbidden);
     }
+    let key = idempotency_key(&headers)?;
     let owner = SubjectId::parse(&owner_id).map_err(|e| ApiError::InvalidId(e.0))?;
     let mut files = Vec::new();
     loop {
@@ -75,14 +79,38 @@ pub async fn upload(
             }
         }
     }
-    let created = intake::submit(&app, &owner, files, Some(&caller.id)).await?;
+    let created = match &key {
+        Some(k) => intake::submit_idempotent(&app, &owner, files, &caller.id, k).await?,
+        None => intake::submit(&app, &owner, files, Some(&caller.id)).await?,
+    };
+    let replayed = [(
+        "idempotent-replayed",
+        if created.existing { "true" } else { "false" },
+    )];
     Ok((
         StatusCode::ACCEPTED,
+        replayed,
         Json(Accepted {
             job_id: created.job_id,
             scan_id: created.scan_id,
         }),
-    ))
+    )
+        .into_response())
+}
+
+/// The request's `Idempotency-Key`, if it sent one: 1–255 visible ASCII characters.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_owned()))
+        }
+        _ => Err(ApiError::BadRequest(
+            "Idempotency-Key: 1 to 255 visible ASCII characters".into(),
+        )),
+    }
 }
 
 pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

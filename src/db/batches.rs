@@ -32,13 +32,25 @@ pub struct NewBatch<'a> {
     pub split: bool,
     pub owner_id: Option<&'a str>,
     pub manifest: Option<&'a str>,
+    /// The client's Idempotency-Key, if it sent one.
+    pub idempotency_key: Option<&'a str>,
 }
 
-pub async fn create(db: &Db, b: &NewBatch<'_>) -> Result<String, DbError> {
+/// How a creation went.
+pub enum Creation {
+    Created(String),
+    /// The creator's key was used before: that batch, as recorded.
+    Existing(Batch),
+}
+
+/// Record a batch; with an idempotency key used before by the same creator, the batch
+/// it made instead (nothing recorded).
+pub async fn create(db: &Db, b: &NewBatch<'_>) -> Result<Creation, DbError> {
     let id = new_id();
-    sqlx::query(
-        "INSERT INTO batches (id, name, created_by, agency, split, owner_id, manifest, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    let inserted = sqlx::query(
+        "INSERT INTO batches (id, name, created_by, agency, split, owner_id, manifest, created_at, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
     )
     .bind(&id)
     .bind(b.name)
@@ -48,9 +60,22 @@ pub async fn create(db: &Db, b: &NewBatch<'_>) -> Result<String, DbError> {
     .bind(b.owner_id)
     .bind(b.manifest)
     .bind(now_ms())
+    .bind(b.idempotency_key)
     .execute(&db.pool)
-    .await?;
-    Ok(id)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Creation::Created(id));
+    }
+    let first: String =
+        sqlx::query_scalar("SELECT id FROM batches WHERE created_by = $1 AND idempotency_key = $2")
+            .bind(b.created_by)
+            .bind(b.idempotency_key)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(Creation::Existing(
+        get(db, &first).await?.ok_or(sqlx::Error::RowNotFound)?,
+    ))
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Batch>, DbError> {
