@@ -113,10 +113,14 @@ pub async fn sign_in(
     match user {
         Some(u) if ok => {
             accounts::clear_failures(db, username).await?;
+            let detail = serde_json::json!({"address": address});
+            crate::audit::record(db, &u.id, "sign_in", username, detail).await;
             Ok(u)
         }
         _ => {
             accounts::record_failure(db, username, address).await?;
+            let detail = serde_json::json!({"address": address});
+            crate::audit::record(db, "-", "sign_in_failed", username, detail).await;
             Err(AccountError::BadCredentials)
         }
     }

@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// The audit trail: a hash chain of every security-relevant event.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Verify a signed PDF offline. Exit status 0 only when the verdict is VALID.
     Verify {
         /// The PDF to verify.
@@ -204,6 +209,14 @@ pub enum RequestersCommand {
         #[arg(long = "redirect-uri", required = true)]
         redirect_uris: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the chain from the first event to the head. Exit status 0 when intact; 1,
+    /// naming the first broken link, when an event was edited, deleted, inserted or
+    /// reordered.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -209,7 +209,7 @@ pub async fn approve(
     document_ids: &[String],
 ) -> Result<String, DbError> {
     let code = hex::encode(rand::random::<[u8; 32]>());
-    grants::create_with_code(
+    let grant_id = grants::create_with_code(
         db,
         &grants::NewGrant {
             client_id: &a.requester.client_id,
@@ -225,6 +225,11 @@ pub async fn approve(
         now_ms() + CODE_MS,
     )
     .await?;
+    let detail = serde_json::json!({
+        "owner": owner_id, "requester": a.requester.client_id, "purpose": a.purpose,
+        "documents": document_ids, "days": a.days,
+    });
+    crate::audit::record(db, user_id, "grant", &grant_id, detail).await;
     Ok(back(
         &a.redirect_uri,
         &[("code", &code)],

@@ -158,6 +158,13 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         Outcome::Review(review_id)
     };
     tx.commit().await.map_err(DbError::from)?;
+    if let Outcome::Filed(id) = &outcome {
+        let detail = serde_json::json!({
+            "owner": doc.owner_id, "scan": job.scan_id, "sha256": doc.pdf_sha256,
+            "agency": doc.agency,
+        });
+        crate::audit::record(&app.db, "-", "document_signed_filed", id, detail).await;
+    }
     Ok(outcome)
 }
 

@@ -1,7 +1,9 @@
 //! The `kho` binary: parse the command line and run the command (see `kho --help`).
 
 use clap::Parser;
-use kho::cli::{Cli, Command, KeysCommand, RequestersCommand, TokensCommand, UsersCommand};
+use kho::cli::{
+    AuditCommand, Cli, Command, KeysCommand, RequestersCommand, TokensCommand, UsersCommand,
+};
 use kho::config::LogFormat;
 use kho::{App, db, ingest, server};
 
@@ -57,6 +59,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             if let Some(r) = &org_role {
                 db::tokens::set_org_role(&app.db, &token, r).await?;
             }
+            let detail = serde_json::json!({
+                "role": format!("{role:?}"), "subject": subject.as_ref().map(|s| s.as_str()),
+                "agency": agency, "org_role": org_role,
+            });
+            // The token itself is a secret: the trail names it by its hash's first half.
+            let token_id = &db::tokens::hash(&token)[..32];
+            kho::audit::record(&app.db, "-", "token_create", token_id, detail).await;
             if let (Some(name), Some(code)) = (name, agency.as_deref()) {
                 let agency = app
                     .config
@@ -114,6 +123,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &password,
             )
             .await?;
+            let detail = serde_json::json!({"role": format!("{role:?}"), "username": username});
+            kho::audit::record(&d, "-", "user_create", &id, detail).await;
             println!("{id}");
         }
         Command::Requesters {
@@ -192,6 +203,28 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 0
             } else {
                 1
+            });
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let d = db::Db::connect(&cli.config.database_url()).await?;
+            d.migrate().await?;
+            return Ok(match kho::audit::verify(&d).await? {
+                Ok(intact) => {
+                    println!(
+                        "audit log intact: {} events, head {}",
+                        intact.events, intact.head
+                    );
+                    0
+                }
+                Err(broken) => {
+                    println!(
+                        "audit log broken at event {}: {}",
+                        broken.seq, broken.reason
+                    );
+                    1
+                }
             });
         }
         Command::Keys { command } => {

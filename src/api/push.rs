@@ -221,6 +221,11 @@ pub async fn push(
         return Err(ApiError::NotFound("document to supersede"));
     }
     tx.commit().await.map_err(DbError::from)?;
+    let detail = serde_json::json!({
+        "owner": owner.as_str(), "agency": agency, "sha256": doc.pdf_sha256,
+        "supersedes": meta.supersedes,
+    });
+    crate::audit::record(&app.db, &caller.id, "push", &doc_id, detail).await;
     let status = documents::get(&app.db, &doc_id)
         .await?
         .map(|d| d.status)

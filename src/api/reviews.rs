@@ -351,6 +351,10 @@ pub async fn approve(
             "the review was decided meanwhile".into(),
         ));
     }
+    let detail = serde_json::json!({
+        "document": doc.id, "owner": doc.owner_id, "sha256": doc.pdf_sha256, "corrected": corrected,
+    });
+    crate::audit::record(&app.db, &caller.id, "review_approve", &review.id, detail).await;
     Ok(Json(Approved {
         document_id: doc.id,
     }))
@@ -386,6 +390,8 @@ pub async fn reject(
             review.state
         )));
     }
+    let detail = serde_json::json!({"reason": reason});
+    crate::audit::record(&app.db, &caller.id, "review_reject", &review.id, detail).await;
     let r = reviews::get(&app.db, &id)
         .await?
         .ok_or(ApiError::NotFound("review"))?;

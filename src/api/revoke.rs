@@ -58,6 +58,8 @@ pub async fn revoke(
             "the document is not valid any more".into(),
         ));
     }
+    let detail = serde_json::json!({"reason": reason});
+    crate::audit::record(&app.db, &caller.id, "document_revoke", &id, detail).await;
     Ok(Json(Revoked {
         id,
         status: "revoked".into(),

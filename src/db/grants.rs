@@ -282,7 +282,12 @@ pub async fn revoke(db: &Db, id: &str, owner_id: &str) -> Result<bool, DbError> 
     .bind(owner_id)
     .execute(&db.pool)
     .await?;
-    Ok(r.rows_affected() == 1)
+    let done = r.rows_affected() == 1;
+    if done {
+        let detail = serde_json::json!({"owner": owner_id});
+        crate::audit::record(db, owner_id, "grant_revoke", id, detail).await;
+    }
+    Ok(done)
 }
 
 /// Does the grant release this document?
@@ -329,6 +334,8 @@ pub async fn log_pull(db: &Db, g: &Grant, document_id: &str, action: &str) -> Re
     .bind(now_ms())
     .execute(&db.pool)
     .await?;
+    let detail = serde_json::json!({"grant": g.id, "owner": g.owner_id, "purpose": g.purpose, "read": action});
+    crate::audit::record(db, &g.client_id, "pull", document_id, detail).await;
     Ok(())
 }
 

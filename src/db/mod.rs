@@ -7,6 +7,7 @@
 //! Migrations live in `migrations/sqlite` and `migrations/postgres`, embedded in the binary.
 
 pub mod accounts;
+pub mod audit;
 pub mod batches;
 pub mod documents;
 pub mod grants;

@@ -220,6 +220,7 @@ impl Keyring {
             .await
         {
             Ok(rec) => {
+                self.audit_created(&rec).await;
                 created.push(rec.clone());
                 Ok(rec)
             }
@@ -261,6 +262,7 @@ impl Keyring {
             .await;
         match stored {
             Ok(rec) => {
+                self.audit_created(&rec).await;
                 created.push(rec.clone());
                 Ok(rec)
             }
@@ -310,6 +312,14 @@ impl Keyring {
             .await
     }
 
+    /// Record a new key in the audit trail.
+    async fn audit_created(&self, rec: &KeyRecord) {
+        let detail = serde_json::json!({
+            "kind": rec.kind, "name": rec.name, "agency": rec.agency, "serial": rec.serial,
+        });
+        crate::audit::record(&self.db, "-", "key_create", &rec.id, detail).await;
+    }
+
     /// Retire the agency's seal (kept for verification) and issue a new one.
     pub async fn rotate_seal(&self, agency: &Agency) -> Result<KeyRecord, SigningError> {
         sqlx::query(
@@ -321,6 +331,8 @@ impl Keyring {
         .execute(&self.db.pool)
         .await
         .map_err(db_err)?;
+        let detail = serde_json::json!({"agency": agency.code});
+        crate::audit::record(&self.db, "-", "key_retire_seal", &agency.code, detail).await;
         let mut created = Vec::new();
         self.issue_under_root(CertKind::Agency, &agency.name, agency, 5, &mut created)
             .await
@@ -363,7 +375,12 @@ impl Keyring {
         .execute(&self.db.pool)
         .await
         .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        let done = r.rows_affected() == 1;
+        if done {
+            let detail = serde_json::json!({"reason": reason});
+            crate::audit::record(&self.db, "-", "key_revoke", id, detail).await;
+        }
+        Ok(done)
     }
 
     /// Serial numbers (hex) of every revoked certificate.

@@ -1,0 +1,215 @@
+//! The audit trail: what users and the pipeline do is appended to a hash chain, and
+//! `kho audit verify` passes on the untouched log and names the first broken link after
+//! each kind of tampering done straight in the database (edit, delete, insert, reorder,
+//! cut the end).
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use kho::db::Backend;
+use kho::db::audit::Event;
+
+/// `kho audit verify` on the test database: (success, what it printed).
+fn audit_verify(db: &TestDb) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kho"))
+        .env("KHO_DATA_DIR", db.dir().join("cli"))
+        .env("KHO_DATABASE_URL", &db.url)
+        .env("OMP_THREAD_LIMIT", "1")
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+async fn insert(db: &kho::db::Db, e: &Event) {
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(&e.subject)
+    .bind(&e.detail)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+}
+
+/// Put the log back as it was.
+async fn restore(db: &kho::db::Db, events: &[Event]) {
+    sqlx::query("DELETE FROM audit_log")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for e in events {
+        insert(db, e).await;
+    }
+}
+
+async fn exec(db: &kho::db::Db, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+}
+
+async fn tampering_with_the_audit_log_is_found(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    // Events: keys made at first start, an upload, a document signed and filed, a
+    // sign-in (and a failed one), a revocation.
+    let (doc_id, _) = t.digitize_sample().await;
+    account(&t, "can.bo", kho::auth::Role::Staff, None, None).await;
+    sign_in(&t, "can.bo").await;
+    let failed = t
+        .client
+        .post(t.url("/login"))
+        .form(&[("username", "can.bo"), ("password", "sai mật khẩu rồi")])
+        .send()
+        .await
+        .unwrap();
+    assert!(failed.status().is_success() || failed.status().is_client_error());
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/documents/{doc_id}/revoke")))
+        .bearer_auth(&t.staff_token)
+        .json(&serde_json::json!({"reason": "cấp nhầm"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let db = &t.app.db;
+    let events = kho::db::audit::page(db, 0, 1000).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "key_create",
+        "upload",
+        "document_signed_filed",
+        "sign_in",
+        "sign_in_failed",
+        "document_revoke",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    let filed = events
+        .iter()
+        .find(|e| e.action == "document_signed_filed")
+        .unwrap();
+    assert_eq!(filed.subject, doc_id);
+    let n = events.len() as i64;
+    assert!(n >= 8, "{actions:?}");
+
+    let (ok, said) = audit_verify(&t.db);
+    assert!(ok, "{said}");
+    assert!(said.contains(&format!("intact: {n} events")), "{said}");
+
+    // Edited.
+    exec(
+        db,
+        "UPDATE audit_log SET detail = '{\"reason\":\"khác\"}' WHERE seq = 4",
+    )
+    .await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(
+        !ok && said.contains("broken at event 4") && said.contains("edited"),
+        "{said}"
+    );
+    restore(db, &events).await;
+    assert!(audit_verify(&t.db).0);
+
+    // Deleted from the middle.
+    exec(db, "DELETE FROM audit_log WHERE seq = 3").await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(
+        !ok && said.contains("broken at event 3") && said.contains("missing"),
+        "{said}"
+    );
+    restore(db, &events).await;
+
+    // Inserted in the middle: later events moved up by one, a forged event 3 that
+    // links correctly to event 2 — event 4 (the old 3) no longer follows it.
+    exec(db, "UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3").await;
+    exec(db, "UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000").await;
+    let prev = &events[1];
+    let detail = "{\"owner\":\"001203004567\"}";
+    let forged = Event {
+        seq: 3,
+        at: prev.at + 1,
+        actor: "-".into(),
+        action: "document_revoke".into(),
+        subject: "x".into(),
+        detail: detail.into(),
+        prev_hash: prev.hash.clone(),
+        hash: kho::audit::link_hash(
+            &prev.hash,
+            3,
+            prev.at + 1,
+            "-",
+            "document_revoke",
+            "x",
+            detail,
+        ),
+    };
+    insert(db, &forged).await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(
+        !ok && said.contains("broken at event 4") && said.contains("inserted"),
+        "{said}"
+    );
+    restore(db, &events).await;
+
+    // Inserted at the end, past the head.
+    let last = events.last().unwrap();
+    let tail = Event {
+        seq: n + 1,
+        prev_hash: last.hash.clone(),
+        hash: kho::audit::link_hash(&last.hash, n + 1, last.at, "-", "grant", "g", "{}"),
+        at: last.at,
+        actor: "-".into(),
+        action: "grant".into(),
+        subject: "g".into(),
+        detail: "{}".into(),
+    };
+    insert(db, &tail).await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(
+        !ok && said.contains(&format!("broken at event {}", n + 1)),
+        "{said}"
+    );
+    restore(db, &events).await;
+
+    // Reordered: events 2 and 5 swap places.
+    exec(db, "UPDATE audit_log SET seq = 1002 WHERE seq = 2").await;
+    exec(db, "UPDATE audit_log SET seq = 2 WHERE seq = 5").await;
+    exec(db, "UPDATE audit_log SET seq = 5 WHERE seq = 1002").await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(!ok && said.contains("broken at event 2"), "{said}");
+    restore(db, &events).await;
+
+    // The end cut off.
+    exec(db, &format!("DELETE FROM audit_log WHERE seq = {n}")).await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(
+        !ok && said.contains(&format!("broken at event {n}")),
+        "{said}"
+    );
+    restore(db, &events).await;
+
+    let (ok, said) = audit_verify(&t.db);
+    assert!(ok, "restored: {said}");
+    t.finish().await;
+}
+
+both_backends!(tampering_with_the_audit_log_is_found);
