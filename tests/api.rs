@@ -396,10 +396,22 @@ async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
     let t = TestApp::spawn(Backend::Sqlite, 0, &[]).await;
     let r = t.client.get(t.url("/api/v1/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // Every answer carries a request id (a new UUID) that names its log lines.
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     assert_eq!(
         r.json::<serde_json::Value>().await.unwrap()["database"],
         "sqlite"
     );
+    // A client's own id comes back.
+    let r = t
+        .client
+        .get(t.url("/api/v1/health"))
+        .header("x-request-id", "dvc-2026-000123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "dvc-2026-000123");
     let r = t
         .client
         .get(t.url("/api/v1/openapi.json"))

@@ -1085,3 +1085,50 @@ async fn a_300_page_stack_is_cut_into_its_documents(backend: Backend) {
 }
 
 both_backends!(a_300_page_stack_is_cut_into_its_documents);
+
+/// `KHO_LOG_FORMAT=json`: one JSON object per log line; a request's lines carry its
+/// request id (the client's `x-request-id` here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_are_json_lines_with_the_request_id() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let log = db.dir().join("serve.log");
+    let mut c = kho(&db);
+    c.env("KHO_LOG_FORMAT", "json")
+        .env("KHO_WORKERS", "0")
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut server = c.spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let r = reqwest::Client::new()
+        .get(format!("{base}/api/v1/health"))
+        .header("x-request-id", "dvc-req-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    terminate(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["request_id"] == "dvc-req-42"
+                && l["span"]["path"] == "/api/v1/health"),
+        "{text}"
+    );
+    db.drop_database().await;
+}
