@@ -42,6 +42,8 @@ pub struct App {
     pub jobs_ready: Arc<Notify>,
     /// Signing keys and certificates.
     pub keys: Arc<Keyring>,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl App {
@@ -84,6 +86,7 @@ impl App {
             config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
             keys: Arc::new(keys),
+            metrics: Arc::default(),
         })
     }
 }

@@ -69,12 +69,15 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         inputs.push(app.store.get(&f.sha256).await?);
     }
     let pipeline = app.pipeline.clone();
+    let started = std::time::Instant::now();
     let output = tokio::task::spawn_blocking(move || {
         let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_ref()).collect();
         pipeline.process(&refs, None)
     })
     .await
     .map_err(|e| DigitizeError::Crashed(e.to_string()))??;
+    app.metrics
+        .observe("pipeline", started.elapsed().as_secs_f64());
 
     // What the batch manifest says wins over extraction, and a field it gives is not
     // missing.
@@ -98,7 +101,8 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     let words = page_one_words(&output);
     let pdf = if reasons.is_empty() {
         let pdf = output.pdf.clone();
-        stamp_and_sign(
+        let started = std::time::Instant::now();
+        let signed = stamp_and_sign(
             app,
             &job.scan_id,
             &id,
@@ -107,12 +111,17 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
             pdf,
             words.clone(),
         )
-        .await?
+        .await?;
+        app.metrics.observe("sign", started.elapsed().as_secs_f64());
+        signed
     } else {
         output.pdf.clone()
     };
     let pdf_bytes = pdf.len() as i64;
+    let started = std::time::Instant::now();
     let pdf_sha256 = app.store.put(Bytes::from(pdf)).await?;
+    app.metrics
+        .observe("store", started.elapsed().as_secs_f64());
     let doc = documents::NewDocument {
         id,
         owner_id,

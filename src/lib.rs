@@ -20,6 +20,7 @@ pub mod domain;
 pub mod ingest;
 pub mod intake;
 pub mod manifest;
+pub mod metrics;
 pub mod ocr_env;
 pub mod qr;
 pub mod queue;

@@ -424,6 +424,7 @@ async fn health_and_the_openapi_document_need_no_token_and_list_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for p in [
         "/api/v1/health",
+        "/metrics",
         "/api/v1/openapi.json",
         "/api/v1/subjects/{owner_id}/scans",
         "/api/v1/jobs/{job_id}",
@@ -552,3 +553,61 @@ async fn the_fields_of_a_filed_document_come_from_its_text() {
     assert!(doc["fields"]["number"]["confidence"].as_f64().unwrap() > 50.0);
     t.finish().await;
 }
+
+/// `GET /metrics` in Prometheus' text format: what the deployment holds (jobs, queue,
+/// documents, pages) and what this process did (stage latencies, verifications).
+async fn metrics_count_jobs_documents_stages_and_verdicts(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let (_, pdf) = t.digitize_sample().await;
+    let mut forged = pdf.clone();
+    let at = forged.len() / 3;
+    forged[at] ^= 1;
+    for body in [pdf, forged] {
+        let r = t
+            .client
+            .post(t.url("/api/v1/verify"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = t.client.get(t.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = r.text().await.unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+            .unwrap_or_else(|| panic!("{series} missing:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(value("kho_jobs{state=\"done\"}"), 1.0);
+    assert_eq!(value("kho_queue_depth"), 0.0);
+    assert_eq!(value("kho_documents{status=\"valid\"}"), 1.0);
+    assert_eq!(value("kho_pages_filed_total"), 1.0);
+    assert_eq!(value("kho_verifications_total{verdict=\"VALID\"}"), 1.0);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("kho_verifications_total{")
+                && !l.contains("\"VALID\"")
+                && l.ends_with(" 1")),
+        "{text}"
+    );
+    assert_eq!(value("kho_stage_seconds_count{stage=\"pipeline\"}"), 1.0);
+    assert_eq!(value("kho_stage_seconds_count{stage=\"sign\"}"), 1.0);
+    assert!(value("kho_stage_seconds_sum{stage=\"pipeline\"}") > 0.0);
+    assert_eq!(
+        value("kho_stage_seconds_bucket{stage=\"pipeline\",le=\"+Inf\"}"),
+        1.0
+    );
+    t.finish().await;
+}
+
+both_backends!(metrics_count_jobs_documents_stages_and_verdicts);

@@ -1,4 +1,5 @@
 //! `GET /api/v1/health`: 200 when the database and the object store answer, 503 otherwise.
+//! `GET /metrics`: Prometheus metrics ([`crate::metrics`]).
 
 use axum::Json;
 use axum::extract::State;
@@ -33,4 +34,21 @@ pub async fn health(State(app): State<App>) -> Result<Json<Health>, ApiError> {
         status: "ok",
         database,
     }))
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, content_type = "text/plain", body = String,
+               description = "Prometheus text format: jobs by state, queue depth and oldest age, failures by reason, documents by status, pages filed, open reviews, live grants, pulls; this process's stage latency histograms and verifications by verdict"),
+              (status = 503, body = ErrorBody)))]
+pub async fn metrics(State(app): State<App>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let text = app.metrics.render(&app.db).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }

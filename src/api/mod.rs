@@ -56,7 +56,7 @@ use error::ApiError;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
-    paths(health::health, scans::upload, jobs::get, documents::list, documents::get,
+    paths(health::health, health::metrics, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
           batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
           documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
@@ -174,6 +174,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))
         .route("/api/v1/documents/{id}/revoke", post(revoke::revoke))
         .route("/api/v1/documents/{id}/original", get(documents::original))
+        .route("/metrics", get(health::metrics))
         .fallback(|| async { ApiError::NotFound("route") })
         // Every request gets an id (the client's `x-request-id`, or a new UUID), which
         // names its log span and comes back in the response.

@@ -28,5 +28,7 @@ pub async fn verify(State(app): State<App>, body: Bytes) -> Result<Json<Report>,
     let report = crate::vault::verify(&app, body.to_vec())
         .await
         .map_err(ApiError::Internal)?;
+    let verdict = serde_json::to_value(report.verdict).unwrap_or_default();
+    app.metrics.verified(verdict.as_str().unwrap_or("unknown"));
     Ok(Json(report))
 }
