@@ -114,7 +114,11 @@ impl Metrics {
             )
             .await?,
         );
-        let pages = scalar(db, "SELECT CAST(COALESCE(SUM(page_count), 0) AS BIGINT) FROM documents").await?;
+        let pages = scalar(
+            db,
+            "SELECT CAST(COALESCE(SUM(page_count), 0) AS BIGINT) FROM documents",
+        )
+        .await?;
         counter(
             w,
             "kho_pages_filed_total",

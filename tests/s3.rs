@@ -207,8 +207,11 @@ async fn killed_workers_and_api_processes_lose_and_duplicate_nothing() {
     let db = TestDb::new(Backend::Postgres).await;
     let kho = || {
         let mut c = kho_on(&db, &s3, "kho-scale");
-        // Short leases, so a killed worker's job is taken over within seconds.
+        // Short leases, so a killed worker's job is taken over within seconds. A job
+        // whose worker died is an attempt; more attempts than kills, so no job can run
+        // out of them here (in service, 5 guard against a page that kills its worker).
         c.env("KHO_JOB_LEASE_SECS", "3")
+            .env("KHO_JOB_MAX_ATTEMPTS", "30")
             .env("KHO_JOB_POLL_MS", "100")
             .env("KHO_JOB_RETRY_BASE_MS", "100")
             .env("OMP_THREAD_LIMIT", "1");
