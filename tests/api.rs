@@ -563,14 +563,7 @@ async fn metrics_count_jobs_documents_stages_and_verdicts(backend: Backend) {
     let at = forged.len() / 3;
     forged[at] ^= 1;
     for body in [pdf, forged] {
-        let r = t
-            .client
-            .post(t.url("/api/v1/verify"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        t.verify(body).await;
     }
     let r = t.client.get(t.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), 200);

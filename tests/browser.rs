@@ -302,16 +302,7 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
     assert_eq!(stored.issued_on.as_deref(), Some("2024-06-09"));
     assert_eq!(stored.owner_id, CITIZEN);
     let pdf = t.app.store.get(&stored.pdf_sha256).await.unwrap();
-    let report: serde_json::Value = t
-        .client
-        .post(t.url("/api/v1/verify"))
-        .body(pdf.to_vec())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = t.verify(pdf.to_vec()).await;
     assert_eq!(report["verdict"], "VALID", "{report}");
     t.finish().await;
 }

@@ -844,16 +844,7 @@ async fn issuer_push_adds_supersedes_and_revokes(backend: Backend) {
     .await
     .unwrap();
     assert_eq!(pdf.as_ref(), first.as_slice());
-    let report: serde_json::Value = t
-        .client
-        .post(t.url("/api/v1/verify"))
-        .body(first.clone())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = t.verify(first.clone()).await;
     assert_eq!(report["verdict"], "VALID", "{report}");
     assert_eq!(report["vault"]["status"], "valid", "{report}");
     // Update: the new one supersedes the old.
@@ -878,16 +869,7 @@ async fn issuer_push_adds_supersedes_and_revokes(backend: Backend) {
     )
     .await;
     assert_eq!(d["status"], "superseded");
-    let report: serde_json::Value = t
-        .client
-        .post(t.url("/api/v1/verify"))
-        .body(first.clone())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = t.verify(first.clone()).await;
     assert_eq!(report["vault"]["status"], "superseded", "{report}");
     // Superseding twice, or another agency's document: 404.
     let (_, third) = signed_twice(&w.pki);
@@ -1052,16 +1034,7 @@ async fn review_queue_corrects_approves_and_rejects(backend: Backend) {
     .bytes()
     .await
     .unwrap();
-    let report: serde_json::Value = t
-        .client
-        .post(t.url("/api/v1/verify"))
-        .body(pdf)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = t.verify(pdf).await;
     assert_eq!(report["verdict"], "VALID", "{report}");
     let detail = get_json_with(
         &t.client,

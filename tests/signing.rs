@@ -435,17 +435,7 @@ both_backends!(processes_starting_together_share_one_root_seal_and_office_key);
 async fn revoking_a_document_or_a_certificate_makes_the_verdict_revoked(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
     let (doc_id, pdf) = t.digitize_sample().await;
-    let verify = |body: Vec<u8>| async {
-        let r = t
-            .client
-            .post(t.url("/api/v1/verify"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.json::<serde_json::Value>().await.unwrap()
-    };
+    let verify = |body: Vec<u8>| t.verify(body);
     let report = verify(pdf.clone()).await;
     assert_eq!(report["verdict"], "VALID", "{report}");
     assert_eq!(report["vault"]["document_id"], doc_id.as_str());

@@ -43,6 +43,23 @@ fn staff(l: Lang, s: &Session) -> Result<String, Response> {
     }
 }
 
+/// For a page about one thing (`PREFIX/ID`): its path (to come back to after signing
+/// in), the staff member's session and their rights as an API caller.
+fn staff_at(
+    l: Lang,
+    s: Option<Session>,
+    prefix: &str,
+    id: &str,
+) -> Result<(String, Session, crate::db::tokens::TokenOwner), Response> {
+    let back = format!(
+        "{prefix}/{}",
+        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+    );
+    let (s, _) = signed_in(l, s, &back, staff)?;
+    let caller = principal(&s.user);
+    Ok((back, s, caller))
+}
+
 /// An API failure as a page: not found, forbidden, or an internal error (logged).
 fn api_failure(l: Lang, s: &Session) -> impl FnOnce(ApiError) -> Response + '_ {
     move |e| match e {
@@ -242,12 +259,7 @@ pub async fn batch_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let back = format!(
-        "/staff/batches/{}",
-        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-    );
-    let (s, _) = signed_in(l, s, &back, staff)?;
-    let caller = principal(&s.user);
+    let (back, s, caller) = staff_at(l, s, "/staff/batches", &id)?;
     let batch = crate::api::batches::batch_of(&app, &caller, &id)
         .await
         .map_err(api_failure(l, &s))?;
@@ -397,12 +409,7 @@ pub async fn review_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let back = format!(
-        "/staff/reviews/{}",
-        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-    );
-    let (s, _) = signed_in(l, s, &back, staff)?;
-    let caller = principal(&s.user);
+    let (back, s, caller) = staff_at(l, s, "/staff/reviews", &id)?;
     let r = crate::api::reviews::reviewable(&app, &caller, &id)
         .await
         .map_err(api_failure(l, &s))?;

@@ -265,6 +265,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /api/v1/verify` with `pdf`: the report (the answer must be 200).
+    pub async fn verify(&self, pdf: impl Into<reqwest::Body>) -> serde_json::Value {
+        let r = self
+            .client
+            .post(self.url("/api/v1/verify"))
+            .body(pdf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
     /// GET `path` as records staff of KHO.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         get_with(&self.client, self.url(path), &self.staff_token).await
