@@ -37,7 +37,7 @@ if [ "$want_test" = 1 ]; then
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  if ! .venv/bin/python -c "import PIL, moto, pyhanko, pyhanko.cli, authlib, requests" 2>/dev/null; then
+  if ! .venv/bin/python -c "import PIL, moto, pyhanko, pyhanko.cli, authlib, requests, schemathesis" 2>/dev/null; then
     .venv/bin/pip install -q --disable-pip-version-check -r scripts/test-requirements.txt >&2
   fi
   # playwright-core drives Debian's chromium in the browser tests (tests/browser).

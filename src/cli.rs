@@ -47,6 +47,20 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Back up the database and the objects into DIR: a consistent database snapshot
+    /// (SQLite `VACUUM INTO`, or `pg_dump`), then every object not yet in DIR/objects.
+    /// The key-encryption key is not included: keep it apart.
+    Backup {
+        /// The backup folder (created; backing up into it again copies only new objects).
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `kho backup` into this deployment, whose database must be
+    /// new and empty (and of the backup's kind); every object is checked against its hash
+    /// and every document's PDF is read back. Give it the same key-encryption key.
+    Restore {
+        /// The backup folder.
+        dir: PathBuf,
+    },
     /// Verify a signed PDF offline. Exit status 0 only when the verdict is VALID.
     Verify {
         /// The PDF to verify.

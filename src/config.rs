@@ -48,6 +48,12 @@ pub struct Config {
     )]
     pub ocr_languages: String,
 
+    /// Longest Tesseract may spend reading one page, in milliseconds; a page that takes
+    /// longer fails its job with that reason.
+    #[arg(long, env = "KHO_OCR_PAGE_TIMEOUT_MS", default_value_t = 120_000, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub ocr_page_timeout_ms: u64,
+
     /// Largest scan upload (all files of one request), in bytes.
     #[arg(long, env = "KHO_MAX_UPLOAD_BYTES", default_value_t = 200 * 1024 * 1024, global = true)]
     pub max_upload_bytes: usize,
@@ -247,6 +253,7 @@ impl Config {
             threads: self.worker_count().max(1),
             tessdata: self.tessdata.clone(),
             languages: self.ocr_languages.clone(),
+            ocr_page_limit: Duration::from_millis(self.ocr_page_timeout_ms),
             ..Default::default()
         }
     }

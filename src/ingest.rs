@@ -69,16 +69,25 @@ impl Unpacked {
         })
     }
 
-    /// Unpack a ZIP batch; its files in name order. Refused as a whole, with the reason,
+    /// Unpack a ZIP batch file; its files in name order. Refused as a whole, with the reason,
     /// when an entry's name leaves the archive (`..`, absolute paths), an entry or the
     /// total is too large, there are too many entries, or the archive is corrupt.
     fn unzip(&self, zip_path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-        use std::io::Read;
         let file = std::fs::File::open(zip_path)
             .with_context(|| format!("cannot read {}", zip_path.display()))?;
-        let shown = zip_path.display().to_string();
-        let mut archive =
-            zip::ZipArchive::new(file).with_context(|| format!("{shown}: not a readable ZIP"))?;
+        self.unpack(file, &zip_path.display().to_string())
+    }
+
+    /// Unpack the ZIP `archive` (named `shown` in errors), as [`Unpacked::unzip`] does a
+    /// file: an uploaded ZIP batch.
+    pub fn unpack<R: std::io::Read + std::io::Seek>(
+        &self,
+        archive: R,
+        shown: &str,
+    ) -> anyhow::Result<Vec<PathBuf>> {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(archive)
+            .with_context(|| format!("{shown}: not a readable ZIP"))?;
         anyhow::ensure!(
             archive.len() <= ZIP_MAX_ENTRIES,
             "{shown}: {} entries, at most {ZIP_MAX_ENTRIES}",

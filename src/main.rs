@@ -205,6 +205,23 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 1
             });
         }
+        Command::Backup { dir } => {
+            let done = kho::backup::backup(&cli.config, &dir).await?;
+            println!(
+                "backed up {} documents and {} objects ({} new) into {}",
+                done.documents,
+                done.objects,
+                done.copied,
+                dir.display()
+            );
+        }
+        Command::Restore { dir } => {
+            let done = kho::backup::restore(&cli.config, &dir).await?;
+            println!(
+                "restored {} documents and {} objects; every document's PDF reads back intact",
+                done.documents, done.objects
+            );
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

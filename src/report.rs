@@ -44,6 +44,7 @@ pub struct Totals {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = BatchReport)]
 pub struct Report {
     pub totals: Totals,
     pub seconds: f64,

@@ -86,13 +86,12 @@ impl ContentStore {
     /// no-op: an existing object is never rewritten.
     pub async fn put(&self, bytes: Bytes) -> Result<String, StoreError> {
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        let path = self.path(&sha256);
-        match self.inner.head(&path).await {
-            Ok(_) => return Ok(sha256),
-            Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
+        if self.contains(&sha256).await? {
+            return Ok(sha256);
         }
-        self.inner.put(&path, PutPayload::from_bytes(bytes)).await?;
+        self.inner
+            .put(&self.path(&sha256), PutPayload::from_bytes(bytes))
+            .await?;
         Ok(sha256)
     }
 
@@ -120,26 +119,50 @@ impl ContentStore {
         Ok(())
     }
 
+    fn list_prefix(&self) -> Option<&Path> {
+        (!self.prefix.as_ref().is_empty()).then_some(&self.prefix)
+    }
+
     /// Number of stored objects.
     pub async fn count(&self) -> Result<usize, StoreError> {
         use futures::TryStreamExt;
-        let prefix = if self.prefix.as_ref().is_empty() {
-            None
-        } else {
-            Some(&self.prefix)
-        };
-        Ok(self.inner.list(prefix).try_collect::<Vec<_>>().await?.len())
+        Ok(self
+            .inner
+            .list(self.list_prefix())
+            .try_collect::<Vec<_>>()
+            .await?
+            .len())
+    }
+
+    /// The SHA-256 of every stored object, as the listing comes (a backup's copy).
+    pub fn list(&self) -> impl futures::Stream<Item = Result<String, StoreError>> + '_ {
+        use futures::TryStreamExt;
+        self.inner
+            .list(self.list_prefix())
+            .map_err(StoreError::from)
+            .try_filter_map(|meta| async move {
+                let name = meta.location.filename().unwrap_or_default();
+                let is_hash = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+                Ok(is_hash.then(|| name.to_owned()))
+            })
+    }
+
+    /// True when the object `sha256` is stored.
+    pub async fn contains(&self, sha256: &str) -> Result<bool, StoreError> {
+        match self.inner.head(&self.path(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// True when the store answers.
     pub async fn ping(&self) -> bool {
         use futures::StreamExt;
-        let prefix = if self.prefix.as_ref().is_empty() {
-            None
-        } else {
-            Some(&self.prefix)
-        };
-        !matches!(self.inner.list(prefix).next().await, Some(Err(_)))
+        !matches!(
+            self.inner.list(self.list_prefix()).next().await,
+            Some(Err(_))
+        )
     }
 }
 

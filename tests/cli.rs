@@ -8,15 +8,6 @@ use std::process::{Command, Stdio};
 use common::*;
 use kho::db::Backend;
 
-fn kho(db: &TestDb) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kho"));
-    c.env("KHO_DATA_DIR", db.dir().join("data"))
-        .env("KHO_DATABASE_URL", &db.url)
-        .env("KHO_WORKERS", "2")
-        .env_remove("KHO_OBJECT_STORE_URL");
-    c
-}
-
 async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend: Backend) {
     let db = TestDb::new(backend).await;
     let out = kho(&db)
@@ -820,18 +811,6 @@ async fn a_manifest_gives_owners_and_fields(backend: Backend) {
 }
 
 both_backends!(a_manifest_gives_owners_and_fields);
-
-fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(*name, options).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
 
 /// `kho ingest box.zip`: a ZIP batch's scans are filed in name order (notes and hidden
 /// files skipped); a ZIP whose entry would land outside the batch, or that unpacks past

@@ -83,6 +83,19 @@ pub struct Progress {
     pub report: Report,
 }
 
+/// Largest manifest, and largest batch creation body (the manifest JSON-quoted).
+pub const MAX_MANIFEST_BYTES: usize = 16 << 20;
+pub const MAX_CREATE_BYTES: usize = 2 * MAX_MANIFEST_BYTES;
+
+/// One server-sent event of a batch's progress stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressEvent {
+    /// Always `progress`.
+    pub event: String,
+    /// The batch's [`Progress`] as JSON.
+    pub data: String,
+}
+
 fn staff_agency(caller: &TokenOwner) -> Result<String, ApiError> {
     match (caller.role, &caller.agency) {
         (Role::Staff, Some(a)) => Ok(a.clone()),
@@ -116,7 +129,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let agency = staff_agency(&caller)?;
     let key = super::scans::idempotency_key(&headers)?;
-    let Json(b) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(b) = body?;
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
@@ -127,7 +140,7 @@ pub async fn create(
         .map(|o| SubjectId::parse(o).map_err(|e| ApiError::InvalidId(e.0)))
         .transpose()?;
     if let Some(m) = &b.manifest {
-        if m.len() > 16 << 20 {
+        if m.len() > MAX_MANIFEST_BYTES {
             return Err(ApiError::TooLarge("a manifest is at most 16 MiB".into()));
         }
         crate::manifest::Manifest::parse(m.as_bytes()).map_err(ApiError::BadRequest)?;
@@ -166,7 +179,7 @@ pub async fn create(
 
 #[utoipa::path(post, path = "/api/v1/batches/{id}/files", tag = "batches",
     params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "one or more `file` parts: scans, or stacks when the batch splits"),
+    request_body(content_type = "multipart/form-data", description = "one or more `file` parts: scans, stacks when the batch splits, or ZIPs of them (each file of a ZIP is taken as if sent alone; an entry named outside the archive refuses the ZIP)"),
     responses((status = 202, body = Added), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -196,6 +209,8 @@ pub async fn add_files(
         .filter_map(|i| i.job_id)
         .collect();
     let mut items = Vec::new();
+    // Unpacked ZIPs, removed when the request ends.
+    let mut _unpacked = Vec::new();
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
             return Err(ApiError::BadRequest(
@@ -207,30 +222,51 @@ pub async fn add_files(
         let label = filename
             .clone()
             .unwrap_or_else(|| format!("file {}", items.len() + 1));
-        let files = crate::ingest::Files::Memory(vec![Incoming { filename, bytes }]);
-        let mut docs =
-            crate::ingest::documents(&app, &label, files, owner.as_ref(), batch.split).await;
-        while let Some(doc) = docs.next(manifest.as_ref()).await {
-            let (label, job_id, reason) = match doc {
-                Err(why) => (label.clone(), None, Some(why)),
-                Ok(doc) => {
-                    let label = doc.label.clone();
-                    match crate::ingest::submit(&app, doc, Some(&caller.id)).await {
-                        Ok((job_id, _)) => (label, Some(job_id), None),
-                        Err(why) => (label, None, Some(why)),
-                    }
+        // A ZIP is a folder of scans: each of its files is a document (or a stack).
+        let groups = if bytes.starts_with(b"PK\x03\x04") {
+            match unzip(&app, &label, bytes).await {
+                Ok((unpacked, paths)) => {
+                    _unpacked.push(unpacked);
+                    paths
+                        .into_iter()
+                        .map(|p| {
+                            let name = p.file_name().unwrap_or_default().to_string_lossy();
+                            let label = format!("{label}: {name}");
+                            (label, crate::ingest::Files::Paths(vec![p]))
+                        })
+                        .collect()
                 }
-            };
-            items.push(Item {
+                Err(why) => {
+                    items.push(Item {
+                        label,
+                        job_id: None,
+                        reason: Some(why),
+                    });
+                    continue;
+                }
+            }
+        } else {
+            let files = crate::ingest::Files::Memory(vec![Incoming { filename, bytes }]);
+            vec![(label, files)]
+        };
+        for (label, files) in groups {
+            add_group(
+                &app,
+                &caller,
+                &batch,
+                manifest.as_ref(),
+                owner.as_ref(),
                 label,
-                job_id,
-                reason,
-            });
+                files,
+                &mut items,
+            )
+            .await;
         }
     }
     if items.is_empty() {
         return Err(ApiError::EmptyUpload("no `file` parts".into()));
     }
+
     let new: Vec<Item> = items
         .iter()
         .filter(|i| i.job_id.as_ref().is_none_or(|j| !known.contains(j)))
@@ -250,6 +286,60 @@ pub async fn add_files(
                 .collect(),
         }),
     ))
+}
+
+/// Unpack an uploaded ZIP into a scratch folder (removed when the returned guard is
+/// dropped): its files in name order, or why it was refused (an entry named outside
+/// the archive, too many or too large entries, a corrupt archive).
+async fn unzip(
+    app: &App,
+    label: &str,
+    bytes: bytes::Bytes,
+) -> Result<(crate::ingest::Unpacked, Vec<std::path::PathBuf>), String> {
+    let max_entry = app.config.max_upload_bytes as u64;
+    let label = label.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let unpacked = crate::ingest::Unpacked::new(max_entry)?;
+        let paths = unpacked.unpack(std::io::Cursor::new(bytes), &label)?;
+        anyhow::ensure!(!paths.is_empty(), "{label}: the ZIP holds no files");
+        Ok((unpacked, paths))
+    })
+    .await
+    .map_err(|e| format!("unpacking {e}"))?
+    .map_err(|e: anyhow::Error| format!("{e:#}"))
+}
+
+/// Cut one group of files into documents and submit each; what became of each is
+/// pushed to `items`.
+#[allow(clippy::too_many_arguments)]
+async fn add_group(
+    app: &App,
+    caller: &TokenOwner,
+    batch: &Batch,
+    manifest: Option<&crate::manifest::Manifest>,
+    owner: Option<&SubjectId>,
+    label: String,
+    files: crate::ingest::Files,
+    items: &mut Vec<Item>,
+) {
+    let mut docs = crate::ingest::documents(app, &label, files, owner, batch.split).await;
+    while let Some(doc) = docs.next(manifest).await {
+        let (label, job_id, reason) = match doc {
+            Err(why) => (label.clone(), None, Some(why)),
+            Ok(doc) => {
+                let label = doc.label.clone();
+                match crate::ingest::submit(app, doc, Some(&caller.id)).await {
+                    Ok((job_id, _)) => (label, Some(job_id), None),
+                    Err(why) => (label, None, Some(why)),
+                }
+            }
+        };
+        items.push(Item {
+            label,
+            job_id,
+            reason,
+        });
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/batches", tag = "batches",
@@ -324,7 +414,7 @@ async fn progress_of(app: &App, batch: &Batch) -> Result<Progress, ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "batches",
     params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/event-stream", body = Progress,
+    responses((status = 200, content_type = "text/event-stream", body = ProgressEvent,
                description = "server-sent events: a `progress` event (data: the batch's progress as JSON) each time a document moves on, the last one when `finished`; then the stream ends"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]

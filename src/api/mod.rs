@@ -156,7 +156,13 @@ pub fn router(app: App) -> Router {
         .route("/staff/reviews/{id}", get(crate::web::staff::review_page))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/search", get(search::search))
-        .route("/api/v1/batches", post(batches::create).get(batches::list))
+        .route(
+            "/api/v1/batches",
+            // A manifest may be up to 16 MiB of CSV, quoted in the JSON body.
+            post(batches::create)
+                .layer(DefaultBodyLimit::max(batches::MAX_CREATE_BYTES))
+                .get(batches::list),
+        )
         .route(
             "/api/v1/batches/{id}/files",
             post(batches::add_files).layer(DefaultBodyLimit::max(upload_limit)),
@@ -178,6 +184,7 @@ pub fn router(app: App) -> Router {
         .fallback(|| async { ApiError::NotFound("route") })
         // Every request gets an id (the client's `x-request-id`, or a new UUID), which
         // names its log span and comes back in the response.
+        .layer(axum::middleware::map_response(error::json_errors))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

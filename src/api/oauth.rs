@@ -117,7 +117,7 @@ pub async fn register(
     if caller.role != Role::Admin {
         return Err(ApiError::Forbidden);
     }
-    let Json(r) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(r) = body?;
     match consent::register(&app.db, &r.name, &r.redirect_uris).await {
         Ok((client_id, client_secret)) => Ok((
             StatusCode::CREATED,

@@ -379,7 +379,7 @@ pub async fn reject(
     body: Result<Json<Rejection>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ReviewSummary>, ApiError> {
     let review = reviewable(&app, &caller, &id).await?;
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(body) = body?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::BadRequest("reason: 1 to 500 characters".into()));

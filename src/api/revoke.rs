@@ -40,7 +40,7 @@ pub async fn revoke(
     if !matches!(caller.role, Role::Staff | Role::Issuer) {
         return Err(ApiError::Forbidden);
     }
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(body) = body?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::BadRequest("reason: 1 to 500 characters".into()));

@@ -717,3 +717,26 @@ pub fn page_without_fields() -> Vec<u8> {
         .unwrap();
     png
 }
+
+/// A ZIP (Deflate) of the given entries.
+pub fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// A `kho` command on the embedded deployment of `db` (its data folder, file objects).
+pub fn kho(db: &TestDb) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kho"));
+    c.env("KHO_DATA_DIR", db.dir().join("data"))
+        .env("KHO_DATABASE_URL", &db.url)
+        .env("KHO_WORKERS", "2")
+        .env_remove("KHO_OBJECT_STORE_URL");
+    c
+}

@@ -50,6 +50,9 @@ pub enum PipelineError {
     /// Tesseract failed to start or to read a page.
     #[error("OCR failed: {0}")]
     Ocr(String),
+    /// Reading a page took longer than its time limit.
+    #[error("time limit exceeded: {0}")]
+    Timeout(String),
     /// The PDF could not be written.
     #[error("PDF assembly failed: {0}")]
     Pdf(String),
@@ -60,7 +63,10 @@ impl PipelineError {
     pub fn is_permanent(&self) -> bool {
         matches!(
             self,
-            PipelineError::Unsupported(_) | PipelineError::Corrupt(_) | PipelineError::TooLarge(_)
+            PipelineError::Unsupported(_)
+                | PipelineError::Corrupt(_)
+                | PipelineError::TooLarge(_)
+                | PipelineError::Timeout(_)
         )
     }
 }

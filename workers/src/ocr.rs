@@ -1,6 +1,7 @@
 //! ocr: a page image → words with boxes and confidences, through Tesseract in-process.
 //!
-//! One [`OcrEngine`] wraps one Tesseract instance. Loading the `vie+eng` models costs
+//! One [`OcrEngine`] wraps one Tesseract instance, called through its C API (the
+//! `tesseract` crate has no way to give recognition a deadline). Loading the `vie+eng` models costs
 //! far more than reading a small page, so an engine is created once per worker thread
 //! and reused for every page that thread reads (see [`crate::pipeline`]). Tesseract must
 //! run single-threaded (`OMP_THREAD_LIMIT=1`, set by the `kho` binary at start-up):
@@ -8,7 +9,11 @@
 
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
-use tesseract::Tesseract;
+use std::ffi::{CStr, CString};
+use std::ptr;
+use std::time::{Duration, Instant};
+
+use tesseract_sys as sys;
 
 use crate::PipelineError;
 
@@ -74,55 +79,149 @@ impl PageText {
     }
 }
 
-/// A reusable Tesseract instance.
+/// A Tesseract instance through the C API, deleted on drop. Shared by the OCR engine
+/// and the orientation detector ([`crate::orient`]).
+pub(crate) struct Api {
+    pub(crate) handle: *mut sys::TessBaseAPI,
+}
+
+// SAFETY: a Tesseract instance may move between threads; it is used by one at a time.
+unsafe impl Send for Api {}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from TessBaseAPICreate and is deleted once.
+        unsafe { sys::TessBaseAPIDelete(self.handle) }
+    }
+}
+
+impl Api {
+    /// Create an instance and load `languages` from `datapath` (Tesseract's default
+    /// location when `None`).
+    pub(crate) fn new(datapath: Option<&str>, languages: &str) -> Result<Api, PipelineError> {
+        let nul = |_| PipelineError::Ocr("a tessdata path or language contains a NUL byte".into());
+        let datapath = datapath.map(CString::new).transpose().map_err(nul)?;
+        let lang = CString::new(languages).map_err(nul)?;
+        // SAFETY: plain C API calls on a handle we own; the strings outlive the calls.
+        unsafe {
+            let handle = sys::TessBaseAPICreate();
+            if handle.is_null() {
+                return Err(PipelineError::Ocr(
+                    "cannot create a Tesseract instance".into(),
+                ));
+            }
+            let api = Api { handle };
+            let rc = sys::TessBaseAPIInit3(
+                handle,
+                datapath.as_ref().map_or(ptr::null(), |p| p.as_ptr()),
+                lang.as_ptr(),
+            );
+            if rc != 0 {
+                return Err(PipelineError::Ocr(format!(
+                    "cannot load Tesseract languages {languages} (are their traineddata files installed?)"
+                )));
+            }
+            Ok(api)
+        }
+    }
+
+    /// Give Tesseract `page` (8-bit grey) and its resolution.
+    pub(crate) fn set_page(&mut self, page: &GrayImage, dpi: f32) {
+        let (w, h) = page.dimensions();
+        // SAFETY: the buffer outlives the call; Tesseract copies the image.
+        unsafe {
+            sys::TessBaseAPISetImage(
+                self.handle,
+                page.as_raw().as_ptr(),
+                w as i32,
+                h as i32,
+                1,
+                w as i32,
+            );
+            sys::TessBaseAPISetSourceResolution(self.handle, dpi.round() as i32);
+        }
+    }
+
+    /// Forget the page and its results (the models stay loaded).
+    pub(crate) fn clear(&mut self) {
+        // SAFETY: a handle we own.
+        unsafe { sys::TessBaseAPIClear(self.handle) }
+    }
+}
+
+/// A Tesseract monitor whose deadline stops recognition, deleted on drop.
+struct Monitor(*mut sys::ETEXT_DESC);
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        // SAFETY: created by TessMonitorCreate, deleted once.
+        unsafe { sys::TessMonitorDelete(self.0) }
+    }
+}
+
+/// A reusable Tesseract instance loaded for reading text.
 pub struct OcrEngine {
-    tess: Option<Tesseract>,
-    datapath: Option<String>,
-    languages: String,
+    api: Api,
 }
 
 impl OcrEngine {
     /// Load the models for `languages` (e.g. `vie+eng`) from `datapath` (Tesseract's
     /// default location when `None`).
     pub fn new(datapath: Option<&str>, languages: &str) -> Result<Self, PipelineError> {
-        let mut engine = OcrEngine {
-            tess: None,
-            datapath: datapath.map(str::to_owned),
-            languages: languages.into(),
-        };
-        engine.tess = Some(engine.load()?);
-        Ok(engine)
-    }
-
-    fn load(&self) -> Result<Tesseract, PipelineError> {
-        Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
-            PipelineError::Ocr(format!(
-                "cannot load Tesseract languages {}: {e}",
-                self.languages
-            ))
+        Ok(OcrEngine {
+            api: Api::new(datapath, languages)?,
         })
     }
 
-    /// Read one page. `dpi` lets Tesseract judge text sizes.
-    pub fn recognize(&mut self, page: &GrayImage, dpi: f32) -> Result<PageText, PipelineError> {
-        // The tesseract crate's builder methods consume the engine; if a step fails the
-        // instance is gone and the next page loads a fresh one.
-        let tess = match self.tess.take() {
-            Some(t) => t,
-            None => self.load()?,
-        };
-        let (w, h) = page.dimensions();
-        let mut tess = tess
-            .set_frame(page.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| PipelineError::Ocr(format!("set image: {e}")))?
-            .set_source_resolution(dpi.round() as i32)
-            .recognize()
-            .map_err(|e| PipelineError::Ocr(format!("recognise: {e}")))?;
-        let tsv = tess
-            .get_tsv_text(0)
-            .map_err(|e| PipelineError::Ocr(format!("read TSV: {e}")))?;
-        self.tess = Some(tess);
-        Ok(parse_tsv(&tsv))
+    /// Read one page. `dpi` lets Tesseract judge text sizes. Recognition stops at
+    /// `limit` (Tesseract checks its deadline between words): a page that takes longer
+    /// is an error, so no page can hold a worker for ever.
+    pub fn recognize(
+        &mut self,
+        page: &GrayImage,
+        dpi: f32,
+        limit: Duration,
+    ) -> Result<PageText, PipelineError> {
+        self.api.set_page(page, dpi);
+        let result = self.read(limit);
+        self.api.clear();
+        result
+    }
+
+    fn read(&mut self, limit: Duration) -> Result<PageText, PipelineError> {
+        let handle = self.api.handle;
+        let started = Instant::now();
+        // SAFETY: C API calls on a handle we own with a monitor that outlives them; the
+        // TSV text is copied before Tesseract's buffer is freed.
+        unsafe {
+            let monitor = Monitor(sys::TessMonitorCreate());
+            if monitor.0.is_null() {
+                return Err(PipelineError::Ocr(
+                    "cannot create a Tesseract monitor".into(),
+                ));
+            }
+            let ms = limit.as_millis().clamp(1, i32::MAX as u128) as i32;
+            sys::TessMonitorSetDeadlineMSecs(monitor.0, ms);
+            let rc = sys::TessBaseAPIRecognize(handle, monitor.0);
+            if started.elapsed() >= limit {
+                return Err(PipelineError::Timeout(format!(
+                    "reading one page took longer than the OCR limit of {} ms",
+                    limit.as_millis()
+                )));
+            }
+            if rc != 0 {
+                return Err(PipelineError::Ocr(
+                    "Tesseract could not read the page".into(),
+                ));
+            }
+            let text = sys::TessBaseAPIGetTsvText(handle, 0);
+            if text.is_null() {
+                return Err(PipelineError::Ocr("Tesseract gave no TSV text".into()));
+            }
+            let tsv = CStr::from_ptr(text).to_string_lossy().into_owned();
+            sys::TessDeleteText(text);
+            Ok(parse_tsv(&tsv))
+        }
     }
 }
 

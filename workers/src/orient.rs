@@ -12,6 +12,7 @@ use image::{DynamicImage, GrayImage};
 use tesseract_sys as sys;
 
 use crate::PipelineError;
+use crate::ocr::Api;
 
 /// Below this OSD confidence the page is left as it is.
 pub const MIN_CONFIDENCE: f32 = 1.5;
@@ -20,83 +21,49 @@ pub const READS_WELL: f32 = 75.0;
 
 /// A Tesseract instance loaded with the `osd` model.
 pub struct OsdEngine {
-    handle: *mut sys::TessBaseAPI,
-}
-
-impl Drop for OsdEngine {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from TessBaseAPICreate and is deleted once.
-        unsafe { sys::TessBaseAPIDelete(self.handle) }
-    }
+    api: Api,
 }
 
 impl OsdEngine {
     pub fn new(datapath: Option<&str>) -> Result<Self, PipelineError> {
-        let datapath = datapath
-            .map(CString::new)
-            .transpose()
-            .map_err(|_| PipelineError::Ocr("tessdata path contains a NUL byte".into()))?;
-        let lang = CString::new("osd").expect("no NUL");
-        // SAFETY: plain C API calls on a handle we own; strings outlive the calls.
+        let api = Api::new(datapath, "osd").map_err(|_| {
+            PipelineError::Ocr(
+                "cannot load Tesseract's osd model (is osd.traineddata installed?)".into(),
+            )
+        })?;
+        // SAFETY: plain C API calls on a handle we own; the strings outlive the calls.
         unsafe {
-            let handle = sys::TessBaseAPICreate();
-            if handle.is_null() {
-                return Err(PipelineError::Ocr(
-                    "cannot create a Tesseract instance".into(),
-                ));
-            }
-            let engine = OsdEngine { handle };
-            let rc = sys::TessBaseAPIInit3(
-                handle,
-                datapath.as_ref().map_or(ptr::null(), |p| p.as_ptr()),
-                lang.as_ptr(),
-            );
-            if rc != 0 {
-                return Err(PipelineError::Ocr(
-                    "cannot load Tesseract's osd model (is osd.traineddata installed?)".into(),
-                ));
-            }
-            sys::TessBaseAPISetPageSegMode(handle, sys::TessPageSegMode_PSM_OSD_ONLY);
+            sys::TessBaseAPISetPageSegMode(api.handle, sys::TessPageSegMode_PSM_OSD_ONLY);
             // OSD warns on every page that the raw image carries no resolution (it uses
             // its own scale anyway); keep the logs for what matters.
             let (name, value) = (
                 CString::new("debug_file").expect("no NUL"),
                 CString::new("/dev/null").expect("no NUL"),
             );
-            sys::TessBaseAPISetVariable(handle, name.as_ptr(), value.as_ptr());
-            Ok(engine)
+            sys::TessBaseAPISetVariable(api.handle, name.as_ptr(), value.as_ptr());
         }
+        Ok(OsdEngine { api })
     }
 
     /// Clockwise quarter turns (0, 90, 180 or 270 degrees) that make `page` upright, and
     /// OSD's confidence. `None` when OSD finds too little text to tell.
     pub fn detect(&mut self, page: &GrayImage, dpi: f32) -> Option<(u32, f32)> {
-        let (w, h) = page.dimensions();
         let mut deg: i32 = 0;
         let mut conf: f32 = 0.0;
         let mut script: *const std::os::raw::c_char = ptr::null();
         let mut script_conf: f32 = 0.0;
-        // SAFETY: the image buffer outlives the calls; Tesseract copies what it keeps.
+        self.api.set_page(page, dpi);
+        // SAFETY: a handle we own; the out-parameters outlive the call.
         let ok = unsafe {
-            sys::TessBaseAPISetImage(
-                self.handle,
-                page.as_raw().as_ptr(),
-                w as i32,
-                h as i32,
-                1,
-                w as i32,
-            );
-            sys::TessBaseAPISetSourceResolution(self.handle, dpi.round() as i32);
-            let ok = sys::TessBaseAPIDetectOrientationScript(
-                self.handle,
+            sys::TessBaseAPIDetectOrientationScript(
+                self.api.handle,
                 &mut deg,
                 &mut conf,
                 &mut script,
                 &mut script_conf,
-            );
-            sys::TessBaseAPIClear(self.handle);
-            ok
+            )
         };
+        self.api.clear();
         if ok == 0 {
             return None;
         }

@@ -30,6 +30,8 @@ pub struct PipelineConfig {
     pub languages: String,
     /// Bounds on decoded input.
     pub limits: Limits,
+    /// Longest Tesseract may spend reading one page.
+    pub ocr_page_limit: std::time::Duration,
 }
 
 impl Default for PipelineConfig {
@@ -41,6 +43,7 @@ impl Default for PipelineConfig {
             tessdata: None,
             languages: "vie+eng".into(),
             limits: Limits::default(),
+            ocr_page_limit: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -259,6 +262,7 @@ impl Pipeline {
         // OCR reads a cleaned copy; the PDF keeps the straightened page itself.
         let cleaned = clean::clean(&gray, dpi);
         let (mut gray, blank) = (cleaned.gray, cleaned.blank);
+        let limit = self.config.ocr_page_limit;
         // Orientation detection costs about as much as reading a small page, so upright
         // pages skip it: read first, and ask OSD only for a page on its side (which way
         // up?) or one that reads badly (upside down?).
@@ -267,7 +271,7 @@ impl Pipeline {
         } else if skew.sideways {
             None
         } else {
-            Some(self.with_engine(|engine| engine.recognize(&gray, dpi))?)
+            Some(self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?)
         };
         let doubtful = !blank
             && text
@@ -281,7 +285,8 @@ impl Pipeline {
             let turned = orient::turn(&image, turn);
             let turned_gray =
                 orient::turn(&DynamicImage::ImageLuma8(gray.clone()), turn).into_luma8();
-            let turned_text = self.with_engine(|engine| engine.recognize(&turned_gray, dpi))?;
+            let turned_text =
+                self.with_engine(|engine| engine.recognize(&turned_gray, dpi, limit))?;
             // Keep the turn only when the page reads better that way up.
             if text
                 .as_ref()
@@ -296,7 +301,7 @@ impl Pipeline {
         }
         let text = match text {
             Some(t) => t,
-            None => self.with_engine(|engine| engine.recognize(&gray, dpi))?,
+            None => self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?,
         };
         drop(gray);
         // A JPEG or PNG that needed no turning goes into the PDF as it came.

@@ -35,7 +35,46 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PipelineError> {
     if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
         return Err(unsupported("the file is encrypted"));
     }
+    if let Some(what) = active_content(&doc) {
+        return Err(unsupported(format!(
+            "the file carries {what}; a scan is refused with active content"
+        )));
+    }
     Ok(doc)
+}
+
+/// What a scan has no business carrying: scripts, launch actions, embedded files.
+/// Kho never runs or copies them (the PDF it files is written afresh), but a scan that
+/// holds them is not what a scanner makes, so it is refused rather than half-trusted.
+fn active_content(doc: &Document) -> Option<&'static str> {
+    let mut todo: Vec<&Object> = doc.objects.values().collect();
+    while let Some(object) = todo.pop() {
+        let dict = match object {
+            Object::Dictionary(d) => d,
+            Object::Stream(s) => &s.dict,
+            Object::Array(items) => {
+                todo.extend(items);
+                continue;
+            }
+            _ => continue,
+        };
+        let name_is = |key: &[u8], value: &[u8]| {
+            dict.get(key)
+                .and_then(Object::as_name)
+                .is_ok_and(|n| n == value)
+        };
+        if dict.has(b"JS") || dict.has(b"JavaScript") || name_is(b"S", b"JavaScript") {
+            return Some("JavaScript");
+        }
+        if name_is(b"S", b"Launch") {
+            return Some("a launch action");
+        }
+        if dict.has(b"EmbeddedFiles") || name_is(b"Type", b"EmbeddedFile") {
+            return Some("embedded files");
+        }
+        todo.extend(dict.iter().map(|(_, v)| v));
+    }
+    None
 }
 
 /// The page ids in order, within the page limit.
