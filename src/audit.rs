@@ -4,11 +4,21 @@
 //! link of a hash chain: each event's hash is SHA-256 over the previous event's hash and
 //! its own fields. [`verify`] walks the chain and names the first broken link, so an
 //! edited, deleted, inserted or reordered event is found (`kho audit verify`).
+//!
+//! Someone able to rewrite the whole table and its head could recompute every hash, so
+//! the head is also signed now and then ([`checkpoint`]: `kho serve` every
+//! `--audit-checkpoint-secs`, or `kho audit checkpoint`) with the default agency's seal
+//! key and published (`GET /api/v1/audit/checkpoints`); [`verify`] checks every
+//! checkpoint's signature and that the chain still passes through it.
 
 use sha2::{Digest, Sha256};
 
+use base64::Engine;
+use ed25519_dalek::{Signer as _, Verifier as _};
+
+use crate::app::App;
 use crate::db::Db;
-use crate::db::audit::{self, Event};
+use crate::db::audit::{self, Checkpoint, Event};
 
 /// The hash before the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -30,6 +40,66 @@ pub fn link_hash(
     h.update(b"\n");
     h.update(fields.to_string().as_bytes());
     hex::encode(h.finalize())
+}
+
+/// What a checkpoint's signature covers.
+pub fn checkpoint_message(seq: i64, hash: &str, at: i64) -> String {
+    format!("kho-audit-checkpoint/1\n{seq}\n{hash}\n{at}")
+}
+
+/// Sign the chain's head with the default agency's seal and keep it as a checkpoint;
+/// `None` when the log is empty or the head is already checkpointed.
+pub async fn checkpoint(app: &App) -> anyhow::Result<Option<Checkpoint>> {
+    let (seq, hash) = audit::head(&app.db).await?;
+    let last = audit::checkpoints(&app.db, Some(1)).await?;
+    if seq == 0 || last.first().is_some_and(|c| c.seq >= seq) {
+        return Ok(None);
+    }
+    let agency = &app.config.agencies.0[0].code;
+    let (_, seal) = app.keys.signers_for(agency, None).await?;
+    let at = crate::db::now_ms();
+    let signature = seal.key.sign(checkpoint_message(seq, &hash, at).as_bytes());
+    let cp = Checkpoint {
+        seq,
+        hash,
+        at,
+        key_id: seal.id.clone(),
+        certificate_pem: crate::signing::certs::to_pem(&seal.chain[0])?,
+        signature: base64::engine::general_purpose::STANDARD.encode(signature.to_bytes()),
+    };
+    audit::add_checkpoint(&app.db, &cp).await?;
+    Ok(Some(cp))
+}
+
+/// Why checkpoint `c` cannot be trusted, if it cannot: its certificate is not the one
+/// the deployment holds for its key, or its signature does not verify.
+async fn checkpoint_fault(db: &Db, c: &Checkpoint) -> anyhow::Result<Option<String>> {
+    if audit::key_certificate(db, &c.key_id).await?.as_deref() != Some(c.certificate_pem.as_str()) {
+        return Ok(Some(format!(
+            "the checkpoint at event {} names a key this deployment does not hold",
+            c.seq
+        )));
+    }
+    let cert = crate::signing::certs::from_pem(&c.certificate_pem)?;
+    let key = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .subject_public_key
+        .raw_bytes();
+    let good = <[u8; 32]>::try_from(key)
+        .ok()
+        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+        .zip(
+            base64::engine::general_purpose::STANDARD
+                .decode(&c.signature)
+                .ok()
+                .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok()),
+        )
+        .is_some_and(|(k, s)| {
+            k.verify(checkpoint_message(c.seq, &c.hash, c.at).as_bytes(), &s)
+                .is_ok()
+        });
+    Ok((!good).then(|| format!("the checkpoint at event {} has a bad signature", c.seq)))
 }
 
 /// Append an event. The action has happened; a failure to record it is logged loudly
@@ -149,6 +219,14 @@ impl Chain {
 pub async fn verify(db: &Db) -> anyhow::Result<Result<Intact, Broken>> {
     // The head first: events appended while we read are past it and not checked.
     let (head_seq, head_hash) = audit::head(db).await?;
+    let checkpoints = audit::checkpoints(db, None).await?;
+    for c in &checkpoints {
+        if let Some(reason) = checkpoint_fault(db, c).await? {
+            return Ok(Err(Broken { seq: c.seq, reason }));
+        }
+    }
+    let signed: std::collections::HashMap<i64, &Checkpoint> =
+        checkpoints.iter().map(|c| (c.seq, c)).collect();
     let mut chain = Chain::default();
     let mut after = 0;
     loop {
@@ -159,10 +237,30 @@ pub async fn verify(db: &Db) -> anyhow::Result<Result<Intact, Broken>> {
             if let Err(b) = chain.next(e) {
                 return Ok(Err(b));
             }
+            if let Some(c) = signed.get(&e.seq)
+                && c.hash != e.hash
+            {
+                return Ok(Err(Broken {
+                    seq: e.seq,
+                    reason: format!(
+                        "event {} is not the one the checkpoint signed then: the log was rewritten",
+                        e.seq
+                    ),
+                }));
+            }
         }
         if after >= head_seq {
             break;
         }
+    }
+    if let Some(c) = checkpoints.iter().find(|c| c.seq > head_seq) {
+        return Ok(Err(Broken {
+            seq: head_seq + 1,
+            reason: format!(
+                "the log ends at event {head_seq} but a checkpoint was signed at event {}: events were deleted",
+                c.seq
+            ),
+        }));
     }
     let intact = match chain.end((head_seq, &head_hash)) {
         Ok(i) => i,

@@ -229,8 +229,12 @@ pub enum RequestersCommand {
 pub enum AuditCommand {
     /// Walk the chain from the first event to the head. Exit status 0 when intact; 1,
     /// naming the first broken link, when an event was edited, deleted, inserted or
-    /// reordered.
+    /// reordered — or when the chain no longer passes through a signed checkpoint, or a
+    /// checkpoint's signature is bad.
     Verify,
+    /// Sign the chain's head now with the default agency's seal and keep it as a
+    /// checkpoint (`kho serve` does this every --audit-checkpoint-secs).
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]

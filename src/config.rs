@@ -54,6 +54,16 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub ocr_page_timeout_ms: u64,
 
+    /// `kho serve` signs the audit trail's head as a checkpoint this often, in seconds,
+    /// when it moved (0: never; `kho audit checkpoint` does it by hand).
+    #[arg(
+        long,
+        env = "KHO_AUDIT_CHECKPOINT_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub audit_checkpoint_secs: u64,
+
     /// Largest scan upload (all files of one request), in bytes.
     #[arg(long, env = "KHO_MAX_UPLOAD_BYTES", default_value_t = 200 * 1024 * 1024, global = true)]
     pub max_upload_bytes: usize,

@@ -223,6 +223,12 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             );
         }
         Command::Audit {
+            command: AuditCommand::Checkpoint,
+        } => match kho::audit::checkpoint(&App::open(cli.config).await?).await? {
+            Some(c) => println!("checkpoint signed at event {}: {}", c.seq, c.hash),
+            None => println!("nothing new to checkpoint"),
+        },
+        Command::Audit {
             command: AuditCommand::Verify,
         } => {
             let d = db::Db::connect(&cli.config.database_url()).await?;

@@ -19,6 +19,7 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     // Printed on stdout so scripts and tests can find the port when it was 0.
     println!("Kho is serving on http://{local}  (workers: {workers}; stop with Ctrl-C)");
     tracing::info!(%local, workers, "serving");
+    let checkpoints = tokio::spawn(sign_checkpoints(app.clone(), stop_rx.clone()));
     let mut stop_http = stop_rx.clone();
     let service = api::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
@@ -32,7 +33,30 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     server.await?;
     while worker_set.join_next().await.is_some() {}
     signal.abort();
+    checkpoints.abort();
     Ok(())
+}
+
+/// Sign the audit trail's head every `--audit-checkpoint-secs` until stopped (several
+/// servers may do so at once: a second checkpoint of the same head is not kept).
+async fn sign_checkpoints(app: App, mut stop: watch::Receiver<bool>) {
+    let secs = app.config.audit_checkpoint_secs;
+    if secs == 0 {
+        return;
+    }
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(secs));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match crate::audit::checkpoint(&app).await {
+            Ok(Some(c)) => tracing::info!(seq = c.seq, "audit checkpoint signed"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = ?e, "audit checkpoint not signed"),
+        }
+    }
 }
 
 /// Run workers only, until a signal.

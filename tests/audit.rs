@@ -1,7 +1,7 @@
 //! The audit trail: what users and the pipeline do is appended to a hash chain, and
 //! `kho audit verify` passes on the untouched log and names the first broken link after
 //! each kind of tampering done straight in the database (edit, delete, insert, reorder,
-//! cut the end).
+//! cut the end, and a rewrite of the whole log that only a signed checkpoint reveals).
 
 mod common;
 
@@ -207,6 +207,82 @@ async fn tampering_with_the_audit_log_is_found(backend: Backend) {
     );
     restore(db, &events).await;
 
+    let (ok, said) = audit_verify(&t.db);
+    assert!(ok, "restored: {said}");
+
+    // Rewritten whole, every hash recomputed and the head moved along: only a signed
+    // checkpoint can tell. Sign one (published at /api/v1/audit/checkpoints) ...
+    let cp = kho::audit::checkpoint(&t.app)
+        .await
+        .unwrap()
+        .expect("a new head to sign");
+    assert_eq!(cp.seq, n);
+    assert!(
+        kho::audit::checkpoint(&t.app).await.unwrap().is_none(),
+        "once per head"
+    );
+    let (status, published) = t.get_json("/api/v1/audit/checkpoints").await;
+    assert_eq!(status, 200);
+    assert_eq!(published["checkpoints"][0]["seq"], n, "{published}");
+    assert_eq!(published["checkpoints"][0]["hash"], cp.hash.as_str());
+    let (ok, said) = audit_verify(&t.db);
+    assert!(ok, "with a checkpoint: {said}");
+    // ... then rewrite event 4 and everything after it consistently.
+    let mut rewritten = events.clone();
+    rewritten[3].detail = "{\"reason\":\"khác\"}".into();
+    for i in 3..rewritten.len() {
+        let prev = rewritten[i - 1].hash.clone();
+        let e = &mut rewritten[i];
+        e.prev_hash = prev;
+        e.hash = kho::audit::link_hash(
+            &e.prev_hash,
+            e.seq,
+            e.at,
+            &e.actor,
+            &e.action,
+            &e.subject,
+            &e.detail,
+        );
+    }
+    restore(db, &rewritten).await;
+    exec(
+        db,
+        &format!(
+            "UPDATE audit_head SET hash = '{}' WHERE id = 1",
+            rewritten.last().unwrap().hash
+        ),
+    )
+    .await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(
+        !ok && said.contains(&format!("broken at event {n}")) && said.contains("rewritten"),
+        "{said}"
+    );
+    restore(db, &events).await;
+    exec(
+        db,
+        &format!("UPDATE audit_head SET hash = '{}' WHERE id = 1", cp.hash),
+    )
+    .await;
+    // A forged checkpoint (its signature altered) is found too.
+    exec(
+        db,
+        &format!(
+            "UPDATE audit_checkpoints SET hash = '{}' WHERE seq = {n}",
+            events[0].hash
+        ),
+    )
+    .await;
+    let (ok, said) = audit_verify(&t.db);
+    assert!(!ok && said.contains("bad signature"), "{said}");
+    exec(
+        db,
+        &format!(
+            "UPDATE audit_checkpoints SET hash = '{}' WHERE seq = {n}",
+            cp.hash
+        ),
+    )
+    .await;
     let (ok, said) = audit_verify(&t.db);
     assert!(ok, "restored: {said}");
     t.finish().await;

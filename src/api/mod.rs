@@ -22,6 +22,7 @@
 //! needs `Authorization: Bearer TOKEN` or a web session ([`caller::Caller`]). Errors are
 //! [`error::ApiError`].
 
+pub mod audit;
 pub mod batches;
 pub mod caller;
 pub mod documents;
@@ -56,7 +57,7 @@ use error::ApiError;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
-    paths(health::health, health::metrics, scans::upload, jobs::get, documents::list, documents::get,
+    paths(health::health, health::metrics, audit::checkpoints, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
           batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
           documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
@@ -98,6 +99,7 @@ pub fn router(app: App) -> Router {
     let upload_limit = app.config.max_upload_bytes;
     Router::new()
         .route("/api/v1/health", get(health::health))
+        .route("/api/v1/audit/checkpoints", get(audit::checkpoints))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/trust/roots.pem", get(trust::roots))
         .route("/api/v1/trust/crl", get(trust::crl))

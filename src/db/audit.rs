@@ -90,3 +90,72 @@ pub async fn head(db: &Db) -> Result<(i64, String), DbError> {
         .await?;
     Ok((r.try_get("seq")?, r.try_get("hash")?))
 }
+
+/// A signed checkpoint of the chain's head.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Checkpoint {
+    /// The last event it covers.
+    pub seq: i64,
+    /// That event's hash (hex).
+    pub hash: String,
+    /// When it was signed, Unix milliseconds.
+    pub at: i64,
+    pub key_id: String,
+    /// The signer's certificate (the default agency's seal).
+    pub certificate_pem: String,
+    /// Base64 Ed25519 signature over `kho-audit-checkpoint/1\n{seq}\n{hash}\n{at}`.
+    pub signature: String,
+}
+
+/// Keep a checkpoint (a second one for the same event is ignored).
+pub async fn add_checkpoint(db: &Db, c: &Checkpoint) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (seq, hash, at, key_id, certificate_pem, signature)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING",
+    )
+    .bind(c.seq)
+    .bind(&c.hash)
+    .bind(c.at)
+    .bind(&c.key_id)
+    .bind(&c.certificate_pem)
+    .bind(&c.signature)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Checkpoints in sequence order, newest last; with `latest`, only that many of the newest.
+pub async fn checkpoints(db: &Db, latest: Option<i64>) -> Result<Vec<Checkpoint>, DbError> {
+    let rows = sqlx::query(
+        "SELECT seq, hash, at, key_id, certificate_pem, signature FROM audit_checkpoints
+         ORDER BY seq DESC LIMIT $1",
+    )
+    .bind(latest.unwrap_or(i64::MAX))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(|r| {
+            Ok(Checkpoint {
+                seq: r.try_get("seq")?,
+                hash: r.try_get("hash")?,
+                at: r.try_get("at")?,
+                key_id: r.try_get("key_id")?,
+                certificate_pem: r.try_get("certificate_pem")?,
+                signature: r.try_get("signature")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+/// The certificate the deployment holds for key `id`.
+pub async fn key_certificate(db: &Db, id: &str) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT certificate_pem FROM signing_keys WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
