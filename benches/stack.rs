@@ -2,7 +2,9 @@
 //! TIFF stack (every tenth page a separator sheet for a new owner, every tenth a blank
 //! page, the rest scanned sample pages), at several stack sizes. For each size it
 //! prints pages per second and the ingest process's peak resident memory (wait4's
-//! ru_maxrss: Kho's workers run Tesseract in-process, so this is the whole cost); for
+//! ru_maxrss: Kho's workers run Tesseract in-process, so this is the whole cost) and the
+//! highest resident set sampled in each quarter of the run (level if memory does not grow
+//! as the batch goes on); for
 //! the largest it also runs plain `tesseract` over the same pages, in the same run, on
 //! the same cores, and prints the ratio.
 //!
@@ -45,7 +47,7 @@ fn main() -> anyhow::Result<()> {
         let stack_mb = std::fs::metadata(&stack)?.len() as f64 / 1e6;
         let report = tmp.path().join("report.json");
         let start = Instant::now();
-        let (ok, peak_kib) = run_measured(
+        let (ok, peak_kib, samples) = run_measured(
             std::process::Command::new(env!("CARGO_BIN_EXE_kho"))
                 .arg("--data-dir")
                 .arg(tmp.path().join("data"))
@@ -62,7 +64,7 @@ fn main() -> anyhow::Result<()> {
         let t = &r["totals"];
         println!(
             "{n:5} pages ({stack_mb:.0} MB TIFF): {} documents ({} filed, {} review, {} failed), {} content pages; \
-             kho {:.3} pages/s ({secs:.1} s); peak RSS {:.0} MiB",
+             kho {:.3} pages/s ({secs:.1} s); peak RSS {:.0} MiB (peak by quarter of the run: {} MiB)",
             t["documents"],
             t["filed"],
             t["review"],
@@ -70,6 +72,7 @@ fn main() -> anyhow::Result<()> {
             t["pages"],
             n as f64 / secs,
             peak_kib as f64 / 1024.0,
+            quarters(&samples),
         );
         if n == largest {
             let tess = common::run_tesseract(&files, cores)?;
@@ -127,15 +130,51 @@ fn write_stack(
     Ok(files)
 }
 
-/// Run a command to its end: whether it succeeded and its peak resident set in KiB.
-fn run_measured(cmd: &mut std::process::Command) -> anyhow::Result<(bool, i64)> {
+/// Run a command to its end: whether it succeeded, its peak resident set in KiB, and
+/// its resident set sampled every 200 ms (seconds since start, KiB).
+fn run_measured(cmd: &mut std::process::Command) -> anyhow::Result<(bool, i64, Vec<(f64, u64)>)> {
     let child = cmd.spawn()?;
     let pid = child.id() as libc::pid_t;
+    let sampler = std::thread::spawn(move || {
+        let start = Instant::now();
+        let mut samples = Vec::new();
+        loop {
+            let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+                break;
+            };
+            let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            else {
+                break; // exited: a zombie has no memory
+            };
+            samples.push((start.elapsed().as_secs_f64(), kib));
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        samples
+    });
     let mut status = 0;
     // SAFETY: rusage is plain data; wait4 fills it for our own child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     anyhow::ensure!(r == pid, "wait4: {}", std::io::Error::last_os_error());
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    Ok((ok, usage.ru_maxrss))
+    let samples = sampler.join().unwrap_or_default();
+    Ok((ok, usage.ru_maxrss, samples))
+}
+
+/// The highest sampled resident set in each quarter of the run, in MiB: level when memory
+/// does not grow as the batch goes on.
+fn quarters(samples: &[(f64, u64)]) -> String {
+    let end = samples.last().map_or(0.0, |s| s.0).max(1e-9);
+    let mut peak = [0u64; 4];
+    for &(t, kib) in samples {
+        let q = ((t / end * 4.0) as usize).min(3);
+        peak[q] = peak[q].max(kib);
+    }
+    peak.iter()
+        .map(|k| format!("{:.0}", *k as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(" / ")
 }

@@ -134,6 +134,23 @@ pub fn config(args: &[&str]) -> Config {
     kho::cli::Cli::try_parse_from(argv).unwrap().config
 }
 
+/// The object store of a test app: in memory, or — when `KHO_TEST_S3_ENDPOINT` names an
+/// S3 server (scripts/test.sh starts moto's for the scale-out pass) — a new bucket there.
+/// (URL, endpoint).
+async fn test_object_store() -> (String, Option<String>) {
+    let Ok(endpoint) = std::env::var("KHO_TEST_S3_ENDPOINT") else {
+        return ("memory://".into(), None);
+    };
+    let bucket = format!("kho-test-{}", uuid::Uuid::new_v4().simple());
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the S3 server at {endpoint} does not answer: {e}"));
+    assert!(r.status().is_success(), "cannot create bucket {bucket}");
+    (format!("s3://{bucket}/vault"), Some(endpoint))
+}
+
 /// A running Kho: API on a free port, `workers` in-process workers.
 pub struct TestApp {
     pub app: App,
@@ -155,6 +172,7 @@ impl TestApp {
         // Bound first, so certificates and QR codes name this server.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
+        let (store, s3_endpoint) = test_object_store().await;
         let mut args = vec![
             "--public-url",
             &addr,
@@ -163,7 +181,7 @@ impl TestApp {
             "--database-url",
             &db.url,
             "--object-store-url",
-            "memory://",
+            &store,
             "--workers",
             &workers_s,
             "--job-poll-ms",
@@ -171,6 +189,9 @@ impl TestApp {
             "--job-retry-base-ms",
             "20",
         ];
+        if let Some(endpoint) = &s3_endpoint {
+            args.extend_from_slice(&["--s3-endpoint", endpoint]);
+        }
         args.extend_from_slice(extra);
         let app = App::open(config(&args)).await.expect("app opens");
         let router = kho::api::router(app.clone());
