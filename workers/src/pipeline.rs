@@ -116,6 +116,7 @@ impl Drop for Pipeline {
 
 impl Pipeline {
     pub fn new(config: PipelineConfig) -> Result<Self, PipelineError> {
+        map_page_buffers();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(config.threads.max(1))
             .thread_name(|i| format!("kho-ocr-{i}"))
@@ -357,6 +358,21 @@ impl Pipeline {
             f(engine)
         })
     }
+}
+
+/// Allocate every buffer of 1 MiB or more (a decoded page is tens of MB) with its own
+/// mapping, returned to the system when freed. glibc's default threshold rises to the size
+/// of the largest buffer freed (up to 32 MiB), after which page buffers come from the
+/// heap arenas, fragment them, and the resident size creeps up batch after batch.
+fn map_page_buffers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: mallopt only changes the allocator's tuning; called once, early.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        }
+    });
 }
 
 /// Give the page buffers a document freed back to the system. Pages are large (tens of
