@@ -42,6 +42,19 @@ pub fn link_hash(
     hex::encode(h.finalize())
 }
 
+/// The hash an event's own fields (and its `prev_hash`) call for.
+pub fn event_hash(e: &Event) -> String {
+    link_hash(
+        &e.prev_hash,
+        e.seq,
+        e.at,
+        &e.actor,
+        &e.action,
+        &e.subject,
+        &e.detail,
+    )
+}
+
 /// What a checkpoint's signature covers.
 pub fn checkpoint_message(seq: i64, hash: &str, at: i64) -> String {
     format!("kho-audit-checkpoint/1\n{seq}\n{hash}\n{at}")
@@ -174,16 +187,7 @@ impl Chain {
                 ),
             });
         }
-        let hash = link_hash(
-            &e.prev_hash,
-            e.seq,
-            e.at,
-            &e.actor,
-            &e.action,
-            &e.subject,
-            &e.detail,
-        );
-        if hash != e.hash {
+        if event_hash(e) != e.hash {
             return Err(Broken {
                 seq: e.seq,
                 reason: format!(

@@ -234,15 +234,7 @@ async fn tampering_with_the_audit_log_is_found(backend: Backend) {
         let prev = rewritten[i - 1].hash.clone();
         let e = &mut rewritten[i];
         e.prev_hash = prev;
-        e.hash = kho::audit::link_hash(
-            &e.prev_hash,
-            e.seq,
-            e.at,
-            &e.actor,
-            &e.action,
-            &e.subject,
-            &e.detail,
-        );
+        e.hash = kho::audit::event_hash(e);
     }
     restore(db, &rewritten).await;
     exec(
