@@ -13,7 +13,7 @@ want_test=0
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
           clang libclang-dev pkg-config)
 if [ "$want_test" = 1 ]; then
-  packages+=(poppler-utils qpdf chromium fonts-liberation2 fonts-dejavu-core python3-venv postgresql)
+  packages+=(poppler-utils qpdf chromium fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra python3-venv postgresql)
 fi
 
 missing=()

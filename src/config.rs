@@ -39,13 +39,9 @@ pub struct Config {
     #[arg(long, env = "KHO_TESSDATA", global = true)]
     pub tessdata: Option<String>,
 
-    /// Tesseract languages.
-    #[arg(
-        long,
-        env = "KHO_OCR_LANGUAGES",
-        default_value = "vie+eng",
-        global = true
-    )]
+    /// Tesseract languages. `vie` alone reads Vietnamese results better than `vie+eng`
+    /// (measured on realistic and grey pages; see docs/ARCHITECTURE.md).
+    #[arg(long, env = "KHO_OCR_LANGUAGES", default_value = "vie", global = true)]
     pub ocr_languages: String,
 
     /// Longest Tesseract may spend reading one page, in milliseconds; a page that takes
@@ -94,6 +90,12 @@ pub struct Config {
     #[arg(long, env = "KHO_REVIEW_MIN_CONFIDENCE", default_value_t = 70.0, global = true,
           value_parser = parse_confidence)]
     pub review_min_confidence: f32,
+
+    /// Quality gate: a required field whose words were read below this confidence
+    /// (0-100) sends its document to review.
+    #[arg(long, env = "KHO_REVIEW_MIN_FIELD_CONFIDENCE", default_value_t = 50.0, global = true,
+          value_parser = parse_confidence)]
+    pub review_min_field_confidence: f32,
 
     /// Quality gate: fields every document must have, comma-separated, from doc_type,
     /// number, issued_on, place, issuer (empty: none); a document without one goes to review.
@@ -255,6 +257,7 @@ impl Config {
         kho_workers::gate::GateConfig {
             min_page_confidence: self.review_min_confidence,
             required_fields: self.required_fields.0.clone(),
+            min_field_confidence: self.review_min_field_confidence,
         }
     }
 

@@ -79,15 +79,13 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     app.metrics
         .observe("pipeline", started.elapsed().as_secs_f64());
 
-    // What the batch manifest says wins over extraction, and a field it gives is not
-    // missing.
+    // What the batch manifest says wins over extraction: a field it gives is neither
+    // missing nor in doubt.
     let entry = scans::metadata(&app.db, &job.scan_id)
         .await?
         .unwrap_or_default();
     let mut reasons = kho_workers::gate::review_reasons(&output, &app.config.gate());
-    reasons.retain(|r| {
-        !(r.code == "missing_field" && r.field.as_deref().is_some_and(|f| entry.gives(f)))
-    });
+    reasons.retain(|r| !r.field.as_deref().is_some_and(|f| entry.gives(f)));
     let fields = &output.fields;
     let value = |f: &Option<kho_workers::extract::Field>| f.as_ref().map(|f| f.value.clone());
     let doc_type = entry.doc_type.clone().or_else(|| value(&fields.doc_type));

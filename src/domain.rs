@@ -7,6 +7,7 @@
 //!   3 digits for a branch.
 //! - [`SubjectId`]: either of them, the owner of a repository.
 
+use kho_workers::grammar::PROVINCE_CODES;
 use std::fmt;
 use std::str::FromStr;
 
@@ -16,13 +17,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct InvalidId(pub String);
-
-/// Province codes that begin a personal ID (Circular 59/2021/TT-BCA, Annex I).
-const PROVINCE_CODES: &[u16] = &[
-    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37,
-    38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77,
-    79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
-];
 
 /// A citizen's 12-digit personal identification number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -234,6 +234,52 @@ async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_
 }
 both_backends!(a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_not_filed);
 
+async fn a_realistic_page_whose_number_fails_decree_30_is_held_with_the_correction_offered(
+    backend: Backend,
+) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    // A THÔNG BÁO whose number carries GP (a licence's abbreviation) instead of TB.
+    let holder = "027388001443";
+    let page = std::fs::read(repo_path("samples/realistic/notice-wrong-number.jpg")).unwrap();
+    let job_id = job_id_of(t.upload(holder, &[("notice.jpg", page)]).await).await;
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "review", "{job}");
+    let reason = job["review"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "number_grammar")
+        .unwrap_or_else(|| panic!("{job}"))
+        .clone();
+    assert_eq!(reason["field"], "number");
+    assert_eq!(reason["suggestion"], "1813/2022/TB-UBND", "{reason}");
+    // Nothing was sealed or filed.
+    let (_, list) = t
+        .get_json(&format!("/api/v1/subjects/{holder}/documents"))
+        .await;
+    assert_eq!(list["documents"].as_array().unwrap().len(), 0, "{list}");
+    // The reviewer's page says why in Vietnamese and offers the correction.
+    let review = kho::db::reviews::for_job(&t.app.db, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    account(&t, "ban-so-hoa", Role::Staff, None, None).await;
+    let (cookie, _) = sign_in(&t, "ban-so-hoa").await;
+    let html = t
+        .page_as(&format!("/staff/reviews/{}", review.id), &cookie)
+        .await;
+    assert!(
+        html.contains("không đúng thể thức của Nghị định 30"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"class="suggestion" data-field="number" data-value="1813/2022/TB-UBND""#),
+        "{html}"
+    );
+    t.finish().await;
+}
+both_backends!(a_realistic_page_whose_number_fails_decree_30_is_held_with_the_correction_offered);
+
 /// Send a bad upload; assert the status, the error code, and that nothing was kept.
 async fn refused(t: &TestApp, response: reqwest::Response, status: u16, code: &str) -> String {
     assert_eq!(response.status().as_u16(), status);

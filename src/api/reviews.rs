@@ -41,6 +41,11 @@ pub struct ReviewSummary {
     pub mean_confidence: f64,
     /// `open`, `approved` or `rejected`.
     pub state: String,
+    /// Why it waits: each `{code, message, page?, field?, suggestion?}`. Codes:
+    /// `no_text`, `low_confidence`, `orientation_doubt` (with `page`), `missing_field`,
+    /// `unsure_field` (read with low confidence), `number_grammar` (not Decree 30's
+    /// number/TYPE-BODY, or not the heading's type or the issuer's initials),
+    /// `date_grammar` (after today), with `field`; `suggestion` is the likely value.
     #[schema(value_type = Vec<Object>)]
     pub reasons: Vec<kho_workers::gate::Reason>,
     /// Unix milliseconds.

@@ -357,7 +357,7 @@ pub async fn reviews_page(
         .map_err(api_failure(l, &s))?;
     let mut rows = String::new();
     for r in &queue {
-        let reasons: Vec<&str> = r.reasons.iter().map(|x| x.message.as_str()).collect();
+        let reasons: Vec<String> = r.reasons.iter().map(|x| reason_text(l, x)).collect();
         rows.push_str(&format!(
             r#"<tr data-review-id="{id}"><td><a href="/staff/reviews/{id}{q}">{title}</a></td><td>{owner}</td><td>{pages}</td><td>{conf:.0}</td><td>{reasons}</td><td>{when}</td></tr>"#,
             id = esc(&r.id),
@@ -431,7 +431,18 @@ pub async fn review_page(
     let reasons: String = r
         .reasons
         .iter()
-        .map(|x| format!("<li>{}</li>", esc(&x.message)))
+        .map(|x| {
+            let offer = match (&x.suggestion, &x.field) {
+                (Some(v), Some(f)) => format!(
+                    r#" — {likely}: <button type="button" class="suggestion" data-field="{f}" data-value="{v}">{v}</button>"#,
+                    likely = l.t("có thể là", "likely"),
+                    f = esc(f),
+                    v = esc(v),
+                ),
+                _ => String::new(),
+            };
+            format!("<li>{}{offer}</li>", esc(&reason_text(l, x)))
+        })
         .collect();
     let fields: serde_json::Value = serde_json::from_str(&d.fields_json).unwrap_or_default();
     let mut found = String::new();
@@ -570,13 +581,54 @@ pub async fn review_page(
     Ok(Html(page(l, &back, title, &body, Some(&s))).into_response())
 }
 
+/// Why a document waits, in the page's language (the pipeline's message is English).
+fn reason_text(l: Lang, r: &kho_workers::gate::Reason) -> String {
+    if matches!(l, Lang::En) {
+        return r.message.clone();
+    }
+    let field = r
+        .field
+        .as_deref()
+        .and_then(|f| field_labels(l).into_iter().find(|(k, _)| *k == f))
+        .map_or("trường", |(_, label)| label)
+        .to_lowercase();
+    match r.code.as_str() {
+        "no_text" => "Không trang nào có chữ đọc được".into(),
+        "low_confidence" => format!(
+            "Trang {} đọc được với độ tin cậy thấp",
+            r.page.unwrap_or(0)
+        ),
+        "orientation_doubt" => format!(
+            "Trang {} có thể bị lật ngược hoặc xoay ngang; đã giữ nguyên như khi quét",
+            r.page.unwrap_or(0)
+        ),
+        "missing_field" => format!("Không tìm thấy {field}"),
+        "unsure_field" => format!("{} đọc được với độ tin cậy thấp", capitalized(&field)),
+        "number_grammar" => {
+            "Số, ký hiệu không đúng thể thức của Nghị định 30/2020/NĐ-CP hoặc không khớp loại văn bản, cơ quan ban hành".into()
+        }
+        "date_grammar" => "Ngày ban hành muộn hơn hôm nay".into(),
+        _ => r.message.clone(),
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The extracted fields a reviewer is shown, with their names for people.
-fn field_labels(l: Lang) -> [(&'static str, &'static str); 7] {
+fn field_labels(l: Lang) -> [(&'static str, &'static str); 10] {
     [
         ("doc_type", l.t("Loại văn bản", "Document type")),
         ("number", l.t("Số, ký hiệu", "Number and symbol")),
         ("issued_on", l.t("Ngày ban hành", "Date of issue")),
         ("issuer", l.t("Cơ quan ban hành", "Issuing body")),
+        ("parent", l.t("Cơ quan chủ quản", "Parent body")),
+        ("signer_title", l.t("Chức vụ người ký", "Signer's title")),
+        ("signer_name", l.t("Người ký", "Signer")),
         ("place", l.t("Nơi ban hành", "Place of issue")),
         ("personal_ids", l.t("Số định danh", "Personal IDs")),
         ("tax_codes", l.t("Mã số thuế", "Tax codes")),
@@ -592,6 +644,10 @@ const result = document.getElementById("result");
 const api = (path, body) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf }, body: JSON.stringify(body) });
 const problem = async (r) => { try { return (await r.json()).error.message; } catch { return `HTTP ${r.status}`; } };
 const done = () => document.querySelectorAll("#approve-form button, #reject-form button").forEach((b) => (b.disabled = true));
+// A likely correction goes into its field, for the reviewer to check and approve.
+for (const b of document.querySelectorAll("button.suggestion")) {
+  b.addEventListener("click", () => { const input = document.getElementById(b.dataset.field); if (input) { input.value = b.dataset.value; input.focus(); } });
+}
 document.getElementById("approve-form")?.addEventListener("submit", async (e) => {
   e.preventDefault();
   const fix = {};

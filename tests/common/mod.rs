@@ -304,6 +304,19 @@ impl TestApp {
         get_with(&self.client, self.url(path), &self.staff_token).await
     }
 
+    /// A page's HTML, fetched with a session cookie.
+    pub async fn page_as(&self, path: &str, cookie: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self.get(path).await;
         let status = r.status().as_u16();

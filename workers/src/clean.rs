@@ -11,14 +11,21 @@
 //!    mask used by the steps below and by blank-page detection.
 //! 3. **Borders**: dark bands along the edges (the scanner lid, the book's edge, the
 //!    shadow of a fold) are whitened: rows and columns at the edge that are mostly ink.
-//! 4. **Despeckle**: isolated ink pixels (no ink among their 8 neighbours) are
-//!    whitened; dust and salt noise go, strokes stay.
+//! 4. **Not text**: long straight runs of ink (table rules, the short rules under the
+//!    header, underlines) are whitened, and so are connected pieces of ink that no
+//!    letter could be: large pieces touching the page's edge (the scanner's border
+//!    around a skewed sheet) and large solid round blobs in the margin (punch holes). Nothing small is
+//!    removed here: a diacritic is a small piece of its own.
+//!    Grey lighter than halfway from the ink threshold to white (the back page showing
+//!    through) becomes paper, and red and blue ink (seal, signature) become paper too.
+//! 5. **Despeckle**: isolated ink pixels (no ink among their 8 neighbours) are
+//!    whitened; dust and salt noise go, strokes stay (a dot of `ạ` is several pixels).
 //!
 //! Tesseract gets the normalized grey page with borders and specks whitened (its LSTM
 //! reads grey better than a hard threshold at 200 dpi); the page counts as blank when
 //! less than [`BLANK_INK_FRACTION`] of it is ink after cleaning.
 
-use image::{GrayImage, Luma};
+use image::{DynamicImage, GrayImage, Luma};
 
 /// A page with less ink than this fraction of its area is blank: about a short word at
 /// 300 dpi, so a page holding a single line of text still counts as written.
@@ -29,6 +36,79 @@ const CELL_AT_300_DPI: f32 = 32.0;
 const BORDER_INK_FRACTION: f32 = 0.6;
 /// Borders are searched this deep into the page (fraction of its side).
 const BORDER_MAX_DEPTH: f32 = 0.08;
+/// A straight run of ink at least this long (mm) is a rule, not part of a letter.
+const RULE_MIN_MM: f32 = 10.0;
+/// A piece of ink touching the page's edge and this large (mm, either side) is border.
+const EDGE_PIECE_MIN_MM: f32 = 10.0;
+/// A piece at least this large both ways (mm), this solid (a disc fills 0.79 of its
+/// box; a bold capital such as `H`, `Đ` or `B` about 0.5–0.65), no more than this much
+/// longer one way than the other, and lying within [`BLOB_MARGIN_MM`] of an edge is a
+/// punch hole, not a letter. Scans whose resolution is declared too low make letters
+/// look larger than they are, so size alone never decides.
+const BLOB_MIN_MM: f32 = 4.0;
+const BLOB_MIN_FILL: f32 = 0.7;
+const BLOB_MAX_ASPECT: f32 = 1.5;
+const BLOB_MARGIN_MM: f32 = 45.0;
+
+/// How far red or blue stands above the other two channels (yellowed paper has red and
+/// green above blue, so it scores near nothing) under which a pixel counts as plain black-to-white.
+const INK_CHROMA: f32 = 16.0;
+/// Once the paper is even, grey lighter than this share of the way from the ink
+/// threshold to white is paper: the back page showing through, grain. Chosen by
+/// measurement on realistic scans (`samples/realistic.py`): 0.5 read best of 0.3–0.7.
+const GHOST_FROM: f32 = 0.5;
+/// Chroma past which a pixel is all colour: red seal or blue signature, read as paper.
+const COLOUR_CHROMA: f32 = 48.0;
+
+/// How far each pixel is coloured ink, 0 (not at all) to 255 (wholly), or `None` for a
+/// grey page: the red seal and the blue signature are not text, and Tesseract reads
+/// them as garbage. A pixel whose red (or blue) stands above the other two channels by
+/// [`COLOUR_CHROMA`] is coloured ink; under [`INK_CHROMA`] it is plain (yellowed paper,
+/// black text, and black text printed over the seal, which stays dark in every channel).
+pub fn colour_weight(image: &DynamicImage) -> Option<GrayImage> {
+    if !image.color().has_color() {
+        return None;
+    }
+    let rgb = image.to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let mut weight = GrayImage::new(w, h);
+    for (o, p) in weight.as_mut().iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+        let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+        let chroma = (r - g.max(b)).max(b - r.max(g));
+        let k = ((chroma - INK_CHROMA) / (COLOUR_CHROMA - INK_CHROMA)).clamp(0.0, 1.0);
+        *o = (k * 255.0).round() as u8;
+    }
+    Some(weight)
+}
+
+/// `gray` with coloured ink blended towards white paper by its `weight` (see
+/// [`colour_weight`]).
+fn drop_colour(gray: &mut GrayImage, weight: &GrayImage) {
+    for (g, &k) in gray.as_mut().iter_mut().zip(weight.as_raw()) {
+        if k > 0 {
+            let k = k as u32;
+            *g = ((*g as u32 * (255 - k) + 255 * k) / 255) as u8;
+        }
+    }
+}
+
+/// The page in grey with coloured ink dropped, for estimating the
+/// tilt of the text lines without the seal's round lettering.
+pub fn ink_gray(image: &DynamicImage) -> GrayImage {
+    let mut gray = image.to_luma8();
+    if let Some(weight) = colour_weight(image) {
+        drop_colour(&mut gray, &weight);
+    }
+    gray
+}
+
+/// Clean a page: [`clean`] on its grey, with coloured ink (seal, signature) dropped
+/// once the paper is even, so what it covered reads as paper.
+pub fn clean_page(image: &DynamicImage, dpi: f32) -> Cleaned {
+    let gray = image.to_luma8();
+    let weight = colour_weight(image);
+    clean_with(&gray, weight.as_ref(), dpi)
+}
 
 /// The cleaned OCR input and what cleaning found.
 #[derive(Debug, Clone)]
@@ -41,8 +121,12 @@ pub struct Cleaned {
     pub blank: bool,
 }
 
-/// Clean a page read at `dpi`.
+/// Clean a grey page read at `dpi`.
 pub fn clean(gray: &GrayImage, dpi: f32) -> Cleaned {
+    clean_with(gray, None, dpi)
+}
+
+fn clean_with(gray: &GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned {
     let (w, h) = gray.dimensions();
     if w == 0 || h == 0 {
         return Cleaned {
@@ -52,6 +136,17 @@ pub fn clean(gray: &GrayImage, dpi: f32) -> Cleaned {
         };
     }
     let (mut page, threshold) = even_paper(gray, dpi);
+    if let Some(weight) = colour {
+        drop_colour(&mut page, weight);
+    }
+    // The back page showing through, and the paper's grain, are lighter than any ink.
+    let paper_from = threshold as f32 + (255.0 - threshold as f32) * GHOST_FROM;
+    page.as_mut()
+        .iter_mut()
+        .filter(|p| **p as f32 >= paper_from)
+        .for_each(|p| *p = 255);
+    remove_rules(&mut page, threshold, dpi);
+    remove_non_letters(&mut page, threshold, dpi);
     let ink = despeckle(&mut page, threshold);
     let ink_fraction = ink as f32 / (w as f32 * h as f32);
     Cleaned {
@@ -250,6 +345,116 @@ fn whiten_borders(page: &mut GrayImage, threshold: u8) {
     }
 }
 
+/// Whiten horizontal and vertical runs of ink at least [`RULE_MIN_MM`] long, with the
+/// pixel on either side across the run (a rule's anti-aliased edge).
+fn remove_rules(page: &mut GrayImage, threshold: u8, dpi: f32) {
+    let (w, h) = (page.width() as usize, page.height() as usize);
+    let min = ((RULE_MIN_MM / 25.4 * dpi) as usize).max(8);
+    let ink: Vec<bool> = page.as_raw().iter().map(|&p| p < threshold).collect();
+    let mut rule = vec![false; w * h];
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            if !ink[y * w + x] {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < w && ink[y * w + x] {
+                x += 1;
+            }
+            if x - start >= min {
+                for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+                    rule[yy * w + start..yy * w + x]
+                        .iter_mut()
+                        .for_each(|r| *r = true);
+                }
+            }
+        }
+    }
+    for x in 0..w {
+        let mut y = 0;
+        while y < h {
+            if !ink[y * w + x] {
+                y += 1;
+                continue;
+            }
+            let start = y;
+            while y < h && ink[y * w + x] {
+                y += 1;
+            }
+            if y - start >= min {
+                for yy in start..y {
+                    for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+                        rule[yy * w + xx] = true;
+                    }
+                }
+            }
+        }
+    }
+    for (p, r) in page.as_mut().iter_mut().zip(&rule) {
+        if *r {
+            *p = 255;
+        }
+    }
+}
+
+/// Whiten the connected pieces of ink no letter could be: large ones touching the edge
+/// (the scanner's border) and large solid blobs (punch holes). Small pieces stay.
+pub(crate) fn remove_non_letters(page: &mut GrayImage, threshold: u8, dpi: f32) {
+    use imageproc::region_labelling::{Connectivity, connected_components};
+    let (w, h) = page.dimensions();
+    let mask = GrayImage::from_fn(w, h, |x, y| {
+        Luma([u8::from(page.get_pixel(x, y).0[0] < threshold)])
+    });
+    let labels = connected_components(&mask, Connectivity::Eight, Luma([0u8]));
+    // Per label: min x, min y, max x, max y, pixels.
+    let mut boxes: Vec<[u32; 5]> = Vec::new();
+    for (x, y, l) in labels.enumerate_pixels() {
+        let l = l.0[0] as usize;
+        if l == 0 {
+            continue;
+        }
+        if boxes.len() <= l {
+            boxes.resize(l + 1, [u32::MAX, u32::MAX, 0, 0, 0]);
+        }
+        let b = &mut boxes[l];
+        b[0] = b[0].min(x);
+        b[1] = b[1].min(y);
+        b[2] = b[2].max(x);
+        b[3] = b[3].max(y);
+        b[4] += 1;
+    }
+    let mm = |v: f32| v / 25.4 * dpi;
+    let drop: Vec<bool> = boxes
+        .iter()
+        .map(|b| {
+            if b[4] == 0 {
+                return false;
+            }
+            let (bw, bh) = ((b[2] - b[0] + 1) as f32, (b[3] - b[1] + 1) as f32);
+            let edge = b[0] == 0 || b[1] == 0 || b[2] == w - 1 || b[3] == h - 1;
+            let border = edge && bw.max(bh) >= mm(EDGE_PIECE_MIN_MM);
+            let margin = mm(BLOB_MARGIN_MM) as u32;
+            let in_margin =
+                b[2] < margin || b[3] < margin || b[0] + margin > w || b[1] + margin > h;
+            let blob = bw.min(bh) >= mm(BLOB_MIN_MM)
+                && bw.max(bh) <= BLOB_MAX_ASPECT * bw.min(bh)
+                && b[4] as f32 >= BLOB_MIN_FILL * bw * bh
+                && in_margin;
+            border || blob
+        })
+        .collect();
+    if !drop.iter().any(|d| *d) {
+        return;
+    }
+    for (p, l) in page.as_mut().iter_mut().zip(labels.as_raw()) {
+        if drop.get(*l as usize).copied().unwrap_or(false) {
+            *p = 255;
+        }
+    }
+}
+
 /// Whiten ink pixels with no ink among their 8 neighbours; returns the ink left.
 fn despeckle(page: &mut GrayImage, threshold: u8) -> u64 {
     let (w, h) = (page.width() as usize, page.height() as usize);
@@ -342,5 +547,29 @@ mod tests {
         });
         let out = clean(&noisy, 300.0);
         assert!(out.blank, "ink {}", out.ink_fraction);
+    }
+
+    #[test]
+    fn a_punch_hole_goes_and_a_bold_capital_stays_even_at_a_low_declared_resolution() {
+        // A 300-dpi page declared as 200 dpi: a bold `H` (48 px, 0.6 of its box inked)
+        // in the text looks 6 mm tall, a punch hole (a 70 px disc) sits at the margin.
+        let mut page = GrayImage::from_pixel(1240, 1754, Luma([240]));
+        for y in 600..648u32 {
+            for x in 600..648u32 {
+                if !(612..636).contains(&x) || (618..630).contains(&y) {
+                    page.put_pixel(x, y, Luma([20]));
+                }
+            }
+        }
+        for y in 0..70i32 {
+            for x in 0..70i32 {
+                if (x - 35).pow(2) + (y - 35).pow(2) <= 35 * 35 {
+                    page.put_pixel((60 + x) as u32, (800 + y) as u32, Luma([30]));
+                }
+            }
+        }
+        let out = clean(&page, 200.0);
+        assert!(out.gray.get_pixel(605, 620).0[0] < 100, "the letter stays");
+        assert!(out.gray.get_pixel(95, 835).0[0] > 230, "the hole goes");
     }
 }

@@ -89,7 +89,10 @@ fn dark_points(gray: &GrayImage, dpi: f32) -> Vec<(f32, f32)> {
     } else {
         (gray.clone(), dpi)
     };
-    let (small, level) = crate::clean::even_paper(&small, small_dpi);
+    let (mut small, level) = crate::clean::even_paper(&small, small_dpi);
+    // The scanner's border around a skewed sheet is a dark wedge whose straight edge
+    // would outscore the text lines (and look like lines running top to bottom).
+    crate::clean::remove_non_letters(&mut small, level, small_dpi);
     let (sw, sh) = small.dimensions();
     // Ignore a margin where scanner borders and shadows live.
     let (mx, my) = (sw / 40, sh / 40);

@@ -3,12 +3,17 @@
 //! A document needs review when a page that holds text was read with a mean confidence
 //! under the threshold, when no page holds any text, or when a field the deployment
 //! requires (by default the document type, its number and its date of issue) was not
-//! found. Each reason is listed so the reviewer knows what to look at.
+//! found, came from words read with low confidence, or fails its grammar: a number and
+//! symbol that does not follow Decree 30 (see [`crate::grammar::check_number`]) or a
+//! date of issue after today. No document is sealed with a number or date that fails
+//! its grammar. Each reason is listed so the reviewer knows what to look at, with the
+//! likely correction when one can be told.
 
 use serde::{Deserialize, Serialize};
 
 use crate::DocumentOutput;
-use crate::extract::Fields;
+use crate::extract::{Field, Fields};
+use crate::grammar;
 
 /// Fields a document can be required to have.
 pub const FIELD_NAMES: &[&str] = &["doc_type", "number", "issued_on", "place", "issuer"];
@@ -20,6 +25,8 @@ pub struct GateConfig {
     pub min_page_confidence: f32,
     /// Names from [`FIELD_NAMES`] that must be found.
     pub required_fields: Vec<String>,
+    /// Lowest acceptable confidence (0–100) of the words a required field came from.
+    pub min_field_confidence: f32,
 }
 
 impl Default for GateConfig {
@@ -27,6 +34,7 @@ impl Default for GateConfig {
         GateConfig {
             min_page_confidence: 70.0,
             required_fields: vec!["doc_type".into(), "number".into(), "issued_on".into()],
+            min_field_confidence: 50.0,
         }
     }
 }
@@ -34,7 +42,8 @@ impl Default for GateConfig {
 /// Why a document waits for a person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
-    /// `low_confidence`, `no_text` or `missing_field`.
+    /// `low_confidence`, `orientation_doubt`, `no_text`, `missing_field`, `unsure_field` (read with low
+    /// confidence), `number_grammar` or `date_grammar`.
     pub code: String,
     /// The same, for a person.
     pub message: String,
@@ -44,6 +53,9 @@ pub struct Reason {
     /// The field concerned, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The field's likely right value, for the reviewer to take or leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 /// Every reason `output` needs review; empty when it may go on.
@@ -60,9 +72,22 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
             message: "no page holds readable text".into(),
             page: None,
             field: None,
+            suggestion: None,
         });
     }
-    for p in read {
+    for p in &read {
+        if p.orientation_doubt {
+            reasons.push(Reason {
+                code: "orientation_doubt".into(),
+                message: format!(
+                    "page {} may not be the right way up; it was kept as scanned",
+                    p.page
+                ),
+                page: Some(p.page),
+                field: None,
+                suggestion: None,
+            });
+        }
         if p.mean_confidence < config.min_page_confidence {
             reasons.push(Reason {
                 code: "low_confidence".into(),
@@ -72,30 +97,81 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                 ),
                 page: Some(p.page),
                 field: None,
+                suggestion: None,
             });
         }
     }
+    let fields = &output.fields;
     for name in &config.required_fields {
-        if !has_field(&output.fields, name) {
+        let Some(found) = field(fields, name) else {
+            if FIELD_NAMES.contains(&name.as_str()) {
+                reasons.push(Reason {
+                    code: "missing_field".into(),
+                    message: format!("the {} was not found", field_label(name)),
+                    page: None,
+                    field: Some(name.clone()),
+                    suggestion: None,
+                });
+            }
+            continue;
+        };
+        if found.confidence < config.min_field_confidence {
             reasons.push(Reason {
-                code: "missing_field".into(),
-                message: format!("the {} was not found", field_label(name)),
+                code: "unsure_field".into(),
+                message: format!(
+                    "the {} {:?} was read with a confidence of {:.0} (below {:.0})",
+                    field_label(name),
+                    found.value,
+                    found.confidence,
+                    config.min_field_confidence
+                ),
                 page: None,
                 field: Some(name.clone()),
+                suggestion: None,
+            });
+        }
+    }
+    // Grammar holds whether or not the deployment requires the field: nothing is sealed
+    // with a number or date that cannot be right.
+    if let Some(number) = &fields.number {
+        let doc_type = fields
+            .doc_type
+            .as_ref()
+            .and_then(|t| grammar::doc_type_named(&t.value));
+        let issuer = fields.issuer.as_ref().map(|i| i.value.as_str());
+        if let Err(problem) = grammar::check_number(&number.value, doc_type, issuer) {
+            reasons.push(Reason {
+                code: "number_grammar".into(),
+                message: problem.message,
+                page: None,
+                field: Some("number".into()),
+                suggestion: problem.suggestion,
+            });
+        }
+    }
+    if let Some(date) = &fields.issued_on {
+        let (y, m, d) = grammar::today();
+        if date.value > format!("{y:04}-{m:02}-{d:02}") {
+            reasons.push(Reason {
+                code: "date_grammar".into(),
+                message: format!("the date of issue {} is after today", date.value),
+                page: None,
+                field: Some("issued_on".into()),
+                suggestion: None,
             });
         }
     }
     reasons
 }
 
-fn has_field(fields: &Fields, name: &str) -> bool {
+fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a Field> {
     match name {
-        "doc_type" => fields.doc_type.is_some(),
-        "number" => fields.number.is_some(),
-        "issued_on" => fields.issued_on.is_some(),
-        "place" => fields.place.is_some(),
-        "issuer" => fields.issuer.is_some(),
-        _ => true,
+        "doc_type" => fields.doc_type.as_ref(),
+        "number" => fields.number.as_ref(),
+        "issued_on" => fields.issued_on.as_ref(),
+        "place" => fields.place.as_ref(),
+        "issuer" => fields.issuer.as_ref(),
+        _ => None,
     }
 }
 
@@ -114,7 +190,6 @@ fn field_label(name: &str) -> &str {
 mod tests {
     use super::*;
     use crate::PageReport;
-    use crate::extract::Field;
 
     fn output(confidences: &[(f32, bool)], fields: Fields) -> DocumentOutput {
         DocumentOutput {
@@ -135,6 +210,7 @@ mod tests {
                     skew_deg: 0.0,
                     rotation_deg: 0,
                     blank,
+                    orientation_doubt: false,
                 })
                 .collect(),
             text: String::new(),
@@ -191,5 +267,45 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(review_reasons(&all_blank, &config)[0].code, "no_text");
+    }
+
+    #[test]
+    fn a_number_that_fails_its_grammar_is_held_with_the_likely_correction() {
+        let fields = Fields {
+            doc_type: field("Quyết định"),
+            number: field("915/QD-SXD"),
+            issued_on: field("2021-03-12"),
+            issuer: field("SỞ XÂY DỰNG"),
+            ..Default::default()
+        };
+        let out = output(&[(91.0, false)], fields);
+        let reasons = review_reasons(&out, &GateConfig::default());
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert_eq!(reasons[0].code, "number_grammar");
+        assert_eq!(reasons[0].field.as_deref(), Some("number"));
+        assert_eq!(reasons[0].suggestion.as_deref(), Some("915/QĐ-SXD"));
+    }
+
+    #[test]
+    fn a_field_read_with_low_confidence_or_a_date_after_today_is_held() {
+        let mut fields = Fields {
+            doc_type: field("Quyết định"),
+            number: field("12/QĐ-UBND"),
+            issued_on: field("2999-01-01"),
+            ..Default::default()
+        };
+        fields.number.as_mut().unwrap().confidence = 31.0;
+        let out = output(&[(91.0, false)], fields);
+        let codes: Vec<_> = review_reasons(&out, &GateConfig::default())
+            .into_iter()
+            .map(|r| (r.code, r.field))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("unsure_field".to_owned(), Some("number".to_owned())),
+                ("date_grammar".to_owned(), Some("issued_on".to_owned())),
+            ]
+        );
     }
 }

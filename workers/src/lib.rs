@@ -8,8 +8,9 @@
 //! | [`deskew`] | tilt of the text lines (±15°, or lines running vertically) → straightened page |
 //! | [`orient`] | 0/90/180/270° from Tesseract's OSD → upright page |
 //! | [`clean`]  | background normalization, borders, specks → the OCR input; blank pages |
-//! | [`ocr`]    | Tesseract (`vie+eng`) → words with boxes and confidences |
+//! | [`ocr`]    | Tesseract (`vie`) → words with boxes and confidences |
 //! | [`extract`] | fields: number and symbol, date and place, issuer, type, IDs |
+//! | [`grammar`] | Decree 30 shapes: type abbreviations, number and symbol, dates, personal IDs, syllables |
 //! | [`gate`]   | the quality gate: which documents wait for a person, and why |
 //! | [`pdf`]    | page images + words → a PDF/A-4 with an invisible, word-placed text layer |
 //! | [`pipeline`] | runs the stages for one document, pages in parallel, one engine per thread |
@@ -23,6 +24,7 @@ pub mod decode;
 pub mod deskew;
 pub mod extract;
 pub mod gate;
+pub mod grammar;
 pub mod measure;
 pub mod ocr;
 pub mod orient;

@@ -1,7 +1,10 @@
 //! measure: how good a text layer is, for tests, benchmarks and measurement tools.
 //!
 //! [`cer`] is the character error rate against ground truth after NFC normalization and
-//! whitespace collapsing; [`pdftotext`] extracts a PDF's text with poppler's `pdftotext`,
+//! whitespace collapsing; [`cer_any_order`] is the same rate when the page has no single
+//! reading order (a two-column header, a signature block beside `Nơi nhận`): each
+//! ground-truth line is aligned to its best-matching span of the OCR text, and OCR text
+//! that no line explains counts as inserted. [`pdftotext`] extracts a PDF's text with poppler's `pdftotext`,
 //! the way a user's tools would see it.
 
 use unicode_normalization::UnicodeNormalization;
@@ -19,6 +22,73 @@ pub fn cer(truth: &str, text: &str) -> f64 {
     };
     let (a, b) = (norm(truth), norm(text));
     edit_distance(&a, &b) as f64 / a.len().max(1) as f64
+}
+
+/// Reading-order-free character error rate: for each non-empty line of `truth`, the edit
+/// distance to its best-matching span of `text` (semi-global alignment: the span may
+/// start and end anywhere), plus every non-space character of `text` that lies in no
+/// line's span (inserted text), divided by the characters of the truth's lines. Both
+/// sides in NFC with whitespace collapsed. Two lines may match the same span; a page
+/// read in another order than the truth's costs nothing for the order.
+pub fn cer_any_order(truth: &str, text: &str) -> f64 {
+    let norm = |s: &str| -> Vec<char> {
+        let s: String = s.nfc().collect();
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .collect()
+    };
+    let text = norm(text);
+    let mut covered = vec![false; text.len()];
+    let (mut edits, mut chars) = (0usize, 0usize);
+    for line in truth.lines() {
+        let line = norm(line);
+        if line.is_empty() {
+            continue;
+        }
+        chars += line.len();
+        let (cost, start, end) = best_span(&line, &text);
+        edits += cost;
+        covered[start..end].iter_mut().for_each(|c| *c = true);
+    }
+    let inserted = text
+        .iter()
+        .zip(&covered)
+        .filter(|(c, covered)| !**covered && **c != ' ')
+        .count();
+    (edits + inserted) as f64 / chars.max(1) as f64
+}
+
+/// The span `text[start..end]` closest to `line` in edit distance, and that distance.
+fn best_span(line: &[char], text: &[char]) -> (usize, usize, usize) {
+    // prev[j]: distance of line[..i] to the best span ending at j; from[j]: its start.
+    let mut prev: Vec<usize> = vec![0; text.len() + 1];
+    let mut from: Vec<usize> = (0..=text.len()).collect();
+    let mut cur = vec![0usize; text.len() + 1];
+    let mut cur_from = vec![0usize; text.len() + 1];
+    for (i, &a) in line.iter().enumerate() {
+        cur[0] = i + 1;
+        cur_from[0] = 0;
+        for (j, &b) in text.iter().enumerate() {
+            let diagonal = prev[j] + usize::from(a != b);
+            let up = prev[j + 1] + 1;
+            let left = cur[j] + 1;
+            (cur[j + 1], cur_from[j + 1]) = if diagonal <= up && diagonal <= left {
+                (diagonal, from[j])
+            } else if up <= left {
+                (up, from[j + 1])
+            } else {
+                (left, cur_from[j])
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(&mut from, &mut cur_from);
+    }
+    let end = (0..=text.len())
+        .min_by_key(|&j| (prev[j], j))
+        .expect("at least one column");
+    (prev[end], from[end], end)
 }
 
 /// Word error rate: edit distance over whitespace-separated words (NFC) divided by the
@@ -81,7 +151,26 @@ fn unique() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{cer, wer};
+    use super::{cer, cer_any_order, wer};
+
+    #[test]
+    fn cer_any_order_does_not_count_the_order_of_lines() {
+        let truth = "UBND TỈNH NINH BÌNH\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSỞ XÂY DỰNG";
+        // Columns read across, sharing lines: the plain CER counts the order as errors.
+        let across = "UBND TỈNH NINH BÌNH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSỞ XÂY DỰNG";
+        assert_eq!(cer_any_order(truth, across), 0.0);
+        let swapped = "SỞ XÂY DỰNG\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nUBND TỈNH NINH BÌNH";
+        assert_eq!(cer_any_order(truth, swapped), 0.0);
+        assert!(cer(truth, swapped) > 0.3);
+        // A lost diacritic is one error; text no line explains counts as inserted.
+        let chars = truth.lines().map(|l| l.chars().count()).sum::<usize>() as f64;
+        let lost = "UBND TINH NINH BÌNH\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSỞ XÂY DỰNG";
+        assert!((cer_any_order(truth, lost) - 1.0 / chars).abs() < 1e-9);
+        let extra = format!("{across}\n~~ ##");
+        assert!((cer_any_order(truth, &extra) - 4.0 / chars).abs() < 1e-9);
+        // Nothing read: every character of the truth is missing.
+        assert_eq!(cer_any_order(truth, ""), 1.0);
+    }
 
     #[test]
     fn cer_counts_edits_after_normalizing() {

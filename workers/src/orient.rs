@@ -19,6 +19,22 @@ pub const MIN_CONFIDENCE: f32 = 1.5;
 /// A page whose OCR confidence (0–100) reaches this is taken to be upright without OSD.
 pub const READS_WELL: f32 = 75.0;
 
+/// A turn is kept only when the turned page's share of Vietnamese syllables is at least
+/// this much higher than the page's as scanned…
+pub const SYLLABLE_MARGIN: f32 = 0.1;
+/// …and at least this high: a page read the right way up is mostly syllables.
+pub const MIN_SYLLABLE_SHARE: f32 = 0.5;
+
+/// The share of `text`'s alphabetic words that are Vietnamese syllables.
+pub fn syllables(text: &crate::ocr::PageText) -> (f32, usize) {
+    crate::grammar::syllable_share(
+        text.lines
+            .iter()
+            .flat_map(|l| &l.words)
+            .map(|w| w.text.as_str()),
+    )
+}
+
 /// A Tesseract instance loaded with the `osd` model.
 pub struct OsdEngine {
     api: Api,

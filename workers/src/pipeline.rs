@@ -26,7 +26,8 @@ pub struct PipelineConfig {
     pub threads: usize,
     /// Tesseract's `tessdata` folder; `None` for Tesseract's default.
     pub tessdata: Option<String>,
-    /// Tesseract languages, `vie+eng` by default.
+    /// Tesseract languages, `vie` by default (it reads Vietnamese results better than
+    /// `vie+eng`: see docs/ARCHITECTURE.md).
     pub languages: String,
     /// Bounds on decoded input.
     pub limits: Limits,
@@ -41,7 +42,7 @@ impl Default for PipelineConfig {
                 .map(|n| n.get())
                 .unwrap_or(1),
             tessdata: None,
-            languages: "vie+eng".into(),
+            languages: "vie".into(),
             limits: Limits::default(),
             ocr_page_limit: std::time::Duration::from_secs(120),
         }
@@ -71,6 +72,10 @@ pub struct PageReport {
     /// The page holds (next to) no ink; it was not read.
     #[serde(default)]
     pub blank: bool,
+    /// OSD and the two readings disagreed on which way up the page is, so it was kept
+    /// as scanned: a person should look at it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub orientation_doubt: bool,
 }
 
 /// The result for one document.
@@ -232,7 +237,8 @@ impl Pipeline {
             dpi_assumed,
             original,
         } = page;
-        let mut gray = image.to_luma8();
+        // The tilt is estimated without the seal's lettering and the signature.
+        let gray = clean::ink_gray(&image);
         let mut changed = false;
         // Lines running top to bottom: a quarter turn first, OSD picks the direction below.
         let skew = deskew::estimate(&gray, dpi);
@@ -257,11 +263,9 @@ impl Pipeline {
         } else {
             0.0
         };
-        if changed {
-            gray = image.to_luma8();
-        }
+        drop(gray);
         // OCR reads a cleaned copy; the PDF keeps the straightened page itself.
-        let cleaned = clean::clean(&gray, dpi);
+        let cleaned = clean::clean_page(&image, dpi);
         let (mut gray, blank) = (cleaned.gray, cleaned.blank);
         let limit = self.config.ocr_page_limit;
         // Orientation detection costs about as much as reading a small page, so upright
@@ -274,6 +278,7 @@ impl Pipeline {
         } else {
             Some(self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?)
         };
+        let mut orientation_doubt = false;
         let doubtful = !blank
             && text
                 .as_ref()
@@ -288,16 +293,31 @@ impl Pipeline {
                 orient::turn(&DynamicImage::ImageLuma8(gray.clone()), turn).into_luma8();
             let turned_text =
                 self.with_engine(|engine| engine.recognize(&turned_gray, dpi, limit))?;
-            // Keep the turn only when the page reads better that way up.
-            if text
+            // Keep the turn only when the page reads better that way up on both counts:
+            // Tesseract's confidence and how many words are Vietnamese syllables
+            // (upside-down text can score well as non-words). When they disagree the
+            // page stays as scanned, with the doubt recorded: an upright page is never
+            // turned on weak evidence.
+            let (turned_share, _) = orient::syllables(&turned_text);
+            let turned_confidence = turned_text.mean_confidence();
+            // The reading as scanned, if there was one: (confidence, syllable share).
+            let scanned = text
                 .as_ref()
-                .is_none_or(|t| turned_text.mean_confidence() > t.mean_confidence())
-            {
+                .map(|t| (t.mean_confidence(), orient::syllables(t).0));
+            let better = scanned.is_none_or(|(c, share)| {
+                turned_confidence > c && turned_share >= share + orient::SYLLABLE_MARGIN
+            });
+            let worse = scanned.is_some_and(|(c, share)| {
+                turned_confidence <= c && turned_share + orient::SYLLABLE_MARGIN <= share
+            });
+            if better && turned_share >= orient::MIN_SYLLABLE_SHARE {
                 image = turned;
                 gray = turned_gray;
                 rotation_deg = (rotation_deg + turn) % 360;
                 changed = true;
                 text = Some(turned_text);
+            } else if !worse {
+                orientation_doubt = true;
             }
         }
         let text = match text {
@@ -321,6 +341,7 @@ impl Pipeline {
             skew_deg,
             rotation_deg,
             blank,
+            orientation_doubt,
         };
         Ok((PdfPage { image, dpi, text }, report))
     }
