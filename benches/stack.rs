@@ -43,7 +43,11 @@ fn main() -> anyhow::Result<()> {
         let pages_dir = tmp.path().join("pages");
         std::fs::create_dir(&pages_dir)?;
         let stack = tmp.path().join("stack.tif");
-        let files = write_stack(&stack, &pages_dir, n, &samples, n == largest)?;
+        // The deployment's KEK, made before it first starts, so the sheets carry its MAC.
+        let (kek, _) =
+            kho::signing::kek::Kek::load(None, &tmp.path().join("data").join("kek.key"), true)?;
+        let key = kho::separator::SheetKey::from_kek(&kek);
+        let files = write_stack(&stack, &pages_dir, n, &samples, &key, n == largest)?;
         let stack_mb = std::fs::metadata(&stack)?.len() as f64 / 1e6;
         let report = tmp.path().join("report.json");
         let start = Instant::now();
@@ -93,6 +97,7 @@ fn write_stack(
     pages_dir: &Path,
     n: usize,
     samples: &[image::GrayImage],
+    key: &kho::separator::SheetKey,
     keep: bool,
 ) -> anyhow::Result<Vec<PathBuf>> {
     use tiff::encoder::{Compression, DeflateLevel, Rational, TiffEncoder, colortype};
@@ -111,7 +116,7 @@ fn write_stack(
                     doc_type: None,
                 };
                 (
-                    kho::separator::sheet(&sep).map_err(anyhow::Error::msg)?,
+                    kho::separator::sheet(&sep, key).map_err(anyhow::Error::msg)?,
                     150,
                 )
             }

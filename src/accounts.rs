@@ -21,8 +21,12 @@ pub const SESSION_COOKIE: &str = "kho_session";
 /// How long a session lasts.
 pub const SESSION_MS: i64 = 12 * 3600 * 1000;
 const WINDOW_MS: i64 = 15 * 60 * 1000;
-const MAX_USER_FAILURES: i64 = 5;
-const MAX_ADDRESS_FAILURES: i64 = 20;
+/// Attempts one username gets in a window (a success starts the count again).
+const MAX_USER_ATTEMPTS: i64 = 5;
+/// Attempts one client address gets in a window, over all usernames: high enough that
+/// an office behind one address is not locked out by one person's typos, low enough to
+/// stop spraying guesses over many accounts.
+const MAX_ADDRESS_ATTEMPTS: i64 = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -89,9 +93,16 @@ pub async fn sign_in(
     password: &str,
     address: &str,
 ) -> Result<User, AccountError> {
+    // The attempt is counted before the password is checked: parallel guesses each
+    // take a number, and only the first few are checked at all.
     let since = now_ms() - WINDOW_MS;
-    let (by_user, by_address) = accounts::failures_since(db, username, address, since).await?;
-    if by_user >= MAX_USER_FAILURES || by_address >= MAX_ADDRESS_FAILURES {
+    let user_key = format!("user:{}", username.chars().take(64).collect::<String>());
+    let by_user = accounts::count_attempt(db, &user_key, since).await?;
+    let address_key = format!("addr:{address}");
+    let by_address = accounts::count_attempt(db, &address_key, since).await?;
+    if by_user > MAX_USER_ATTEMPTS || by_address > MAX_ADDRESS_ATTEMPTS {
+        let detail = serde_json::json!({"address": address});
+        crate::audit::record(db, "-", "sign_in_throttled", username, detail).await;
         return Err(AccountError::RateLimited(WINDOW_MS / 60_000));
     }
     let user = if username.len() <= 64 && password.len() <= 1024 {
@@ -112,13 +123,13 @@ pub async fn sign_in(
         .unwrap_or(false);
     match user {
         Some(u) if ok => {
-            accounts::clear_failures(db, username).await?;
+            accounts::clear_attempts(db, &user_key).await?;
+            accounts::release_attempt(db, &address_key).await?;
             let detail = serde_json::json!({"address": address});
             crate::audit::record(db, &u.id, "sign_in", username, detail).await;
             Ok(u)
         }
         _ => {
-            accounts::record_failure(db, username, address).await?;
             let detail = serde_json::json!({"address": address});
             crate::audit::record(db, "-", "sign_in_failed", username, detail).await;
             Err(AccountError::BadCredentials)

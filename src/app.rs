@@ -32,6 +32,13 @@ async fn open_keys(config: &Config, db: Db) -> anyhow::Result<Keyring> {
     Ok(keys)
 }
 
+/// Make `path` readable by its owner only (`mode` 0700 for folders, 0600 for files).
+fn private(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot make {} private", path.display()))
+}
+
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
@@ -44,15 +51,19 @@ pub struct App {
     pub keys: Arc<Keyring>,
     /// This process's counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Slots for heavy requests (verify, QR photos, uploads).
+    pub heavy: crate::admission::Heavy,
 }
 
 impl App {
     /// Connect to the database (applying pending migrations) and open the object store.
     pub async fn open(config: Config) -> anyhow::Result<App> {
-        if config.database_url.is_none() || config.object_store_url.is_none() {
+        let embedded = config.database_url.is_none() || config.object_store_url.is_none();
+        if embedded {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("cannot create data folder {}", config.data_dir.display())
             })?;
+            private(&config.data_dir, 0o700)?;
         }
         let db = Db::connect(&config.database_url())
             .await
@@ -60,6 +71,15 @@ impl App {
         db.migrate()
             .await
             .context("cannot apply database migrations")?;
+        if config.database_url.is_none() {
+            // The database holds OCR text and credential hashes: the owner's alone.
+            for name in ["kho.db", "kho.db-wal", "kho.db-shm"] {
+                let path = config.data_dir.join(name);
+                if path.exists() {
+                    private(&path, 0o600)?;
+                }
+            }
+        }
         let store = ContentStore::open(&config.object_store_url(), config.s3_endpoint.as_deref())
             .context("cannot open the object store")?;
         let pipeline = kho_workers::Pipeline::new(config.pipeline())?;
@@ -79,14 +99,23 @@ impl App {
         if adopted > 0 {
             tracing::info!(documents = adopted, agency = %default_agency, "filing agency recorded");
         }
+        // Likewise scans the command line recorded before scans named their agency: it
+        // filed them for the first agency. Every newer scan names its agency at intake.
+        let adopted = crate::db::scans::adopt_operator_scans(&db, default_agency)
+            .await
+            .context("cannot record the agency of older scans")?;
+        if adopted > 0 {
+            tracing::info!(scans = adopted, agency = %default_agency, "scan agency recorded");
+        }
         Ok(App {
             db,
             store,
             pipeline: Arc::new(pipeline),
-            config: Arc::new(config),
             jobs_ready: Arc::new(Notify::new()),
             keys: Arc::new(keys),
             metrics: Arc::default(),
+            heavy: crate::admission::Heavy::new(config.max_heavy_requests),
+            config: Arc::new(config),
         })
     }
 }

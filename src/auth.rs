@@ -131,7 +131,24 @@ pub fn visible(who: &TokenOwner) -> Visible {
 
 /// May this caller upload scans for owners? Records staff of an agency.
 pub fn can_upload(who: &TokenOwner) -> bool {
-    who.role == Role::Staff && who.agency.is_some()
+    uploader(who).is_some()
+}
+
+/// The uploader this caller is, when it may upload: records staff (by token or by web
+/// session) acting for their own agency.
+pub fn uploader(who: &TokenOwner) -> Option<crate::domain::Uploader> {
+    match (who.role, &who.agency, who.kind) {
+        (
+            Role::Staff,
+            Some(a),
+            crate::domain::PrincipalKind::Token | crate::domain::PrincipalKind::User,
+        ) => Some(crate::domain::Uploader {
+            kind: who.kind,
+            id: Some(who.id.clone()),
+            agency: a.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// May this caller read a document (its metadata, PDF, original scans, job) owned by

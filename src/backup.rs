@@ -126,10 +126,9 @@ pub async fn backup(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
         }
         Backend::Postgres => {
             run(
-                Command::new("pg_dump")
+                pg_command("pg_dump", &url)?
                     .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-                    .arg(&partial)
-                    .arg(&url),
+                    .arg(&partial),
                 "pg_dump",
             )?;
             PG_FILE
@@ -213,14 +212,8 @@ pub async fn restore(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
                 bail!("the database already has tables: restore into a fresh, empty database");
             }
             run(
-                Command::new("pg_restore")
-                    .args([
-                        "--no-owner",
-                        "--no-privileges",
-                        "--exit-on-error",
-                        "--dbname",
-                    ])
-                    .arg(&url)
+                pg_command("pg_restore", &url)?
+                    .args(["--no-owner", "--no-privileges", "--exit-on-error"])
                     .arg(dir.join(PG_FILE)),
                 "pg_restore",
             )?;
@@ -253,4 +246,58 @@ pub async fn restore(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
         objects,
         copied,
     })
+}
+
+/// `program` (pg_dump, pg_restore) connected to the database `url` names, with the
+/// password passed in `PGPASSWORD` and left out of the command line, where any local
+/// user could read it (`ps`).
+fn pg_command(program: &str, url: &str) -> anyhow::Result<Command> {
+    let (without, password) = split_password(url)?;
+    let mut c = Command::new(program);
+    c.arg("--dbname").arg(without);
+    if let Some(p) = password {
+        c.env("PGPASSWORD", p);
+    }
+    Ok(c)
+}
+
+/// `url` without its password, and the password (percent-decoded), if it has one.
+fn split_password(url: &str) -> anyhow::Result<(String, Option<String>)> {
+    let mut u = url::Url::parse(url).context("the database URL does not parse")?;
+    let password = u.password().map(|p| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    if password.is_some() {
+        u.set_password(None)
+            .map_err(|()| anyhow::anyhow!("the database URL cannot lose its password"))?;
+    }
+    Ok((u.to_string(), password))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_password_never_reaches_the_command_line() {
+        let c =
+            super::pg_command("pg_dump", "postgres://kho:s%40cret@db.example:5432/kho").unwrap();
+        let args: Vec<String> = c
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(args.iter().all(|a| !a.contains("cret")), "{args:?}");
+        assert!(
+            args.contains(&"postgres://kho@db.example:5432/kho".to_owned()),
+            "{args:?}"
+        );
+        let env: Vec<_> = c.get_envs().collect();
+        assert_eq!(
+            env,
+            vec![(
+                std::ffi::OsStr::new("PGPASSWORD"),
+                Some(std::ffi::OsStr::new("s@cret"))
+            )]
+        );
+    }
 }

@@ -108,6 +108,10 @@ pub enum Command {
         /// Take what is complete now, then exit (exit 1 if any file failed).
         #[arg(long)]
         once: bool,
+        /// The agency these documents are filed, sealed and reviewed by (a code in
+        /// KHO_AGENCIES); needed when more than one agency is configured.
+        #[arg(long)]
+        agency: Option<String>,
     },
     /// Print a separator sheet: put it on top of a document's pages in a scanned stack,
     /// and `kho ingest --split` files those pages for the owner it names.
@@ -160,6 +164,10 @@ pub enum Command {
         /// any failed). Without it, a running `kho serve` or `kho worker` picks the jobs up.
         #[arg(long)]
         wait: bool,
+        /// The agency these documents are filed, sealed and reviewed by (a code in
+        /// KHO_AGENCIES); needed when more than one agency is configured.
+        #[arg(long)]
+        agency: Option<String>,
     },
 }
 
@@ -183,6 +191,19 @@ pub enum TokensCommand {
         /// issued for them (under --agency) and signs for custody what they upload.
         #[arg(long, requires = "agency")]
         name: Option<String>,
+        /// When the token stops working: a number of days from now (`90`) or a date
+        /// (`2027-06-30`, the end of that day UTC). Without it the token lasts until
+        /// revoked.
+        #[arg(long, value_parser = crate::cli::parse_expiry)]
+        expires: Option<i64>,
+    },
+    /// List tokens: id, role, subject, agency, created, expires, revoked (never the
+    /// token itself, which is not stored).
+    List,
+    /// Revoke a token by its id (from `kho tokens list`): it stops working at once.
+    Revoke {
+        /// The token's id.
+        id: String,
     },
 }
 
@@ -209,6 +230,11 @@ pub enum UsersCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Disable an account: it can no longer sign in, and its sessions end at once.
+    Disable {
+        /// The account's sign-in name.
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +248,12 @@ pub enum RequestersCommand {
         /// An exact redirect URI the requester may use (repeat for several).
         #[arg(long = "redirect-uri", required = true)]
         redirect_uris: Vec<String>,
+    },
+    /// Disable a requester system: no new consents, no token exchange, and its access
+    /// tokens stop working at once.
+    Disable {
+        /// The requester's client id.
+        client_id: String,
     },
 }
 
@@ -272,4 +304,22 @@ pub enum KeysCommand {
         #[arg(long)]
         agency: String,
     },
+}
+
+/// `--expires`: days from now (`90`) or a date (`2027-06-30`, until the end of that
+/// day, UTC), as Unix milliseconds.
+pub fn parse_expiry(s: &str) -> Result<i64, String> {
+    let now = crate::db::now_ms();
+    if let Ok(days) = s.parse::<i64>() {
+        if !(1..=3650).contains(&days) {
+            return Err("1 to 3650 days".into());
+        }
+        return Ok(now + days * 86_400_000);
+    }
+    let date = crate::domain::parse_date(s).ok_or("a number of days or a date YYYY-MM-DD")?;
+    let end = (crate::domain::epoch_days(date) + 1) * 86_400_000;
+    if end <= now {
+        return Err(format!("{s} is in the past"));
+    }
+    Ok(end)
 }

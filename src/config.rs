@@ -64,6 +64,43 @@ pub struct Config {
     #[arg(long, env = "KHO_MAX_UPLOAD_BYTES", default_value_t = 200 * 1024 * 1024, global = true)]
     pub max_upload_bytes: usize,
 
+    /// Largest PDF the public verifier (`POST /api/v1/verify`) takes, in bytes.
+    #[arg(long, env = "KHO_MAX_VERIFY_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    pub max_verify_bytes: usize,
+
+    /// A header that a reverse proxy in front of Kho sets to the client's address (for
+    /// example `x-forwarded-for`; its last entry is taken). Sign-in limits per address
+    /// use it. Leave it unset unless every request comes through such a proxy: a client
+    /// could otherwise claim any address.
+    #[arg(long, env = "KHO_CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+
+    /// A bearer token that may read `/metrics` from any address (a secret: keep it in
+    /// the secret store).
+    #[arg(long, env = "KHO_METRICS_TOKEN", global = true, hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Networks that may read `/metrics` without the token, comma-separated CIDRs.
+    #[arg(long, env = "KHO_METRICS_ALLOW", default_value = "127.0.0.0/8,::1/128",
+          global = true, value_parser = parse_networks)]
+    pub metrics_allow: Networks,
+
+    /// Also read separator sheets of the first format (`KHO-SEP/1`), which carry no
+    /// MAC: anyone could print one naming any owner. Only for stacks prepared before
+    /// the authenticated format.
+    #[arg(long, env = "KHO_ACCEPT_UNSIGNED_SEPARATORS", global = true)]
+    pub accept_unsigned_separators: bool,
+
+    /// Heavy requests (verifying a PDF, reading a QR photo, taking an upload) one process
+    /// runs at once; past it they are answered 503 with Retry-After.
+    #[arg(
+        long,
+        env = "KHO_MAX_HEAVY_REQUESTS",
+        default_value_t = 8,
+        global = true
+    )]
+    pub max_heavy_requests: usize,
+
     /// Attempts a job gets before it is marked failed.
     #[arg(long, env = "KHO_JOB_MAX_ATTEMPTS", default_value_t = 5, global = true)]
     pub job_max_attempts: u32,
@@ -140,6 +177,23 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
+/// A list of networks (`--metrics-allow`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Networks(pub Vec<ipnet::IpNet>);
+
+fn parse_networks(s: &str) -> Result<Networks, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{p:?} is not a network (CIDR) or an address"))
+        })
+        .collect::<Result<_, _>>()
+        .map(Networks)
+}
+
 /// The `--agencies` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agencies(pub Vec<crate::signing::keys::Agency>);
@@ -207,6 +261,28 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// The server's operator filing for `agency` (`kho ingest`, `kho watch`): the one
+    /// named, which must be configured, or the only one configured. With several
+    /// agencies and none named nothing is guessed.
+    pub fn operator(&self, agency: Option<&str>) -> Result<crate::domain::Uploader, String> {
+        let agencies = &self.agencies.0;
+        match agency {
+            Some(code) if agencies.iter().any(|a| a.code == code) => {
+                Ok(crate::domain::Uploader::operator(code))
+            }
+            Some(code) => Err(format!("--agency {code}: not in KHO_AGENCIES")),
+            None if agencies.len() == 1 => Ok(crate::domain::Uploader::operator(&agencies[0].code)),
+            None => Err(format!(
+                "several agencies are configured ({}): say which one files these with --agency CODE",
+                agencies
+                    .iter()
+                    .map(|a| a.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
             format!(

@@ -134,7 +134,16 @@ pub async fn check(db: &Db, p: &AuthorizeParams) -> Result<Authorize, AuthorizeE
         .ok_or_else(|| {
             AuthorizeError::Page("redirect_uri is not one this requester registered".into())
         })?;
-    let state = p.state.clone().filter(|s| s.len() <= 500);
+    // A state the requester cannot get back would break its CSRF check: refuse it
+    // rather than drop it (RFC 6749: visible ASCII and space).
+    if let Some(st) = &p.state
+        && (st.len() > 500 || !st.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+    {
+        return Err(AuthorizeError::Page(
+            "state: at most 500 characters of visible ASCII".into(),
+        ));
+    }
+    let state = p.state.clone();
     let fail = |code: &'static str, why: &str| {
         AuthorizeError::Redirect(redirect_uri.clone(), state.clone(), code, why.to_owned())
     };
@@ -326,9 +335,15 @@ pub async fn exchange(
         .as_deref()
         .filter(|c| c.len() == 64)
         .ok_or_else(|| invalid("unknown code"))?;
-    let c = grants::redeem_code(db, &hash(code))
-        .await?
-        .ok_or_else(|| invalid("unknown or already used code"))?;
+    let Some(c) = grants::redeem_code(db, &hash(code)).await? else {
+        let ended = grants::revoke_tokens_of_used_code(db, &hash(code)).await?;
+        if ended > 0 {
+            let detail = serde_json::json!({"client": requester.client_id, "tokens_ended": ended});
+            crate::audit::record(db, "-", "oauth_code_replayed", &requester.client_id, detail)
+                .await;
+        }
+        return Err(invalid("unknown or already used code"));
+    };
     if c.client_id != requester.client_id {
         return Err(invalid("the code was issued to another client"));
     }
@@ -343,12 +358,17 @@ pub async fn exchange(
     let verifier = f
         .code_verifier
         .as_deref()
-        .filter(|v| (43..=128).contains(&v.len()))
+        .filter(|v| {
+            (43..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        })
         .ok_or_else(|| {
             TokenError(
                 400,
                 "invalid_request",
-                "code_verifier: 43 to 128 characters".into(),
+                "code_verifier: 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636)"
+                    .into(),
             )
         })?;
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
@@ -371,7 +391,8 @@ pub async fn exchange(
     })
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+/// Comparison whose time does not depend on where two byte strings differ.
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

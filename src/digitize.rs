@@ -28,6 +28,10 @@ pub enum DigitizeError {
     NoFiles(String),
     #[error("pipeline task ended abnormally: {0}")]
     Crashed(String),
+    #[error(
+        "scan {0}: its uploader's agency is unknown or not configured; nothing is filed for a guessed agency"
+    )]
+    NoAgency(String),
     #[error("the job's lease was lost to another worker")]
     LostLease,
     #[error("signing: {0}")]
@@ -39,7 +43,7 @@ impl DigitizeError {
     pub fn is_permanent(&self) -> bool {
         match self {
             DigitizeError::Pipeline(e) => e.is_permanent(),
-            DigitizeError::NoFiles(_) => true,
+            DigitizeError::NoFiles(_) | DigitizeError::NoAgency(_) => true,
             _ => false,
         }
     }
@@ -64,6 +68,10 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     let owner_id = scans::owner(&app.db, &job.scan_id)
         .await?
         .ok_or_else(|| DigitizeError::NoFiles(job.scan_id.clone()))?;
+    // Before any work: a scan no configured agency uploaded is filed by no one.
+    let (agency, _) = filing_agency(app, &job.scan_id)
+        .await?
+        .ok_or_else(|| DigitizeError::NoAgency(job.scan_id.clone()))?;
     let mut inputs: Vec<Bytes> = Vec::with_capacity(files.len());
     for f in &files {
         inputs.push(app.store.get(&f.sha256).await?);
@@ -138,7 +146,7 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         pages_json: serde_json::to_string(&output.pages).expect("page reports serialize"),
         fields_json,
         pipeline_version: kho_workers::PIPELINE_VERSION.into(),
-        agency: Some(filing_agency(app, &job.scan_id).await?.0.code),
+        agency: Some(agency.code),
         issuer: value(&fields.issuer),
         valid_from: entry.valid_from.clone(),
         valid_to: entry.valid_to.clone(),
@@ -175,20 +183,21 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     Ok(outcome)
 }
 
-/// The agency that files a scan — the uploader's, or the first configured one for
-/// scans that came in without a staff token (`kho ingest`) — and the uploader's personal
-/// signing key, if they have one.
+/// The agency that files a scan — the one its uploader acted for, recorded at intake —
+/// and the uploader's personal signing key, if they have one. `None` when the scan is
+/// unknown or its agency is missing or no longer configured: such a scan is filed by no
+/// one (never by a default agency), and no agency's staff sees it.
 pub async fn filing_agency(
     app: &App,
     scan_id: &str,
-) -> Result<(crate::signing::keys::Agency, Option<String>), DbError> {
-    let agencies = &app.config.agencies.0;
-    let (uploader_agency, staff_key) = scans::uploader(&app.db, scan_id).await?;
-    let agency = uploader_agency
-        .and_then(|a| agencies.iter().find(|x| x.code == a))
-        .unwrap_or(&agencies[0])
-        .clone();
-    Ok((agency, staff_key))
+) -> Result<Option<(crate::signing::keys::Agency, Option<String>)>, DbError> {
+    let Some(up) = scans::uploader(&app.db, scan_id).await? else {
+        return Ok(None);
+    };
+    let agency = up
+        .agency
+        .and_then(|a| app.config.agencies.0.iter().find(|x| x.code == a).cloned());
+    Ok(agency.map(|a| (a, up.signing_key_id)))
 }
 
 /// Stamp page 1 and sign: the custody signature of the staff member who uploaded the
@@ -203,7 +212,9 @@ pub async fn stamp_and_sign(
     pdf: Vec<u8>,
     words: Vec<stamp::Rect>,
 ) -> Result<Vec<u8>, DigitizeError> {
-    let (agency, staff_key) = filing_agency(app, scan_id).await?;
+    let (agency, staff_key) = filing_agency(app, scan_id)
+        .await?
+        .ok_or_else(|| DigitizeError::NoAgency(scan_id.to_owned()))?;
     let (custody, seal) = app
         .keys
         .signers_for(&agency.code, staff_key.as_deref())

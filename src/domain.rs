@@ -229,3 +229,87 @@ mod tests {
         assert!(serde_json::from_str::<SubjectId>("\"42\"").is_err());
     }
 }
+
+/// How a principal proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// An API token (`kho tokens create`).
+    Token,
+    /// A signed-in account's web session.
+    User,
+    /// A requester's OAuth access token for one grant.
+    Grant,
+    /// The operator of the server itself, on its command line (`kho ingest`, `kho watch`).
+    Operator,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Token => "token",
+            PrincipalKind::User => "user",
+            PrincipalKind::Grant => "grant",
+            PrincipalKind::Operator => "operator",
+        }
+    }
+}
+
+/// Who uploaded a scan, recorded with it at intake: the kind of principal, its id (the
+/// token's or the account's; none for the operator) and the agency it acted for. The scan
+/// is filed, sealed and reviewed by that agency and no other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploader {
+    pub kind: PrincipalKind,
+    pub id: Option<String>,
+    pub agency: String,
+}
+
+impl Uploader {
+    /// The server's operator ingesting for `agency`.
+    pub fn operator(agency: &str) -> Uploader {
+        Uploader {
+            kind: PrincipalKind::Operator,
+            id: None,
+            agency: agency.to_owned(),
+        }
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`, checked against the calendar (`2024-02-30` and
+/// `2024-19-99` are not dates).
+pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    s.parse::<jiff::civil::Date>().ok()
+}
+
+/// Days from 1970-01-01 to `d`.
+pub fn epoch_days(d: jiff::civil::Date) -> i64 {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    d.since((jiff::Unit::Day, epoch))
+        .map_or(0, |span| span.get_days() as i64)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn only_calendar_dates_parse() {
+        assert!(parse_date("2024-02-29").is_some());
+        for bad in [
+            "2023-02-29",
+            "2024-02-31",
+            "2024-19-99",
+            "2024-1-02",
+            "02-01-2024",
+            "",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+        assert_eq!(epoch_days(parse_date("1970-01-02").unwrap()), 1);
+        assert_eq!(epoch_days(parse_date("2000-03-01").unwrap()), 11_017);
+    }
+}

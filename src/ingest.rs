@@ -300,6 +300,10 @@ pub async fn documents(
     }
     let fallback = owner.cloned();
     let limits = app.config.pipeline().limits;
+    let reader = crate::separator::Reader {
+        key: app.keys.sheet_key(),
+        accept_v1: app.config.accept_unsigned_separators,
+    };
     tokio::task::spawn_blocking(move || {
         let deliver = |cut: crate::separator::Cut| {
             let pages = &cut.part.pages;
@@ -316,7 +320,7 @@ pub async fn documents(
             Files::Paths(p) => match p.first().map(std::fs::File::open) {
                 Some(Ok(file)) => {
                     let src = std::io::BufReader::new(file);
-                    crate::separator::cut_stack(src, fallback, &limits, deliver)
+                    crate::separator::cut_stack(src, fallback, &limits, &reader, deliver)
                         .map_err(|e| e.to_string())
                 }
                 Some(Err(e)) => Err(format!("cannot read {}: {e}", p[0].display())),
@@ -324,7 +328,7 @@ pub async fn documents(
             },
             Files::Memory(mut m) if !m.is_empty() => {
                 let src = std::io::Cursor::new(m.remove(0).bytes);
-                crate::separator::cut_stack(src, fallback, &limits, deliver)
+                crate::separator::cut_stack(src, fallback, &limits, &reader, deliver)
                     .map_err(|e| e.to_string())
             }
             Files::Memory(_) => Err("an empty group".into()),
@@ -341,15 +345,22 @@ pub async fn documents(
 pub async fn submit(
     app: &App,
     doc: Doc,
-    uploaded_by: Option<&str>,
+    uploader: &crate::domain::Uploader,
 ) -> Result<(String, bool), String> {
     let Some(owner) = doc.owner else {
         return Err("no owner (pages before the first separator sheet; give --owner)".into());
     };
-    intake::submit_once(app, &owner, doc.files, uploaded_by, doc.entry.as_ref())
+    intake::submit_once(app, &owner, doc.files, uploader, doc.entry.as_ref())
         .await
         .map(|c| (c.job_id, c.existing))
-        .map_err(|e| e.to_string())
+        .map_err(|e| match e {
+            // The cause goes to the log, never into a batch's report.
+            intake::IntakeError::Internal(cause) => {
+                tracing::error!(error = ?cause, label = %doc.label, "submitting a document");
+                "an internal error stopped this document; it is in the server's log".into()
+            }
+            other => other.to_string(),
+        })
 }
 
 /// How a followed job ended.
@@ -425,6 +436,7 @@ pub async fn follow(
 /// Run `kho ingest`. Returns the number of failed documents.
 pub async fn run(
     app: App,
+    uploader: &crate::domain::Uploader,
     paths: &[PathBuf],
     owner: Option<&SubjectId>,
     how: Grouping,
@@ -475,7 +487,7 @@ pub async fn run(
             };
             let label = doc.label.clone();
             let doc_owner = doc.owner.as_ref().map(|o| o.as_str().to_owned());
-            match submit(&app, doc, None).await {
+            match submit(&app, doc, uploader).await {
                 Ok((job_id, existing)) => {
                     if existing {
                         say(&bar, format!("already  {label}  job {job_id}"));

@@ -9,7 +9,7 @@ use kho_workers::PipelineError;
 
 use crate::app::App;
 use crate::db::scans::{self, Created, NewScanFile};
-use crate::domain::SubjectId;
+use crate::domain::{SubjectId, Uploader};
 
 /// One file as received.
 #[derive(Debug, Clone)]
@@ -32,6 +32,10 @@ pub enum IntakeError {
     },
     #[error("this Idempotency-Key was used for a different upload")]
     KeyReused,
+    #[error(
+        "agency {0} is not in KHO_AGENCIES: nothing is filed for an agency the deployment does not hold"
+    )]
+    UnknownAgency(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -51,9 +55,9 @@ pub async fn submit(
     app: &App,
     owner: &SubjectId,
     files: Vec<Incoming>,
-    uploaded_by: Option<&str>,
+    uploader: &Uploader,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, uploaded_by, Once::Never, None).await
+    submit_with(app, owner, files, uploader, Once::Never, None).await
 }
 
 /// Like [`submit`], for a client that names its request with an `Idempotency-Key`:
@@ -64,10 +68,10 @@ pub async fn submit_idempotent(
     app: &App,
     owner: &SubjectId,
     files: Vec<Incoming>,
-    uploaded_by: &str,
+    uploader: &Uploader,
     key: &str,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, Some(uploaded_by), Once::ByKey(key), None).await
+    submit_with(app, owner, files, uploader, Once::ByKey(key), None).await
 }
 
 /// Like [`submit`], but a scan of the same owner and files (by content) is recorded
@@ -78,22 +82,31 @@ pub async fn submit_once(
     app: &App,
     owner: &SubjectId,
     files: Vec<Incoming>,
-    uploaded_by: Option<&str>,
+    uploader: &Uploader,
     entry: Option<&crate::manifest::Entry>,
 ) -> Result<Created, IntakeError> {
-    submit_with(app, owner, files, uploaded_by, Once::ByContent, entry).await
+    submit_with(app, owner, files, uploader, Once::ByContent, entry).await
 }
 
 async fn submit_with(
     app: &App,
     owner: &SubjectId,
     files: Vec<Incoming>,
-    uploaded_by: Option<&str>,
+    uploader: &Uploader,
     once: Once<'_>,
     entry: Option<&crate::manifest::Entry>,
 ) -> Result<Created, IntakeError> {
     if files.is_empty() {
         return Err(IntakeError::NoFiles);
+    }
+    if !app
+        .config
+        .agencies
+        .0
+        .iter()
+        .any(|a| a.code == uploader.agency)
+    {
+        return Err(IntakeError::UnknownAgency(uploader.agency.clone()));
     }
     let label = |i: usize, f: &Incoming| {
         (
@@ -149,9 +162,12 @@ async fn submit_with(
     use sha2::{Digest, Sha256};
     let content_key = match once {
         Once::Never => None,
+        // Scoped by agency: another agency's batch with the same files is its own scan.
         Once::ByContent => {
             let mut h = Sha256::new();
             h.update(owner.as_str().as_bytes());
+            h.update(b"\nagency:");
+            h.update(uploader.agency.as_bytes());
             for r in &records {
                 h.update(b"\n");
                 h.update(r.sha256.as_bytes());
@@ -162,7 +178,9 @@ async fn submit_with(
         Once::ByKey(key) => {
             let mut h = Sha256::new();
             h.update(b"idempotency-key\n");
-            h.update(uploaded_by.unwrap_or("").as_bytes());
+            h.update(uploader.kind.as_str().as_bytes());
+            h.update(b":");
+            h.update(uploader.id.as_deref().unwrap_or("").as_bytes());
             h.update(b"\n");
             h.update(key.as_bytes());
             Some(hex::encode(h.finalize()))
@@ -173,7 +191,7 @@ async fn submit_with(
         &scans::NewScan {
             owner,
             files: &records,
-            uploaded_by,
+            uploader,
             max_attempts: app.config.job_max_attempts,
             content_key: content_key.as_deref(),
             metadata: entry,
@@ -204,7 +222,7 @@ async fn submit_with(
             "owner": owner.as_str(), "job": created.job_id,
             "files": records.iter().map(|r| &r.sha256).collect::<Vec<_>>(),
         });
-        let actor = uploaded_by.unwrap_or("-");
+        let actor = uploader.id.as_deref().unwrap_or("-");
         crate::audit::record(&app.db, actor, "upload", &created.scan_id, detail).await;
     }
     app.jobs_ready.notify_waiters();

@@ -7,14 +7,17 @@
 //! the `kho-workers` crate (`workers/`). docs/ARCHITECTURE.md is the map.
 
 pub mod accounts;
+pub mod admission;
 pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod binding;
 pub mod cli;
 pub mod config;
 pub mod consent;
+pub mod credentials;
 pub mod db;
 pub mod digitize;
 pub mod domain;

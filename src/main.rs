@@ -36,6 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     agency,
                     org_role,
                     name,
+                    expires,
                 },
         } => {
             if name.is_some() && role != kho::auth::Role::Staff {
@@ -59,9 +60,12 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             if let Some(r) = &org_role {
                 db::tokens::set_org_role(&app.db, &token, r).await?;
             }
+            if let Some(at) = expires {
+                db::tokens::set_expiry(&app.db, &token, at).await?;
+            }
             let detail = serde_json::json!({
                 "role": format!("{role:?}"), "subject": subject.as_ref().map(|s| s.as_str()),
-                "agency": agency, "org_role": org_role,
+                "agency": agency, "org_role": org_role, "expires_at": expires,
             });
             // The token itself is a secret: the trail names it by its hash's first half.
             let token_id = &db::tokens::hash(&token)[..32];
@@ -107,8 +111,21 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let d = db::Db::connect(&cli.config.database_url()).await?;
-            d.migrate().await?;
+            // Staff get a personal certificate (custody signatures of what they upload),
+            // as staff tokens with --name do: that needs the keyring.
+            let app = if role == kho::auth::Role::Staff {
+                Some(App::open(cli.config.clone()).await?)
+            } else {
+                None
+            };
+            let d = match &app {
+                Some(app) => app.db.clone(),
+                None => {
+                    let d = db::Db::connect(&cli.config.database_url()).await?;
+                    d.migrate().await?;
+                    d
+                }
+            };
             let id = kho::accounts::create_user(
                 &d,
                 &db::accounts::NewUser {
@@ -125,7 +142,59 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await?;
             let detail = serde_json::json!({"role": format!("{role:?}"), "username": username});
             kho::audit::record(&d, "-", "user_create", &id, detail).await;
+            if let (Some(app), Some(code)) = (&app, agency.as_deref()) {
+                let agency = app
+                    .config
+                    .agencies
+                    .0
+                    .iter()
+                    .find(|a| a.code == code)
+                    .cloned()
+                    .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))?;
+                let signer = name.as_deref().unwrap_or(&username);
+                let key = app.keys.issue_staff(signer, &agency).await?;
+                db::accounts::bind_signing_key(&d, &id, &key.id).await?;
+                eprintln!("personal certificate for {signer}: serial {}", key.serial);
+            }
             println!("{id}");
+        }
+        Command::Tokens {
+            command: TokensCommand::List,
+        } => {
+            let d = open_db(&cli.config).await?;
+            for line in kho::credentials::token_lines(&d).await? {
+                println!("{line}");
+            }
+        }
+        Command::Tokens {
+            command: TokensCommand::Revoke { id },
+        } => {
+            let d = open_db(&cli.config).await?;
+            anyhow::ensure!(
+                kho::credentials::revoke_token(&d, &id).await?,
+                "no live token with id {id} (see kho tokens list)"
+            );
+            println!("revoked {id}");
+        }
+        Command::Users {
+            command: UsersCommand::Disable { username },
+        } => {
+            let d = open_db(&cli.config).await?;
+            anyhow::ensure!(
+                kho::credentials::disable_user(&d, &username).await?,
+                "no enabled account named {username}"
+            );
+            println!("disabled {username}; its sessions have ended");
+        }
+        Command::Requesters {
+            command: RequestersCommand::Disable { client_id },
+        } => {
+            let d = open_db(&cli.config).await?;
+            anyhow::ensure!(
+                kho::credentials::disable_requester(&d, &client_id).await?,
+                "no enabled requester {client_id}"
+            );
+            println!("disabled {client_id}; its access tokens have ended");
         }
         Command::Requesters {
             command:
@@ -148,8 +217,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             interval_ms,
             settle_ms,
             once,
+            agency,
         } => {
             let owner = owner.as_deref().map(parse_owner).transpose()?;
+            let uploader = cli
+                .config
+                .operator(agency.as_deref())
+                .map_err(anyhow::Error::msg)?;
             let app = App::open(cli.config).await?;
             let failed = kho::watch::run(
                 app,
@@ -161,6 +235,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     settle: std::time::Duration::from_millis(settle_ms),
                     once,
                     manifest: manifest.as_deref().map(ingest::read_manifest).transpose()?,
+                    uploader,
                 },
             )
             .await?;
@@ -175,7 +250,15 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 owner: parse_owner(&owner)?,
                 doc_type: doc_type.filter(|t| !t.trim().is_empty()),
             };
-            let pdf = kho::separator::sheet_pdf(&sep).map_err(anyhow::Error::msg)?;
+            // The sheet is authenticated with a key derived from the deployment's KEK,
+            // so only this deployment's sheets cut its stacks.
+            let (kek, _) = kho::signing::kek::Kek::load(
+                cli.config.kek.as_deref(),
+                &cli.config.kek_file(),
+                true,
+            )?;
+            let key = kho::separator::SheetKey::from_kek(&kek);
+            let pdf = kho::separator::sheet_pdf(&sep, &key).map_err(anyhow::Error::msg)?;
             std::fs::write(&output, pdf)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", output.display()))?;
             println!("separator for {owner} written to {}", output.display());
@@ -318,9 +401,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             report,
             one_document,
             wait,
+            agency,
         } => {
             let manifest = manifest.as_deref().map(ingest::read_manifest).transpose()?;
             let owner = owner.as_deref().map(parse_owner).transpose()?;
+            let uploader = cli
+                .config
+                .operator(agency.as_deref())
+                .map_err(anyhow::Error::msg)?;
             let app = App::open(cli.config).await?;
             let how = if split {
                 ingest::Grouping::Split
@@ -331,6 +419,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             let failed = ingest::run(
                 app,
+                &uploader,
                 &paths,
                 owner.as_ref(),
                 how,
@@ -346,6 +435,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 /// `--owner ID`, checked.
+/// The database, migrated, without the rest of the application.
+async fn open_db(config: &kho::Config) -> anyhow::Result<db::Db> {
+    let d = db::Db::connect(&config.database_url()).await?;
+    d.migrate().await?;
+    Ok(d)
+}
+
 fn parse_owner(id: &str) -> anyhow::Result<kho::domain::SubjectId> {
     kho::domain::SubjectId::parse(id).map_err(|e| anyhow::anyhow!("--owner: {e}"))
 }

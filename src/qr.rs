@@ -1,11 +1,21 @@
 //! Reading the stamp's QR code from a photo or scan of a printout (JPEG/PNG, any
-//! orientation, some blur): decoded with rqrr on the picture as it is, then on reduced
-//! and contrast-stretched copies, until a code that Kho wrote is found.
+//! orientation, some blur): decoded with rqrr on a reduced copy of the picture, then on
+//! contrast-stretched, smaller and larger copies, until a code that Kho wrote is found.
+//!
+//! The route is public, so the picture's size is checked from its header before anything
+//! is decoded: a phone photo needs at most [`MAX_PIXELS`], and a few hundred kilobytes
+//! of PNG claiming 120 megapixels are refused without being inflated.
 
 use image::GrayImage;
 
-/// Largest side a picture is decoded at (phone photos are larger; codes stay readable).
+/// Largest side a picture is scanned at (phone photos are larger; codes stay readable).
 const MAX_SIDE: u32 = 2400;
+
+/// Largest picture taken, in pixels (a 24-megapixel phone photo).
+pub const MAX_PIXELS: u64 = 24_000_000;
+
+/// Largest width or height taken, in pixels.
+pub const MAX_DIMENSION: u32 = 12_000;
 
 /// What a Kho stamp's QR code says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,14 +26,22 @@ pub struct StampCode {
 }
 
 /// Find and read a Kho stamp in `bytes` (a JPEG or PNG).
-pub fn read_stamp(bytes: &[u8]) -> Result<Option<StampCode>, String> {
-    let limits = kho_workers::decode::Limits::default();
-    let pages = kho_workers::decode::decode(bytes, &limits).map_err(|e| e.to_string())?;
+pub fn read_stamp(bytes: &[u8]) -> Result<Option<StampCode>, kho_workers::PipelineError> {
+    let limits = kho_workers::decode::Limits {
+        max_dimension: MAX_DIMENSION,
+        max_pixels: MAX_PIXELS,
+        max_pages: 1,
+    };
+    // Header only: nothing is inflated past the limits.
+    kho_workers::decode::probe(bytes, &limits)?;
+    let pages = kho_workers::decode::decode(bytes, &limits)?;
     let Some(page) = pages.into_iter().next() else {
         return Ok(None);
     };
-    let gray = page.image.to_luma8();
-    for candidate in candidates(gray) {
+    // The full-size picture is let go as soon as its reduced copy exists.
+    let base = fit(&page.image.to_luma8(), MAX_SIDE);
+    drop(page);
+    for candidate in candidates(base) {
         let mut prepared = rqrr::PreparedImage::prepare(candidate);
         for grid in prepared.detect_grids() {
             if let Ok((_, content)) = grid.decode()
@@ -36,23 +54,24 @@ pub fn read_stamp(bytes: &[u8]) -> Result<Option<StampCode>, String> {
     Ok(None)
 }
 
-/// The picture at a workable size, then smaller and with stretched contrast.
-fn candidates(gray: GrayImage) -> Vec<GrayImage> {
-    let fit = |g: &GrayImage, side: u32| {
-        let (w, h) = g.dimensions();
-        let k = side as f32 / w.max(h) as f32;
-        if k >= 1.0 {
-            g.clone()
-        } else {
-            image::imageops::resize(
-                g,
-                (w as f32 * k) as u32,
-                (h as f32 * k) as u32,
-                image::imageops::FilterType::Triangle,
-            )
-        }
-    };
-    let base = fit(&gray, MAX_SIDE);
+/// `g` with its longer side at most `side`.
+fn fit(g: &GrayImage, side: u32) -> GrayImage {
+    let (w, h) = g.dimensions();
+    let k = side as f32 / w.max(h) as f32;
+    if k >= 1.0 {
+        g.clone()
+    } else {
+        image::imageops::resize(
+            g,
+            ((w as f32 * k) as u32).max(1),
+            ((h as f32 * k) as u32).max(1),
+            image::imageops::FilterType::Triangle,
+        )
+    }
+}
+
+/// The picture at a workable size, then with stretched contrast, smaller and larger.
+fn candidates(base: GrayImage) -> Vec<GrayImage> {
     let stretched = {
         let mut g = base.clone();
         let (lo, hi) = g

@@ -168,23 +168,57 @@ impl Report {
                 "reasons",
             ])?;
             for l in &self.documents {
+                let text = |v: Option<&String>| inert(v.map(String::as_str).unwrap_or_default());
                 w.write_record([
-                    l.label.clone(),
+                    inert(&l.label),
                     l.state.clone(),
-                    l.owner.clone().unwrap_or_default(),
+                    text(l.owner.as_ref()),
                     l.pages.map(|p| p.to_string()).unwrap_or_default(),
-                    l.doc_type.clone().unwrap_or_default(),
-                    l.number.clone().unwrap_or_default(),
-                    l.issued_on.clone().unwrap_or_default(),
+                    text(l.doc_type.as_ref()),
+                    text(l.number.as_ref()),
+                    text(l.issued_on.as_ref()),
                     l.confidence.map(|c| format!("{c:.1}")).unwrap_or_default(),
                     l.job_id.clone().unwrap_or_default(),
                     l.document_id.clone().unwrap_or_default(),
-                    l.reasons.join("; "),
+                    inert(&l.reasons.join("; ")),
                 ])?;
             }
             w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
         } else {
             serde_json::to_vec_pretty(self)?
         })
+    }
+}
+
+/// A text cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return (file names and OCR'd fields come from outside) gets a leading
+/// `'`, which spreadsheets show as text (OWASP's advice on CSV injection).
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::inert;
+
+    #[test]
+    fn a_report_cell_that_a_spreadsheet_would_run_is_made_text() {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(inert(bad), format!("'{bad}"));
+        }
+        for ok in ["scan-01.png", "123/QĐ-UBND", "2024-01-02", ""] {
+            assert_eq!(inert(ok), ok);
+        }
     }
 }

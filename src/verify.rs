@@ -178,9 +178,16 @@ fn verify_inner(pdf: &[u8], roots: &[Certificate]) -> Report {
     if fields.is_empty() {
         return invalid("the file holds no signature");
     }
+    if fields.len() > MAX_SIGNATURES {
+        return invalid(format!(
+            "{} signatures: more than {MAX_SIGNATURES} are not verified",
+            fields.len()
+        ));
+    }
+    let mut cache = Cache::default();
     let mut sigs = Vec::new();
     for (name, sig_id) in fields {
-        sigs.push(check_signature(pdf, &doc, name, sig_id, roots));
+        sigs.push(check_signature(pdf, &doc, name, sig_id, roots, &mut cache));
     }
     let mut reasons: Vec<String> = sigs
         .iter()
@@ -210,9 +217,43 @@ fn verify_inner(pdf: &[u8], roots: &[Certificate]) -> Report {
     }
 }
 
-/// Signature fields (name, value dictionary id) in the AcroForm.
+/// Most signatures one file may carry (a result carries a custody signature, a seal,
+/// and a few timestamps); past it the file is refused unverified, so one request cannot
+/// make the verifier hash the file over and over.
+const MAX_SIGNATURES: usize = 32;
+
+/// Work done once per file however many signatures share it: the digest of each
+/// distinct signed byte range, and the classification of what follows each revision.
+#[derive(Default)]
+struct Cache {
+    digests: std::collections::HashMap<(usize, usize, usize), Vec<u8>>,
+    later: std::collections::HashMap<usize, Result<(), String>>,
+}
+
+impl Cache {
+    /// SHA-512 of `pdf[..a]` followed by `pdf[b..end]`.
+    fn digest(&mut self, pdf: &[u8], a: usize, b: usize, end: usize) -> &[u8] {
+        self.digests.entry((a, b, end)).or_insert_with(|| {
+            let mut h = sha2::Sha512::new();
+            h.update(&pdf[..a]);
+            h.update(&pdf[b..end]);
+            h.finalize().to_vec()
+        })
+    }
+
+    fn later(&mut self, pdf: &[u8], doc: &Document, revision_end: usize) -> Result<(), String> {
+        self.later
+            .entry(revision_end)
+            .or_insert_with(|| later_revisions_allowed(pdf, doc, revision_end))
+            .clone()
+    }
+}
+
+/// Signature fields (name, value dictionary id) in the AcroForm, each signature value
+/// once however often fields name it (a field listed 1,000 times is one signature).
 fn signature_fields(doc: &Document) -> Vec<(Option<String>, ObjectId)> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let Ok(catalog) = doc.catalog() else {
         return out;
     };
@@ -241,7 +282,9 @@ fn signature_fields(doc: &Document) -> Vec<(Option<String>, ObjectId)> {
             .ok()
             .and_then(|t| t.as_str().ok())
             .map(|t| String::from_utf8_lossy(t).into_owned());
-        if let Ok(v) = field.get(b"V").and_then(Object::as_reference) {
+        if let Ok(v) = field.get(b"V").and_then(Object::as_reference)
+            && seen.insert(v)
+        {
             out.push((name, v));
         }
     }
@@ -254,6 +297,7 @@ fn check_signature(
     field: Option<String>,
     sig_id: ObjectId,
     roots: &[Certificate],
+    cache: &mut Cache,
 ) -> SignatureReport {
     let mut r = SignatureReport {
         field,
@@ -266,7 +310,7 @@ fn check_signature(
         serial: None,
         document_id: None,
     };
-    match check(pdf, doc, sig_id, roots, &mut r) {
+    match check(pdf, doc, sig_id, roots, &mut r, cache) {
         Ok(verdict) => r.verdict = verdict,
         Err(reason) => {
             r.verdict = Verdict::Invalid;
@@ -282,6 +326,7 @@ fn check(
     sig_id: ObjectId,
     roots: &[Certificate],
     r: &mut SignatureReport,
+    cache: &mut Cache,
 ) -> Result<Verdict, String> {
     let sig = doc
         .get_dictionary(sig_id)
@@ -381,12 +426,6 @@ fn check(
     let md = md
         .decode_as::<der::asn1::OctetString>()
         .map_err(|_| "messageDigest is not an OCTET STRING")?;
-    let mut h = sha2::Sha512::new();
-    h.update(&pdf[..a]);
-    h.update(&pdf[b..revision_end]);
-    if md.as_bytes() != h.finalize().as_slice() {
-        return Err("the signed bytes were changed: their digest does not match".into());
-    }
     // The signer's certificate, named by the SignerInfo and by signingCertificateV2.
     let certs: Vec<Certificate> = sd
         .certificates
@@ -440,6 +479,16 @@ fn check(
                     .is_ok_and(|s| k.verify(&tbs, &s).is_ok())
             })
     });
+    let claimed = r
+        .claimed_time
+        .as_deref()
+        .and_then(pdf_time)
+        .ok_or("no readable signing time (/M)")?;
+    // Only now, with everything cheap checked, the signed bytes are hashed (once per
+    // distinct range in a file).
+    if md.as_bytes() != cache.digest(pdf, a, b, revision_end) {
+        return Err("the signed bytes were changed: their digest does not match".into());
+    }
     let Some(root) = root else {
         r.reasons
             .push("the signer's certificate does not chain to a trusted root".into());
@@ -447,11 +496,6 @@ fn check(
     };
     r.chain.push(root.tbs_certificate().subject().to_string());
     let validity = cert.tbs_certificate().validity();
-    let claimed = r
-        .claimed_time
-        .as_deref()
-        .and_then(pdf_time)
-        .ok_or("no readable signing time (/M)")?;
     let from = validity.not_before.to_unix_duration().as_secs() as i64;
     let to = validity.not_after.to_unix_duration().as_secs() as i64;
     if claimed < from || claimed > to {
@@ -459,7 +503,7 @@ fn check(
     }
     // What came after this signature's revision.
     if revision_end < pdf.len()
-        && let Err(why) = later_revisions_allowed(pdf, doc, revision_end)
+        && let Err(why) = cache.later(pdf, doc, revision_end)
     {
         r.reasons.push(why);
         return Ok(Verdict::ModifiedAfterSigning);

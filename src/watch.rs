@@ -32,6 +32,8 @@ pub struct Options {
     pub once: bool,
     /// Owners and fields by file name.
     pub manifest: Option<crate::manifest::Manifest>,
+    /// Who files what arrives: the operator, for one agency.
+    pub uploader: crate::domain::Uploader,
 }
 
 /// Names scanners use while a file is still being written.
@@ -109,7 +111,7 @@ async fn take(app: &App, file: &Path, o: &Options) -> anyhow::Result<bool> {
             Err(why) => problems.push(format!("{label}: {why}")),
             Ok(doc) => {
                 let doc_label = doc.label.clone();
-                match ingest::submit(app, doc, None).await {
+                match ingest::submit(app, doc, &o.uploader).await {
                     Ok((job_id, _)) => jobs.push((doc_label, job_id)),
                     Err(why) => problems.push(format!("{doc_label}: {why}")),
                 }

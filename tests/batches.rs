@@ -9,13 +9,16 @@ use kho::auth::Role;
 use kho::db::Backend;
 
 /// A stack: CITIZEN's separator sheet, two pages, OTHER_CITIZEN's sheet, a blank, a page.
-fn stack() -> Vec<u8> {
+fn stack(key: &kho::separator::SheetKey) -> Vec<u8> {
     let page = image::open(repo_path(STRAIGHT_PAGE)).unwrap().to_luma8();
     let sheet = |owner: &str| {
-        kho::separator::sheet(&kho::separator::Separator {
-            owner: kho::domain::SubjectId::parse(owner).unwrap(),
-            doc_type: None,
-        })
+        kho::separator::sheet(
+            &kho::separator::Separator {
+                owner: kho::domain::SubjectId::parse(owner).unwrap(),
+                doc_type: None,
+            },
+            key,
+        )
         .unwrap()
     };
     let blank = image::GrayImage::from_pixel(1240, 1754, image::Luma([246]));
@@ -58,7 +61,7 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
     let add = || async {
         let form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(stack()).file_name("box.pdf"),
+            reqwest::multipart::Part::bytes(stack(&t.app.keys.sheet_key())).file_name("box.pdf"),
         );
         t.client
             .post(t.url(&format!("/api/v1/batches/{id}/files")))

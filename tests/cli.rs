@@ -931,7 +931,7 @@ struct Expected {
 /// A 300-page TIFF stack: two pages before the first sheet, then documents of 3–6
 /// content pages, each after a separator sheet for its own owner, with blank pages
 /// between and after some of them.
-fn generated_stack(path: &std::path::Path) -> Vec<Expected> {
+fn generated_stack(path: &std::path::Path, key: &kho::separator::SheetKey) -> Vec<Expected> {
     use tiff::encoder::{Compression, DeflateLevel, Rational, TiffEncoder, colortype};
     const TOTAL: usize = 300;
     let blank = image::GrayImage::from_pixel(1654, 2339, image::Luma([246]));
@@ -954,7 +954,7 @@ fn generated_stack(path: &std::path::Path) -> Vec<Expected> {
             doc_type: None,
         };
         let first = pages.len() + 1;
-        pages.push((kho::separator::sheet(&sep).unwrap(), 150));
+        pages.push((kho::separator::sheet(&sep, key).unwrap(), 150));
         for c in 0..content {
             pages.push((short_page(k), 200));
             if c == 1 && k % 3 == 0 {
@@ -997,7 +997,7 @@ async fn a_300_page_stack_is_cut_into_its_documents(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let stack = dir.path().join("box-300.tif");
-    let expected = generated_stack(&stack);
+    let expected = generated_stack(&stack, &sheet_key(&db));
     let mut manifest = String::from("file,pages,type,number,issued_on\n");
     for (i, e) in expected.iter().enumerate().filter(|(_, e)| e.in_manifest) {
         manifest += &format!(
@@ -1110,4 +1110,12 @@ async fn logs_are_json_lines_with_the_request_id() {
         "{text}"
     );
     db.drop_database().await;
+}
+
+/// The separator key of the deployment `kho(&db)` runs (its KEK file, made now if the
+/// deployment has none yet), as `kho separator` would print with.
+fn sheet_key(db: &TestDb) -> kho::separator::SheetKey {
+    let file = db.dir().join("data").join("kek.key");
+    let (kek, _) = kho::signing::kek::Kek::load(None, &file, true).unwrap();
+    kho::separator::SheetKey::from_kek(&kek)
 }

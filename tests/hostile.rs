@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -113,46 +112,6 @@ impl Target {
             .expect("VmHWM in /proc/PID/status");
         kb * 1024
     }
-}
-
-/// A PNG whose header claims `w` × `h` grey pixels, all of them present (zeros, which
-/// deflate about a thousandfold): a decompression bomb when large.
-fn png_bomb(w: u32, h: u32) -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let mut crc = flate2::Crc::new();
-        crc.update(kind);
-        crc.update(data);
-        out.extend_from_slice(&crc.sum().to_be_bytes());
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grey, no interlace
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(
-        &mut out,
-        b"IDAT",
-        &zeros_deflated(h as usize * (w as usize + 1)),
-    );
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
-
-/// `n` zero bytes, zlib-compressed, without holding them.
-fn zeros_deflated(n: usize) -> Vec<u8> {
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    let block = vec![0u8; 1 << 20];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(block.len());
-        z.write_all(&block[..k]).unwrap();
-        left -= k;
-    }
-    z.finish().unwrap()
 }
 
 /// A one-page scanned PDF: the image stream `data` described by `image`, and `extra`

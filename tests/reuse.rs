@@ -40,7 +40,7 @@ async fn world(backend: Backend) -> World {
         0,
         &[
             "--agencies",
-            "KHO=Trung tâm Lưu trữ số Kho;HN=Sở Tư pháp Hà Nội",
+            "KHO=Trung tâm Lưu trữ số Kho;HN=Sở Tư pháp Hà Nội;BN=Sở Tư pháp tỉnh Bắc Ninh",
             "--issuer-roots",
             &path,
         ],
@@ -315,41 +315,101 @@ async fn authorization_matrix(backend: Backend) {
     tokens.insert("Requester", access);
     tokens.insert("Issuer", t.token(Role::Issuer, None).await);
     let token_of = |who: Who| tokens.get(format!("{who:?}").as_str()).cloned();
+    // The same callers signed in on the web: an account of the same role and binding,
+    // with its session cookie and CSRF token (requesters and the anonymous have none).
+    let mut sessions: Vec<(Who, String, String)> = Vec::new();
+    for (who, role, subject, agency, org_role) in [
+        (Who::Admin, Role::Admin, None, None, None),
+        (Who::Staff, Role::Staff, None, Some("KHO"), None),
+        (Who::OtherStaff, Role::Staff, None, Some("HN"), None),
+        (Who::Officer, Role::Officer, None, None, None),
+        (Who::Citizen, Role::Citizen, Some(CITIZEN), None, None),
+        (
+            Who::OrgAdmin,
+            Role::OrgMember,
+            Some(ORG),
+            None,
+            Some("admin"),
+        ),
+        (
+            Who::OrgMember,
+            Role::OrgMember,
+            Some(ORG),
+            None,
+            Some("member"),
+        ),
+        (Who::Issuer, Role::Issuer, None, Some("KHO"), None),
+    ] {
+        let username = format!("session-{who:?}").to_lowercase();
+        kho::accounts::create_user(
+            &t.app.db,
+            &kho::db::accounts::NewUser {
+                username: &username,
+                password_hash: "",
+                role,
+                subject_id: subject,
+                agency,
+                org_role,
+                display_name: None,
+            },
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        let user = kho::db::accounts::by_username(&t.app.db, &username)
+            .await
+            .unwrap()
+            .unwrap();
+        let (value, csrf) = kho::accounts::start_session(&t.app.db, &user)
+            .await
+            .unwrap();
+        sessions.push((
+            who,
+            format!("{}={value}", kho::accounts::SESSION_COOKIE),
+            csrf,
+        ));
+    }
+    let session_of = |who: Who| {
+        sessions
+            .iter()
+            .find(|s| s.0 == who)
+            .map(|s| (s.1.clone(), s.2.clone()))
+    };
 
-    let (_, signed) = signed_twice(&w.pki);
     let everyone_docs = [&w.a1, &w.a2, &w.b1, &w.org1, &w.hn1];
     let owners = [CITIZEN, OTHER_CITIZEN, ORG];
     let mut checked = 0;
-    for route in [
-        "list",
-        "doc",
-        "pdf",
-        "original",
-        "job",
-        "search",
-        "grants",
-        "access-log",
-        "grant-current",
-        "upload",
-        "push",
-        "requesters",
-        "grant-revoke",
-        "revoke",
-        "approve",
-        "reviews",
-        "review",
-        "review-pdf",
-        "review-page",
-        "reject",
-        "batches",
-    ] {
-        for who in EVERYONE {
-            for target in [Target::Own, Target::Other, Target::Missing] {
-                let doc = w.target(who, target);
-                let owner = w.owner_of(&doc).await;
-                let job = w.jobs.get(&doc).cloned().unwrap_or_else(|| doc.clone());
-                let client = &t.client;
-                let req = match route {
+    for via_session in [false, true] {
+        for route in [
+            "list",
+            "doc",
+            "pdf",
+            "original",
+            "job",
+            "search",
+            "grants",
+            "access-log",
+            "grant-current",
+            "upload",
+            "push",
+            "requesters",
+            "grant-revoke",
+            "revoke",
+            "approve",
+            "reviews",
+            "review",
+            "review-pdf",
+            "review-page",
+            "reject",
+            "batches",
+        ] {
+            for who in EVERYONE {
+                for target in [Target::Own, Target::Other, Target::Missing] {
+                    let doc = w.target(who, target);
+                    let owner = w.owner_of(&doc).await;
+                    let job = w.jobs.get(&doc).cloned().unwrap_or_else(|| doc.clone());
+                    let client = &t.client;
+                    let req = match route {
                     "list" => client.get(t.url(&format!("/api/v1/subjects/{owner}/documents"))),
                     "doc" => client.get(t.url(&format!("/api/v1/documents/{doc}"))),
                     "pdf" => client.get(t.url(&format!("/api/v1/documents/{doc}/pdf"))),
@@ -366,7 +426,8 @@ async fn authorization_matrix(backend: Backend) {
                     "push" => multipart(
                         client.post(t.url(&format!("/api/v1/subjects/{owner}/documents"))),
                         &[
-                            ("file", Some("kq.pdf"), &signed),
+                            // A distinct result each time, sealed by the issuer's agency.
+                            ("file", Some("kq.pdf"), &sealed_by(t, "KHO", &distinct_unsigned_pdf()).await),
                             ("metadata", None, r#"{"title":"Giấy phép","doc_type":"Giấy phép","issued_on":"2026-01-02"}"#.as_bytes()),
                         ],
                     ),
@@ -425,45 +486,57 @@ async fn authorization_matrix(backend: Backend) {
                     }
                     _ => unreachable!(),
                 };
-                let req = match token_of(who) {
-                    Some(tok) => req.bearer_auth(tok),
-                    None => req,
-                };
-                // A refusal may come before the upload's body is sent; the client then
-                // sees a broken pipe, as any HTTP client may, and sends again.
-                let mut r = req.try_clone().unwrap().send().await;
-                for _ in 0..3 {
-                    if r.is_ok() {
-                        break;
+                    let req = match (via_session, session_of(who), token_of(who)) {
+                        (true, Some((cookie, csrf)), _) => {
+                            req.header("cookie", cookie).header("x-csrf-token", csrf)
+                        }
+                        (_, _, Some(tok)) => req.bearer_auth(tok),
+                        _ => req,
+                    };
+                    // A refusal may come before the upload's body is sent; the client then
+                    // sees a broken pipe, as any HTTP client may, and sends again.
+                    let mut r = req.try_clone().unwrap().send().await;
+                    for _ in 0..3 {
+                        if r.is_ok() {
+                            break;
+                        }
+                        r = req.try_clone().unwrap().send().await;
                     }
-                    r = req.try_clone().unwrap().send().await;
-                }
-                let r = r.unwrap();
-                let status = r.status().as_u16();
-                let body = r.bytes().await.unwrap();
-                let text = String::from_utf8_lossy(&body);
-                let want = expected(route, who, target);
-                assert_eq!(status, want, "{route} as {who:?} on {target:?}: {text}");
-                // No other owner's data in any body.
-                let mine = readable(&w, who);
-                for d in everyone_docs {
-                    if !(mine.contains(d) || route == "push" || route == "upload") {
-                        assert!(
-                            !text.contains(d.as_str()),
-                            "{route} as {who:?} on {target:?} shows {d}: {text}"
-                        );
+                    let r = r.unwrap();
+                    let status = r.status().as_u16();
+                    let body = r.bytes().await.unwrap();
+                    let text = String::from_utf8_lossy(&body);
+                    let want = expected(route, who, target);
+                    let via = if via_session && session_of(who).is_some() {
+                        "session"
+                    } else {
+                        "token"
+                    };
+                    assert_eq!(
+                        status, want,
+                        "{route} as {who:?} ({via}) on {target:?}: {text}"
+                    );
+                    // No other owner's data in any body.
+                    let mine = readable(&w, who);
+                    for d in everyone_docs {
+                        if !(mine.contains(d) || route == "push" || route == "upload") {
+                            assert!(
+                                !text.contains(d.as_str()),
+                                "{route} as {who:?} on {target:?} shows {d}: {text}"
+                            );
+                        }
                     }
-                }
-                if matches!(who, Who::Citizen | Who::Requester) {
-                    for o in owners.iter().filter(|o| **o != CITIZEN) {
-                        assert!(!text.contains(o), "{route} as {who:?} shows owner {o}");
+                    if matches!(who, Who::Citizen | Who::Requester) {
+                        for o in owners.iter().filter(|o| **o != CITIZEN) {
+                            assert!(!text.contains(o), "{route} as {who:?} shows owner {o}");
+                        }
                     }
+                    checked += 1;
                 }
-                checked += 1;
             }
         }
     }
-    assert_eq!(checked, 21 * 10 * 3);
+    assert_eq!(checked, 2 * 21 * 10 * 3);
     // Search: each caller finds exactly what is theirs.
     for who in EVERYONE.into_iter().filter(|w| *w != Who::Anonymous) {
         let (s, body) = search_ids(t, &token_of(who).unwrap()).await;
@@ -811,7 +884,11 @@ both_backends!(sign_in_is_rate_limited_and_sessions_need_csrf);
 async fn issuer_push_adds_supersedes_and_revokes(backend: Backend) {
     let w = world(backend).await;
     let t = &w.t;
-    let issuer = t.token(Role::Issuer, None).await;
+    // The issuing system of the agency whose certificates (under --issuer-roots) sign
+    // the results it pushes.
+    let issuer = kho::db::tokens::create(&t.app.db, Role::Issuer, None, Some("BN"))
+        .await
+        .unwrap();
     let push = |pdf: Vec<u8>, meta: serde_json::Value| {
         let form = reqwest::multipart::Form::new()
             .part(

@@ -347,3 +347,33 @@ fn kho_agrees_with_pyhanko_on_every_fixture_or_is_stricter_where_it_is_lenient()
         }
     }
 }
+
+/// A hostile review sent a PDF whose `/Fields` named the same signature field 1,000
+/// times: the verifier hashed the file 1,000 times. Each signature is checked once.
+#[test]
+fn a_signature_field_listed_a_thousand_times_is_checked_once() {
+    let pki = make_pki();
+    let (_, sealed) = signed_twice(&pki);
+    let doc = Document::load_mem(&sealed).unwrap();
+    let form_id = doc
+        .catalog()
+        .unwrap()
+        .get(b"AcroForm")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let mut form = doc.get_dictionary(form_id).unwrap().clone();
+    let fields = form.get(b"Fields").unwrap().as_array().unwrap().clone();
+    assert_eq!(fields.len(), 2);
+    let repeated: Vec<Object> = (0..1000).flat_map(|_| fields.clone()).collect();
+    form.set("Fields", repeated);
+    let mut body = Vec::new();
+    lopdf::Writer::write_object(&mut body, &Object::Dictionary(form)).unwrap();
+    let hostile = append_update(
+        &sealed,
+        &[(form_id.0, String::from_utf8(body).unwrap())],
+        "",
+    );
+    let r = verify(&hostile, std::slice::from_ref(&pki.root));
+    assert_eq!(r.signatures.len(), 2, "{:?}", r.reasons);
+}

@@ -190,6 +190,8 @@ pub async fn add_files(
     mut form: Multipart,
 ) -> Result<(StatusCode, Json<Added>), ApiError> {
     let batch = batch_of(&app, &caller, &id).await?;
+    let uploader = crate::auth::uploader(&caller).ok_or(ApiError::Forbidden)?;
+    let _permit = app.heavy.admit()?;
     let manifest = batch
         .manifest
         .as_deref()
@@ -252,7 +254,7 @@ pub async fn add_files(
         for (label, files) in groups {
             add_group(
                 &app,
-                &caller,
+                &uploader,
                 &batch,
                 manifest.as_ref(),
                 owner.as_ref(),
@@ -314,7 +316,7 @@ async fn unzip(
 #[allow(clippy::too_many_arguments)]
 async fn add_group(
     app: &App,
-    caller: &TokenOwner,
+    uploader: &crate::domain::Uploader,
     batch: &Batch,
     manifest: Option<&crate::manifest::Manifest>,
     owner: Option<&SubjectId>,
@@ -328,7 +330,7 @@ async fn add_group(
             Err(why) => (label.clone(), None, Some(why)),
             Ok(doc) => {
                 let label = doc.label.clone();
-                match crate::ingest::submit(app, doc, Some(&caller.id)).await {
+                match crate::ingest::submit(app, doc, uploader).await {
                     Ok((job_id, _)) => (label, Some(job_id), None),
                     Err(why) => (label, None, Some(why)),
                 }

@@ -40,6 +40,7 @@ impl FromRequestParts<App> for Caller {
                 .ok_or(ApiError::Unauthorized)?;
             return Ok(Caller(TokenOwner {
                 id: grant.client_id.clone(),
+                kind: crate::domain::PrincipalKind::Grant,
                 role: Role::Requester,
                 subject_id: None,
                 agency: None,
@@ -68,6 +69,7 @@ impl FromRequestParts<App> for Caller {
 pub fn principal(user: &User) -> TokenOwner {
     TokenOwner {
         id: user.id.clone(),
+        kind: crate::domain::PrincipalKind::User,
         role: user.role,
         subject_id: user.subject_id.clone(),
         agency: user.agency.clone(),

@@ -115,11 +115,15 @@ pub async fn list(
         (auth::Visible::Agency(a), _) => {
             documents::list_by_owner(&app.db, owner.as_str(), Some(&a)).await?
         }
-        // A requester lists what its grant releases, nothing more.
+        // A requester lists what its grant releases, nothing more, and each document it
+        // sees there is in the owner's access log (`list`), like any other read.
         (_, Some(g)) if g.owner_id == owner.as_str() => {
             let mut docs = Vec::new();
             for id in &g.document_ids {
-                docs.extend(documents::get(&app.db, id).await?);
+                if let Some(d) = documents::get(&app.db, id).await? {
+                    grants::log_pull(&app.db, g, &d.id, "list").await?;
+                    docs.push(d);
+                }
             }
             docs
         }

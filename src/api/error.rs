@@ -35,6 +35,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("the service cannot reach its {0}")]
     Unavailable(&'static str),
+    #[error(transparent)]
+    Busy(#[from] crate::admission::Busy),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -69,6 +71,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -87,6 +90,12 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if matches!(self, ApiError::Busy(_)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::admission::RETRY_AFTER_SECS),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -133,7 +142,9 @@ impl From<IntakeError> for ApiError {
                 PipelineError::TooLarge(_) => ApiError::TooLarge(message),
                 _ => ApiError::Unprocessable(message),
             },
-            IntakeError::KeyReused => ApiError::Unprocessable(message),
+            IntakeError::KeyReused | IntakeError::UnknownAgency(_) => {
+                ApiError::Unprocessable(message)
+            }
             IntakeError::Internal(e) => ApiError::Internal(e),
         }
     }

@@ -25,8 +25,9 @@ pub async fn get(
     }
     let found = match jobs::get(&app.db, &job_id).await? {
         Some((job, owner)) => {
-            let (agency, _) = crate::digitize::filing_agency(&app, &job.scan_id).await?;
-            auth::can_read(&caller, &owner, Some(&agency.code)).then_some(job)
+            let agency = crate::digitize::filing_agency(&app, &job.scan_id).await?;
+            let agency = agency.as_ref().map(|(a, _)| a.code.as_str());
+            auth::can_read(&caller, &owner, agency).then_some(job)
         }
         None => None,
     };

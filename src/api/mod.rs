@@ -28,6 +28,7 @@ pub mod caller;
 pub mod documents;
 pub mod error;
 pub mod grants;
+pub mod headers;
 pub mod health;
 pub mod jobs;
 pub mod oauth;
@@ -97,7 +98,9 @@ pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
     let upload_limit = app.config.max_upload_bytes;
-    Router::new()
+    let https = app.config.public_url.starts_with("https://");
+    let verify_limit = app.config.max_verify_bytes;
+    let router = Router::new()
         .route("/api/v1/health", get(health::health))
         .route("/api/v1/audit/checkpoints", get(audit::checkpoints))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -112,7 +115,7 @@ pub fn router(app: App) -> Router {
         .route("/verify/qr", get(crate::web::verify::qr_page))
         .route(
             "/api/v1/verify",
-            post(verify::verify).layer(DefaultBodyLimit::max(upload_limit)),
+            post(verify::verify).layer(DefaultBodyLimit::max(verify_limit)),
         )
         .route(
             "/api/v1/subjects/{owner_id}/scans",
@@ -200,5 +203,6 @@ pub fn router(app: App) -> Router {
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
-        .with_state(app)
+        .with_state(app);
+    headers::secure(router, https)
 }

@@ -74,7 +74,9 @@ async fn record(app: &App, id: &str) -> Result<Option<PublicRecord>, ApiError> {
     responses((status = 200, body = PublicRecord),
               (status = 400, body = ErrorBody, description = "empty body"),
               (status = 404, body = ErrorBody, description = "no Kho QR code in the picture, or no such document"),
-              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "not a JPEG or PNG")))]
+              (status = 413, body = ErrorBody, description = "over the body limit, or a picture over 24 megapixels or 12,000 pixels a side (checked from its header)"),
+              (status = 415, body = ErrorBody, description = "not a JPEG or PNG"),
+              (status = 503, body = ErrorBody, description = "too many heavy public requests at once; retry after the Retry-After seconds")))]
 pub async fn verify_qr(
     State(app): State<App>,
     body: Bytes,
@@ -92,10 +94,19 @@ pub async fn verify_qr(
             "the body is not a JPEG or PNG picture".into(),
         ));
     }
+    let _permit = app.heavy.admit()?;
     let code = tokio::task::spawn_blocking(move || crate::qr::read_stamp(&body))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("QR reader crashed: {e}")))?
-        .map_err(ApiError::Unprocessable)?
+        .map_err(|e| match e {
+            kho_workers::PipelineError::TooLarge(_) => ApiError::TooLarge(format!(
+                "{e} (a picture of at most {} megapixels and {} pixels a side is enough)",
+                crate::qr::MAX_PIXELS / 1_000_000,
+                crate::qr::MAX_DIMENSION
+            )),
+            kho_workers::PipelineError::Unsupported(_) => ApiError::UnsupportedMedia(e.to_string()),
+            _ => ApiError::Unprocessable(e.to_string()),
+        })?
         .ok_or(ApiError::NotFound("Kho QR code in the picture"))?;
     record(&app, &code.document_id)
         .await?

@@ -62,17 +62,7 @@ fn date(name: &str, v: &Option<String>) -> Result<(), ApiError> {
 }
 
 pub(crate) fn is_date(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
-        && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
+    crate::domain::parse_date(d).is_some()
 }
 
 fn text(name: &str, v: &Option<String>, max: usize) -> Result<(), ApiError> {
@@ -91,8 +81,9 @@ fn text(name: &str, v: &Option<String>, max: usize) -> Result<(), ApiError> {
     responses((status = 201, body = Pushed), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "issuing systems only"),
               (status = 404, body = ErrorBody, description = "`supersedes` names no valid document of this owner and agency"),
+              (status = 409, body = ErrorBody, description = "this file is already filed for this owner"),
               (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "not a PDF"),
-              (status = 422, body = ErrorBody, description = "invalid owner ID, or the PDF does not verify VALID")),
+              (status = 422, body = ErrorBody, description = "invalid owner ID; the PDF does not verify VALID, is signed by another agency, names another owner, or contradicts the metadata")),
     security(("bearer" = [])))]
 pub async fn push(
     State(app): State<App>,
@@ -167,6 +158,7 @@ pub async fn push(
             report.reasons.join("; ")
         )));
     }
+    bind(&app, &agency, &owner, &meta, &pdf, &report).await?;
     let pages = lopdf::Document::load_mem(&pdf)
         .map(|d| d.get_pages().len() as i64)
         .unwrap_or(0);
@@ -187,7 +179,7 @@ pub async fn push(
         pages,
         filename,
     };
-    let created = scans::record_push(&mut tx, &owner, &file, &caller.id, &doc_id).await?;
+    let created = scans::record_push(&mut tx, &owner, &file, &caller.id, &agency, &doc_id).await?;
     let doc = NewDocument {
         id: doc_id.clone(),
         owner_id: owner.as_str().to_owned(),
@@ -238,4 +230,88 @@ pub async fn push(
             superseded: meta.supersedes,
         }),
     ))
+}
+
+/// The pushed PDF must be the pushing agency's, for this owner, and agree with the
+/// metadata sent with it (see [`crate::binding`]); a file already in the vault is not
+/// filed again.
+async fn bind(
+    app: &App,
+    agency: &str,
+    owner: &SubjectId,
+    meta: &PushMetadata,
+    pdf: &Bytes,
+    report: &crate::verify::Report,
+) -> Result<(), ApiError> {
+    let agency = app
+        .config
+        .agencies
+        .0
+        .iter()
+        .find(|a| a.code == agency)
+        .cloned()
+        .ok_or(ApiError::Forbidden)?;
+    let keys = app
+        .keys
+        .list()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    if let Some(s) = report
+        .signatures
+        .iter()
+        .find(|s| !crate::binding::signed_by_agency(s, &agency, &keys))
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "the PDF is signed by {}, not by {} ({}): an issuing system pushes only its own agency's results",
+            s.signer.as_deref().unwrap_or("an unknown signer"),
+            agency.name,
+            agency.code
+        )));
+    }
+    if let Some(d) = documents::by_pdf_sha256(&app.db, &report.sha256).await? {
+        return Err(if d.owner_id == owner.as_str() {
+            ApiError::Conflict(format!("this file is already filed as document {}", d.id))
+        } else {
+            ApiError::Unprocessable("this file is filed in another owner's repository".into())
+        });
+    }
+    for id in report
+        .signatures
+        .iter()
+        .filter_map(|s| s.document_id.as_deref())
+    {
+        if uuid::Uuid::parse_str(id).is_ok()
+            && let Some(d) = documents::get(&app.db, id).await?
+            && d.owner_id != owner.as_str()
+        {
+            return Err(ApiError::Unprocessable(
+                "the PDF's signature names a document of another owner".into(),
+            ));
+        }
+    }
+    let bytes = pdf.clone();
+    let xmp = tokio::task::spawn_blocking(move || crate::binding::xmp_fields(&bytes))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    if !xmp.subjects.is_empty() && !xmp.subjects.iter().any(|s| s == owner.as_str()) {
+        return Err(ApiError::Unprocessable(format!(
+            "the PDF names {} as its holder, not {}",
+            xmp.subjects.join(", "),
+            owner.as_str()
+        )));
+    }
+    for (name, sent, signed) in [
+        ("doc_type", &meta.doc_type, &xmp.doc_type),
+        ("number", &meta.number, &xmp.number),
+        ("issued_on", &meta.issued_on, &xmp.issued_on),
+    ] {
+        if let (Some(sent), Some(signed)) = (sent, signed)
+            && sent.trim() != signed.trim()
+        {
+            return Err(ApiError::Unprocessable(format!(
+                "metadata {name} {sent:?} contradicts the signed PDF ({signed:?})"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -55,6 +55,10 @@ pub struct ReviewSummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewList {
     pub reviews: Vec<ReviewSummary>,
+    /// How many of the agency's reviews are in this state, in all.
+    pub total: i64,
+    /// The cursor for the next page (`after=`), when there is one.
+    pub next: Option<String>,
 }
 
 /// One held document, for the reviewer.
@@ -110,8 +114,10 @@ pub(crate) async fn reviewable(
     let review = reviews::get(&app.db, id)
         .await?
         .ok_or(ApiError::NotFound("review"))?;
-    let (agency, _) = digitize::filing_agency(app, &review.draft.scan_id).await?;
-    if caller.agency.as_deref() != Some(agency.code.as_str()) {
+    let agency = digitize::filing_agency(app, &review.draft.scan_id).await?;
+    if caller.agency.is_none()
+        || caller.agency.as_deref() != agency.as_ref().map(|(a, _)| a.code.as_str())
+    {
         return Err(ApiError::NotFound("review"));
     }
     Ok(review)
@@ -121,10 +127,14 @@ pub(crate) async fn reviewable(
 pub struct ListParams {
     /// `open` (default), `approved` or `rejected`.
     pub state: Option<String>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Reviews per page, 1 to 500 (default 100).
+    pub limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", params(ListParams),
-    responses((status = 200, body = ReviewList, description = "the agency's reviews, oldest first (at most 500)"),
+    responses((status = 200, body = ReviewList, description = "a page of the agency's reviews, oldest first, with the total and the next page's cursor"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "records staff only")),
     security(("bearer" = [])))]
@@ -142,25 +152,40 @@ pub async fn list(
             "state: open, approved or rejected".into(),
         ));
     }
-    Ok(Json(ReviewList {
-        reviews: queue(&app, mine, state).await?,
-    }))
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest("limit: 1 to 500".into()));
+    }
+    let after = p
+        .after
+        .as_deref()
+        .map(|c| {
+            c.split_once(':')
+                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)))
+                .filter(|(_, id)| uuid::Uuid::parse_str(id).is_ok())
+                .ok_or_else(|| ApiError::BadRequest("after: a cursor from `next`".into()))
+        })
+        .transpose()?;
+    Ok(Json(queue(&app, mine, state, after, limit).await?))
 }
 
-/// An agency's reviews in `state`, oldest first (at most 500).
+/// A page of an agency's reviews in `state`, oldest first.
 pub(crate) async fn queue(
     app: &App,
     agency: &str,
     state: &str,
-) -> Result<Vec<ReviewSummary>, ApiError> {
-    let mut out = Vec::new();
-    for r in reviews::list(&app.db, state, 500).await? {
-        let (filing, _) = digitize::filing_agency(app, &r.draft.scan_id).await?;
-        if filing.code == agency {
-            out.push(ReviewSummary::from(&r));
-        }
-    }
-    Ok(out)
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<ReviewList, ApiError> {
+    let (page, total) = reviews::list(&app.db, agency, state, after, limit).await?;
+    let next = (page.len() as i64 == limit)
+        .then(|| page.last().map(|r| format!("{}:{}", r.created_at, r.id)))
+        .flatten();
+    Ok(ReviewList {
+        reviews: page.iter().map(ReviewSummary::from).collect(),
+        total,
+        next,
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews",

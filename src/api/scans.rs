@@ -49,10 +49,11 @@ pub async fn upload(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
-    if !auth::can_upload(&caller) {
+    let Some(uploader) = auth::uploader(&caller) else {
         return Err(ApiError::Forbidden);
-    }
+    };
     let key = idempotency_key(&headers)?;
+    let _permit = app.heavy.admit()?;
     let owner = SubjectId::parse(&owner_id).map_err(|e| ApiError::InvalidId(e.0))?;
     let mut files = Vec::new();
     loop {
@@ -80,8 +81,8 @@ pub async fn upload(
         }
     }
     let created = match &key {
-        Some(k) => intake::submit_idempotent(&app, &owner, files, &caller.id, k).await?,
-        None => intake::submit(&app, &owner, files, Some(&caller.id)).await?,
+        Some(k) => intake::submit_idempotent(&app, &owner, files, &uploader, k).await?,
+        None => intake::submit(&app, &owner, files, &uploader).await?,
     };
     let replayed = [(
         "idempotent-replayed",

@@ -37,16 +37,7 @@ pub struct SearchParams {
 
 fn date(name: &str, v: &Option<String>) -> Result<(), ApiError> {
     match v {
-        Some(d)
-            if d.len() != 10
-                || !d.chars().enumerate().all(|(i, c)| {
-                    if i == 4 || i == 7 {
-                        c == '-'
-                    } else {
-                        c.is_ascii_digit()
-                    }
-                }) =>
-        {
+        Some(d) if crate::domain::parse_date(d).is_none() => {
             Err(ApiError::BadRequest(format!("{name}: a date YYYY-MM-DD")))
         }
         _ => Ok(()),

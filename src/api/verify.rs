@@ -1,6 +1,7 @@
 //! `POST /api/v1/verify`: verify a signed PDF against this deployment's roots, with the
-//! vault's view (status, byte-identical or not). Public (no token), bounded by the
-//! upload size limit; the verdict is one of VALID, INVALID, MODIFIED_AFTER_SIGNING,
+//! vault's view (status, byte-identical or not). Public (no token), bounded by its own
+//! body limit (`--max-verify-bytes`, 64 MiB by default) and by the heavy-request slots;
+//! the verdict is one of VALID, INVALID, MODIFIED_AFTER_SIGNING,
 //! UNKNOWN_SIGNER, REVOKED.
 
 use axum::Json;
@@ -15,7 +16,9 @@ use crate::verify::Report;
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "the signed PDF"),
     responses((status = 200, body = Report, description = "the verification report (any verdict)"),
               (status = 400, body = ErrorBody, description = "empty body"),
-              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "not a PDF")))]
+              (status = 413, body = ErrorBody, description = "over --max-verify-bytes (64 MiB by default)"),
+              (status = 415, body = ErrorBody, description = "not a PDF"),
+              (status = 503, body = ErrorBody, description = "too many heavy requests at once; retry after the Retry-After seconds")))]
 pub async fn verify(State(app): State<App>, body: Bytes) -> Result<Json<Report>, ApiError> {
     if body.is_empty() {
         return Err(ApiError::EmptyUpload(
@@ -25,6 +28,7 @@ pub async fn verify(State(app): State<App>, body: Bytes) -> Result<Json<Report>,
     if !body.starts_with(b"%PDF-") {
         return Err(ApiError::UnsupportedMedia("the body is not a PDF".into()));
     }
+    let _permit = app.heavy.admit()?;
     let report = crate::vault::verify(&app, body.to_vec())
         .await
         .map_err(ApiError::Internal)?;

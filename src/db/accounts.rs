@@ -1,4 +1,4 @@
-//! SQL for `users`, `sessions` and `sign_in_failures`: local accounts for the web pages.
+//! SQL for `users`, `sessions` and `sign_in_throttle`: local accounts for the web pages.
 //! Password hashing and the sign-in rules live in [`crate::accounts`]; session ids are
 //! stored only as their SHA-256.
 
@@ -31,6 +31,38 @@ pub struct NewUser<'a> {
     pub agency: Option<&'a str>,
     pub org_role: Option<&'a str>,
     pub display_name: Option<&'a str>,
+}
+
+/// Disable the account `username` and end its sessions, in one transaction; its id, or
+/// `None` when there is no such enabled account.
+pub async fn disable(db: &Db, username: &str) -> Result<Option<String>, DbError> {
+    let mut tx = db.pool.begin().await?;
+    let id: Option<String> = sqlx::query_scalar(
+        "UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL RETURNING id",
+    )
+    .bind(now_ms())
+    .bind(username)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = &id {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Bind a staff account's personal signing key: what it uploads is signed for custody
+/// with it.
+pub async fn bind_signing_key(db: &Db, user_id: &str, key_id: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET signing_key_id = $1 WHERE id = $2")
+        .bind(key_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// Create an account (and its subject, for citizens and organization members); `None`
@@ -107,40 +139,43 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, DbErro
     row.as_ref().map(from_row).transpose()
 }
 
-/// Record a failed sign-in.
-pub async fn record_failure(db: &Db, username: &str, address: &str) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO sign_in_failures (username, address, at) VALUES ($1, $2, $3)")
-        .bind(username)
-        .bind(address)
-        .bind(now_ms())
-        .execute(&db.pool)
-        .await?;
+/// Count one sign-in attempt against `key` (`user:NAME` or `addr:IP`) and return how
+/// many it has had in the window that began at or after `since_ms` (this one included).
+/// The upsert is atomic, so attempts made in parallel each get their own number.
+pub async fn count_attempt(db: &Db, key: &str, since_ms: i64) -> Result<i64, DbError> {
+    let now = now_ms();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO sign_in_throttle (key, window_start, attempts) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+             attempts = CASE WHEN sign_in_throttle.window_start < $3 THEN 1
+                             ELSE sign_in_throttle.attempts + 1 END,
+             window_start = CASE WHEN sign_in_throttle.window_start < $3 THEN $2
+                                 ELSE sign_in_throttle.window_start END
+         RETURNING attempts",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(since_ms)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// Take back one attempt counted against `key` (a successful sign-in is not held
+/// against its address).
+pub async fn release_attempt(db: &Db, key: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE sign_in_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
+    )
+    .bind(key)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
-/// Failed sign-ins since `since_ms`: (for this username, from this address).
-pub async fn failures_since(
-    db: &Db,
-    username: &str,
-    address: &str,
-    since_ms: i64,
-) -> Result<(i64, i64), DbError> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at >= $3) AS u,
-                (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at >= $3) AS a",
-    )
-    .bind(username)
-    .bind(address)
-    .bind(since_ms)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok((row.try_get("u")?, row.try_get("a")?))
-}
-
-/// Forget a username's failures after it signs in.
-pub async fn clear_failures(db: &Db, username: &str) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
-        .bind(username)
+/// Forget the attempts counted against `key` (after a successful sign-in).
+pub async fn clear_attempts(db: &Db, key: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
+        .bind(key)
         .execute(&db.pool)
         .await?;
     Ok(())

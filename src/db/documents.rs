@@ -243,10 +243,15 @@ pub async fn revoke(db: &Db, id: &str, reason: &str) -> Result<bool, DbError> {
     Ok(r.rows_affected() == 1)
 }
 
-/// The document whose signed PDF has this SHA-256.
+/// The document whose signed PDF has this SHA-256: where several filings share the file,
+/// a revoked one first, then a superseded one, then the earliest, so a revocation shows
+/// wherever the same file is verified.
 pub async fn by_pdf_sha256(db: &Db, sha256: &str) -> Result<Option<Document>, DbError> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM documents WHERE pdf_sha256 = $1 LIMIT 1"
+        "SELECT {COLUMNS} FROM documents WHERE pdf_sha256 = $1
+         ORDER BY CASE status WHEN 'revoked' THEN 0 WHEN 'superseded' THEN 1 ELSE 2 END,
+                  created_at, id
+         LIMIT 1"
     )))
     .bind(sha256)
     .fetch_optional(&db.pool)

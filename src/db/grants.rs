@@ -171,6 +171,50 @@ pub async fn redeem_code(db: &Db, code_hash: &str) -> Result<Option<Code>, DbErr
     }))
 }
 
+/// Disable a requester system and end its access tokens, in one transaction; false
+/// when there is no such enabled requester.
+pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError> {
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE requesters SET disabled_at = $1 WHERE client_id = $2 AND disabled_at IS NULL",
+    )
+    .bind(now)
+    .bind(client_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if done {
+        sqlx::query(
+            "UPDATE grant_tokens SET expires_at = $1 WHERE expires_at > $1
+             AND grant_id IN (SELECT id FROM grants WHERE client_id = $2)",
+        )
+        .bind(now)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// A code presented again after it was used: end every access token issued for its
+/// grant (RFC 6749 §4.1.2: the code may have been stolen). Returns how many were ended.
+pub async fn revoke_tokens_of_used_code(db: &Db, code_hash: &str) -> Result<u64, DbError> {
+    let now = now_ms();
+    Ok(sqlx::query(
+        "UPDATE grant_tokens SET expires_at = $1
+         WHERE expires_at > $1 AND grant_id IN
+             (SELECT grant_id FROM oauth_codes WHERE code_hash = $2 AND used_at IS NOT NULL)",
+    )
+    .bind(now)
+    .bind(code_hash)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
+}
+
 /// Issue an access token for a grant.
 pub async fn create_token(
     db: &Db,
@@ -196,8 +240,9 @@ pub async fn by_token(db: &Db, token_hash: &str) -> Result<Option<Grant>, DbErro
     let now = now_ms();
     let id: Option<String> = sqlx::query_scalar(
         "SELECT g.id FROM grant_tokens t JOIN grants g ON g.id = t.grant_id
+              JOIN requesters r ON r.client_id = g.client_id
          WHERE t.token_hash = $1 AND t.expires_at > $2 AND g.expires_at > $2
-               AND g.revoked_at IS NULL",
+               AND g.revoked_at IS NULL AND r.disabled_at IS NULL",
     )
     .bind(token_hash)
     .bind(now)
@@ -312,7 +357,7 @@ pub struct Pull {
     /// The requester's name.
     pub requester: String,
     pub purpose: String,
-    /// `metadata` or `pdf`.
+    /// `metadata`, `pdf`, `original` or `list` (seen in the repository list).
     pub action: String,
     /// Unix milliseconds.
     pub at: i64,

@@ -176,20 +176,43 @@ pub async fn decision(db: &Db, id: &str) -> Result<Decision, DbError> {
     })
 }
 
-/// Reviews in `state`, oldest first (at most `limit`).
-pub async fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<Review>, DbError> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM reviews WHERE state = $1 ORDER BY created_at, id LIMIT $2",
+/// A page of one agency's reviews in `state`, oldest first: at most `limit` after the
+/// cursor `after` (the last row's `created_at` and id), and how many there are in all.
+/// The agency is the one the scan's uploader acted for, filtered in SQL, so one agency's
+/// backlog never hides another's.
+pub async fn list(
+    db: &Db,
+    agency: &str,
+    state: &str,
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<(Vec<Review>, i64), DbError> {
+    let (after_at, after_id) = after.unwrap_or((i64::MIN, ""));
+    let rows = sqlx::query(
+        "SELECT r.id, r.job_id, r.owner_id, r.reasons_json, r.draft_json, r.state, r.created_at,
+                r.words_json
+         FROM reviews r JOIN jobs j ON j.id = r.job_id JOIN scans s ON s.id = j.scan_id
+         WHERE r.state = $1 AND s.agency = $2
+           AND (r.created_at > $3 OR (r.created_at = $3 AND r.id > $4))
+         ORDER BY r.created_at, r.id LIMIT $5",
     )
     .bind(state)
+    .bind(agency)
+    .bind(after_at)
+    .bind(after_id)
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.extend(get(db, &id).await?);
-    }
-    Ok(out)
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reviews r JOIN jobs j ON j.id = r.job_id JOIN scans s ON s.id = j.scan_id
+         WHERE r.state = $1 AND s.agency = $2",
+    )
+    .bind(state)
+    .bind(agency)
+    .fetch_one(&db.pool)
+    .await?;
+    let reviews = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok((reviews, total))
 }
 
 async fn one(db: &Db, column: &str, value: &str) -> Result<Option<Review>, DbError> {
@@ -201,11 +224,14 @@ async fn one(db: &Db, column: &str, value: &str) -> Result<Option<Review>, DbErr
     .bind(value)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(r) = row else { return Ok(None) };
+    row.as_ref().map(from_row).transpose()
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Review, DbError> {
     let reasons: String = r.try_get("reasons_json")?;
     let draft: String = r.try_get("draft_json")?;
     let corrupt = |e: serde_json::Error| DbError::Corrupt(format!("review row: {e}"));
-    Ok(Some(Review {
+    Ok(Review {
         id: r.try_get("id")?,
         job_id: r.try_get("job_id")?,
         owner_id: r.try_get("owner_id")?,
@@ -214,5 +240,5 @@ async fn one(db: &Db, column: &str, value: &str) -> Result<Option<Review>, DbErr
         state: r.try_get("state")?,
         created_at: r.try_get("created_at")?,
         words: serde_json::from_str(&r.try_get::<String, _>("words_json")?).map_err(corrupt)?,
-    }))
+    })
 }

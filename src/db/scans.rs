@@ -64,7 +64,7 @@ async fn by_content_key(db: &Db, content_key: &str) -> Result<Option<Created>, D
 pub struct NewScan<'a> {
     pub owner: &'a SubjectId,
     pub files: &'a [NewScanFile],
-    pub uploaded_by: Option<&'a str>,
+    pub uploader: &'a crate::domain::Uploader,
     pub max_attempts: u32,
     /// Record the scan once per key (idempotent batch ingest).
     pub content_key: Option<&'a str>,
@@ -108,7 +108,7 @@ async fn insert_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError
     let NewScan {
         owner,
         files,
-        uploaded_by,
+        uploader,
         max_attempts,
         content_key,
         metadata,
@@ -127,18 +127,20 @@ async fn insert_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError
     .await?;
     sqlx::query(
         "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at,
-                            content_key, metadata_json)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            content_key, metadata_json, uploader_kind, agency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&scan_id)
     .bind(owner.as_str())
     .bind(files.len() as i64)
     .bind(files.iter().map(|f| f.pages).sum::<i64>())
     .bind(files.iter().map(|f| f.bytes).sum::<i64>())
-    .bind(uploaded_by)
+    .bind(uploader.id.as_deref())
     .bind(now)
     .bind(content_key)
     .bind(metadata.map(|m| serde_json::to_string(m).expect("metadata serializes")))
+    .bind(uploader.kind.as_str())
+    .bind(&uploader.agency)
     .execute(&mut *tx)
     .await?;
     for (i, f) in files.iter().enumerate() {
@@ -215,19 +217,52 @@ pub async fn counts(db: &Db) -> Result<(i64, i64, i64, i64), DbError> {
     ))
 }
 
-/// The agency and personal signing key of the token that uploaded the scan, where it has them.
-pub async fn uploader(db: &Db, scan_id: &str) -> Result<(Option<String>, Option<String>), DbError> {
+/// Who uploaded a scan, as recorded at intake, with their personal signing key.
+#[derive(Debug, Clone)]
+pub struct ScanUploader {
+    pub kind: Option<String>,
+    /// The agency the uploader acted for; `None` only for a scan whose uploader could
+    /// not be resolved (it is filed by no one).
+    pub agency: Option<String>,
+    /// The uploader's personal signing key (a staff token's or a staff account's).
+    pub signing_key_id: Option<String>,
+}
+
+/// The uploader of a scan, if the scan exists.
+pub async fn uploader(db: &Db, scan_id: &str) -> Result<Option<ScanUploader>, DbError> {
     let row = sqlx::query(
-        "SELECT t.agency, t.signing_key_id FROM scans s JOIN api_tokens t ON t.id = s.uploaded_by
+        "SELECT s.uploader_kind, s.agency,
+                CASE s.uploader_kind WHEN 'token' THEN t.signing_key_id
+                                     WHEN 'user' THEN u.signing_key_id END AS signing_key_id
+         FROM scans s
+         LEFT JOIN api_tokens t ON t.id = s.uploaded_by
+         LEFT JOIN users u ON u.id = s.uploaded_by
          WHERE s.id = $1",
     )
     .bind(scan_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(match row {
-        Some(r) => (r.try_get("agency")?, r.try_get("signing_key_id")?),
-        None => (None, None),
+    row.map(|r| {
+        Ok(ScanUploader {
+            kind: r.try_get("uploader_kind")?,
+            agency: r.try_get("agency")?,
+            signing_key_id: r.try_get("signing_key_id")?,
+        })
     })
+    .transpose()
+    .map_err(|e: sqlx::Error| DbError::from(e))
+}
+
+/// Scans recorded before their agency was (by the command line, which then filed for
+/// the first configured agency) are given that agency; returns how many.
+pub async fn adopt_operator_scans(db: &Db, agency: &str) -> Result<u64, DbError> {
+    Ok(sqlx::query(
+        "UPDATE scans SET agency = $1 WHERE agency IS NULL AND uploader_kind = 'operator'",
+    )
+    .bind(agency)
+    .execute(&db.pool)
+    .await?
+    .rows_affected())
 }
 
 /// Record a born-digital document pushed by an issuing system as its own "scan" (the
@@ -238,6 +273,7 @@ pub async fn record_push(
     owner: &SubjectId,
     file: &NewScanFile,
     uploaded_by: &str,
+    agency: &str,
     document_id: &str,
 ) -> Result<Created, DbError> {
     let now = now_ms();
@@ -252,8 +288,9 @@ pub async fn record_push(
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at)
-         VALUES ($1, $2, 1, $3, $4, $5, $6)",
+        "INSERT INTO scans (id, owner_id, file_count, page_count, total_bytes, uploaded_by, created_at,
+                            uploader_kind, agency)
+         VALUES ($1, $2, 1, $3, $4, $5, $6, 'token', $7)",
     )
     .bind(&scan_id)
     .bind(owner.as_str())
@@ -261,6 +298,7 @@ pub async fn record_push(
     .bind(file.bytes)
     .bind(uploaded_by)
     .bind(now)
+    .bind(agency)
     .execute(&mut **tx)
     .await?;
     sqlx::query(

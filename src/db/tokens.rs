@@ -13,6 +13,8 @@ use crate::auth::Role;
 pub struct TokenOwner {
     /// The token's or the account's id.
     pub id: String,
+    /// An API token, a web session, or a requester's grant token.
+    pub kind: crate::domain::PrincipalKind,
     pub role: Role,
     pub subject_id: Option<String>,
     pub agency: Option<String>,
@@ -57,6 +59,65 @@ pub async fn bind_signing_key(db: &Db, token: &str, key_id: &str) -> Result<(), 
     Ok(())
 }
 
+/// Make `token` stop working at `expires_at` (Unix milliseconds).
+pub async fn set_expiry(db: &Db, token: &str, expires_at: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE token_hash = $2")
+        .bind(expires_at)
+        .bind(hash(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// A token as listed (never the token itself: only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub id: String,
+    pub role: String,
+    pub subject_id: Option<String>,
+    pub agency: Option<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Every token, oldest first.
+pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, role, subject_id, agency, created_at, expires_at, revoked_at FROM api_tokens
+         ORDER BY created_at, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                id: r.try_get("id")?,
+                role: r.try_get("role")?,
+                subject_id: r.try_get("subject_id")?,
+                agency: r.try_get("agency")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// Revoke the token with this id; false when there is none or it was revoked already.
+pub async fn revoke(db: &Db, id: &str) -> Result<bool, DbError> {
+    Ok(
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&db.pool)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
 /// Make an organization member's token that of an organization `admin` or `member`.
 pub async fn set_org_role(db: &Db, token: &str, org_role: &str) -> Result<(), DbError> {
     sqlx::query("UPDATE api_tokens SET org_role = $1 WHERE token_hash = $2")
@@ -71,9 +132,10 @@ pub async fn set_org_role(db: &Db, token: &str, org_role: &str) -> Result<(), Db
 pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
     let row = sqlx::query(
         "SELECT id, role, subject_id, agency, org_role FROM api_tokens
-         WHERE token_hash = $1 AND revoked_at IS NULL",
+         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(hash(token))
+    .bind(now_ms())
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
@@ -83,6 +145,7 @@ pub async fn find(db: &Db, token: &str) -> Result<Option<TokenOwner>, DbError> {
     };
     Ok(Some(TokenOwner {
         id: r.try_get("id")?,
+        kind: crate::domain::PrincipalKind::Token,
         role,
         subject_id: r.try_get("subject_id")?,
         agency: r.try_get("agency")?,

@@ -19,6 +19,8 @@ const NONCE_LEN: usize = 12;
 /// The loaded key-encryption key. Its bytes are never printed.
 pub struct Kek {
     cipher: ChaCha20Poly1305,
+    /// The key's bytes, only to derive purpose keys from ([`Kek::derive`]).
+    raw: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Kek {
@@ -80,7 +82,19 @@ impl Kek {
     fn from_bytes(key: &[u8]) -> Kek {
         Kek {
             cipher: ChaCha20Poly1305::new(&Key::try_from(key).expect("32-byte key")),
+            raw: zeroize::Zeroizing::new(key.try_into().expect("32-byte key")),
         }
+    }
+
+    /// A key for one `purpose` (HMAC-SHA256 of the purpose under the KEK): the same
+    /// for every process of the deployment, useless for anything else, and never the
+    /// KEK itself.
+    pub fn derive(&self, purpose: &str) -> zeroize::Zeroizing<[u8; 32]> {
+        use hmac::{KeyInit as _, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.raw.as_slice())
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        zeroize::Zeroizing::new(mac.finalize().into_bytes().into())
     }
 
     /// Seal `secret`; the result is base64 of nonce ‖ ciphertext ‖ tag.

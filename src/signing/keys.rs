@@ -84,6 +84,11 @@ impl Keyring {
         }
     }
 
+    /// The key separator sheets are authenticated with.
+    pub fn sheet_key(&self) -> crate::separator::SheetKey {
+        crate::separator::SheetKey::from_kek(&self.kek)
+    }
+
     /// Every key, newest first.
     pub async fn list(&self) -> Result<Vec<KeyRecord>, SigningError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -18,14 +18,46 @@ pub struct LoginQuery {
 }
 
 /// Only a path on this site is a place to go back to after signing in (without one,
-/// the account's home page).
-fn local(next: Option<&str>) -> Option<String> {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
-            Some(n.to_owned())
-        }
-        _ => None,
+/// the account's home page): visible ASCII only (no control characters, whitespace or
+/// `\\`, which browsers strip or turn into `/`), and it must resolve, the way a browser
+/// resolves a `Location`, to this origin — so `/%09/evil.example` and `//evil.example`
+/// are refused.
+pub(crate) fn local(next: Option<&str>) -> Option<String> {
+    let n = next?;
+    if n.len() > 2048 || !n.starts_with('/') || n.contains('\\') {
+        return None;
     }
+    if !n.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let base = url::Url::parse("http://kho.invalid/").expect("a valid base");
+    let resolved = base.join(n).ok()?;
+    let same = resolved.origin() == base.origin() && resolved.username().is_empty();
+    // Decoded, a second slash at the start, a backslash or a control character would
+    // read as another host to some clients.
+    let decoded = percent_encoding::percent_decode_str(resolved.path()).decode_utf8_lossy();
+    let decoded_bad = decoded.starts_with("//")
+        || decoded.contains('\\')
+        || decoded.chars().any(|c| c.is_control());
+    (same && !decoded_bad).then(|| n.to_owned())
+}
+
+/// The client's address: the last entry of the configured proxy header
+/// (`--client-ip-header`) when Kho runs behind a reverse proxy, else the peer's.
+fn client_address(app: &App, headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+    let from_proxy = app.config.client_ip_header.as_deref().and_then(|name| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| v.parse::<std::net::IpAddr>().is_ok())
+            .map(str::to_owned)
+    });
+    from_proxy
+        .or_else(|| peer.map(|a| a.ip().to_string()))
+        .unwrap_or_default()
 }
 
 fn form(l: Lang, next: &str, error: Option<&str>) -> String {
@@ -99,9 +131,7 @@ pub async fn login(
         &app.db,
         username,
         &f.password,
-        &peer
-            .map(|Extension(ConnectInfo(a))| a.ip().to_string())
-            .unwrap_or_default(),
+        &client_address(&app, &headers, peer.map(|Extension(ConnectInfo(a))| a)),
     )
     .await
     {
@@ -190,4 +220,38 @@ pub async fn logout(
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local;
+
+    #[test]
+    fn sign_in_goes_back_only_to_a_path_on_this_site() {
+        for ok in [
+            "/me",
+            "/staff/reviews?lang=en",
+            "/me/documents/abc#x",
+            "/%C3%A1",
+        ] {
+            assert_eq!(local(Some(ok)).as_deref(), Some(ok), "{ok}");
+        }
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "//evil.example",
+            "/\\evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil.example",
+            "/\u{0085}",
+            "",
+        ] {
+            assert_eq!(local(Some(bad)), None, "{bad:?}");
+        }
+    }
 }

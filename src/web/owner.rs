@@ -375,6 +375,7 @@ pub async fn access_log_page(
             action = match p.action.as_str() {
                 "pdf" => l.t("tải bản PDF", "downloaded the PDF"),
                 "original" => l.t("tải bản quét gốc", "downloaded the original scan"),
+                "list" => l.t("xem trong danh sách", "saw it in the repository list"),
                 _ => l.t("xem thông tin", "read the metadata"),
             },
             purpose = esc(&p.purpose),

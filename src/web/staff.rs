@@ -352,11 +352,11 @@ pub async fn reviews_page(
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
     let (s, agency) = signed_in(l, s, "/staff/reviews", staff)?;
-    let queue = crate::api::reviews::queue(&app, &agency, "open")
+    let queue = crate::api::reviews::queue(&app, &agency, "open", None, 500)
         .await
         .map_err(api_failure(l, &s))?;
     let mut rows = String::new();
-    for r in &queue {
+    for r in &queue.reviews {
         let reasons: Vec<String> = r.reasons.iter().map(|x| reason_text(l, x)).collect();
         rows.push_str(&format!(
             r#"<tr data-review-id="{id}"><td><a href="/staff/reviews/{id}{q}">{title}</a></td><td>{owner}</td><td>{pages}</td><td>{conf:.0}</td><td>{reasons}</td><td>{when}</td></tr>"#,
@@ -372,6 +372,7 @@ pub async fn reviews_page(
     }
     let body = format!(
         r#"<p>{intro}</p>
+<p id="review-total">{total_label}: {total}</p>
 <table id="reviews"><thead><tr><th>{doc}</th><th>{owner}</th><th>{pages}</th><th>{conf}</th><th>{reasons}</th><th>{when}</th></tr></thead><tbody>{rows}</tbody></table>"#,
         intro = l.t(
             "Văn bản máy chưa chắc chắn: xem trang, sửa các trường, rồi duyệt (ký số và lưu) hoặc từ chối.",
@@ -383,6 +384,8 @@ pub async fn reviews_page(
         conf = l.t("Độ tin cậy", "Confidence"),
         reasons = l.t("Lý do", "Reasons"),
         when = l.t("Từ lúc", "Since"),
+        total_label = l.t("Số văn bản đang chờ duyệt", "Documents waiting"),
+        total = queue.total,
     );
     Ok(Html(page(
         l,

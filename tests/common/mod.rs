@@ -493,9 +493,41 @@ pub fn unsigned_pdf() -> Vec<u8> {
     kho_workers::pdf::build(&[page], &Default::default()).unwrap()
 }
 
-/// The PDF signed for custody by the staff key, then sealed by the agency.
+/// A one-page PDF like [`unsigned_pdf`], but no two alike (one pixel differs), so each
+/// signed copy is a distinct file.
+pub fn distinct_unsigned_pdf() -> Vec<u8> {
+    let mut img = image::GrayImage::from_pixel(300, 400, image::Luma([240]));
+    let n: u32 = rand::random();
+    img.put_pixel(n % 300, (n / 300) % 400, image::Luma([(n % 200) as u8]));
+    img.put_pixel((n >> 9) % 300, (n >> 17) % 400, image::Luma([7]));
+    let page = kho_workers::pdf::PdfPage {
+        image: kho_workers::pdf::PageImage::encode(&image::DynamicImage::ImageLuma8(img), None)
+            .unwrap(),
+        dpi: 100.0,
+        text: Default::default(),
+    };
+    kho_workers::pdf::build(&[page], &Default::default()).unwrap()
+}
+
+/// `pdf` signed for custody by `agency`'s digitization office and sealed by its seal,
+/// with this deployment's own keys, as a filing by that agency would be.
+pub async fn sealed_by(t: &TestApp, agency: &str, pdf: &[u8]) -> Vec<u8> {
+    let (custody, seal) = t.app.keys.signers_for(agency, None).await.unwrap();
+    let now = kho::db::now_ms() / 1000;
+    let info = |name: &str| SignatureInfo {
+        name: name.into(),
+        reason: "Đóng dấu".into(),
+        time: now,
+        document_id: None,
+    };
+    let signed = pades::sign(pdf, &custody.key, &custody.chain, &info(&custody.name)).unwrap();
+    pades::sign(&signed, &seal.key, &seal.chain, &info(&seal.name)).unwrap()
+}
+
+/// The PDF signed for custody by the staff key, then sealed by the agency (each call
+/// a distinct file).
 pub fn signed_twice(pki: &Pki) -> (Vec<u8>, Vec<u8>) {
-    let pdf = unsigned_pdf();
+    let pdf = distinct_unsigned_pdf();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -773,4 +805,45 @@ pub fn kho(db: &TestDb) -> std::process::Command {
         .env("KHO_WORKERS", "2")
         .env_remove("KHO_OBJECT_STORE_URL");
     c
+}
+
+/// A PNG whose header claims `w` × `h` grey pixels, all of them present (zeros, which
+/// deflate about a thousandfold): a decompression bomb when large.
+pub fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grey, no interlace
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &zeros_deflated(h as usize * (w as usize + 1)),
+    );
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// `n` zero bytes, zlib-compressed, without holding them.
+pub fn zeros_deflated(n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![0u8; 1 << 20];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(block.len());
+        z.write_all(&block[..k]).unwrap();
+        left -= k;
+    }
+    z.finish().unwrap()
 }
