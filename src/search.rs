@@ -147,6 +147,9 @@ pub struct Filters {
     pub issued_to: Option<String>,
 }
 
+/// Most matches ranked for one search, within the caller's scope.
+const MAX_MATCHES: usize = 2000;
+
 /// Documents matching `query` among those `visible` to the caller, best first.
 pub async fn search(
     db: &Db,
@@ -169,36 +172,36 @@ pub async fn search(
                     .join(" AND ")
             };
             (
-                "SELECT s.document_id, s.owner_id AS owner_id, s.exact FROM search_fts f
-                 JOIN search_docs s ON s.rowid = f.rowid WHERE search_fts MATCH $1",
+                "SELECT s.document_id, s.exact FROM search_fts f
+                 JOIN search_docs s ON s.rowid = f.rowid
+                 JOIN documents d ON d.id = s.document_id WHERE search_fts MATCH $1",
                 pattern,
             )
         }
         Backend::Postgres => {
             let sep = if query.phrase { " <-> " } else { " & " };
             (
-                "SELECT document_id, owner_id, exact FROM search_docs
-                 WHERE folded_tsv @@ to_tsquery('simple', $1)",
+                "SELECT s.document_id, s.exact FROM search_docs s
+                 JOIN documents d ON d.id = s.document_id
+                 WHERE s.folded_tsv @@ to_tsquery('simple', $1)",
                 query.folded.join(sep),
             )
         }
     };
-    // One owner's repository is filtered in SQL, an agency's filings below.
-    let single = match visible {
+    // The caller's rights are applied in SQL, before the cap: one owner's repository,
+    // or what one agency filed — never the first matches of everyone's.
+    let (scope_clause, scope) = match visible {
         Visible::Nothing => return Ok(vec![]),
-        Visible::Owner(o) => Some(o.clone()),
-        Visible::Agency(_) => None,
+        Visible::Owner(o) => (" AND s.owner_id = $2", o),
+        Visible::Agency(a) => (" AND d.agency = $2", a),
     };
-    let owner_clause = if single.is_some() {
-        " AND owner_id = $2"
-    } else {
-        ""
-    };
-    let mut q = sqlx::query(AssertSqlSafe(format!("{sql}{owner_clause} LIMIT 2000"))).bind(pattern);
-    if let Some(o) = single {
-        q = q.bind(o);
-    }
-    let rows = q.fetch_all(&db.pool).await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{sql}{scope_clause} LIMIT {MAX_MATCHES}"
+    )))
+    .bind(pattern)
+    .bind(scope)
+    .fetch_all(&db.pool)
+    .await?;
     let mut scored = Vec::new();
     for r in rows {
         let text: String = r.try_get("exact")?;
@@ -206,20 +209,21 @@ pub async fn search(
         scored.push((score(query, &text), id));
     }
     scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let ids: Vec<String> = scored.iter().map(|(_, id)| id.clone()).collect();
+    let mut found: std::collections::HashMap<String, Document> = documents::get_many(db, &ids)
+        .await?
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
     let mut out = Vec::new();
     for (_, id) in scored {
-        let Some(d) = documents::get(db, &id).await? else {
+        let Some(d) = found.remove(&id) else {
             continue;
         };
         if filters
             .doc_type
             .as_ref()
             .is_some_and(|t| fold(t) != fold(d.doc_type.as_deref().unwrap_or("")))
-        {
-            continue;
-        }
-        if let Visible::Agency(a) = visible
-            && d.agency.as_deref() != Some(a.as_str())
         {
             continue;
         }

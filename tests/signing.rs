@@ -18,7 +18,7 @@ use kho::db::Backend;
 fn custody_signature_and_agency_seal_are_both_valid_for_pyhanko_and_a_flipped_byte_is_not() {
     let pki = make_pki();
     let pdf = unsigned_pdf();
-    let (custody, sealed) = signed_twice(&pki);
+    let (custody, sealed) = sign_twice(&pki, &pdf);
     assert!(
         custody.starts_with(&pdf),
         "an incremental update keeps the file before it"

@@ -168,6 +168,25 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Document>, DbError> {
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
+/// The documents with these ids, in one query (those that exist, in no order).
+pub async fn get_many(db: &Db, ids: &[String]) -> Result<Vec<Document>, DbError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    // Only numbered placeholders are spliced in; the ids are bound.
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM documents WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 /// An owner's documents, newest first; only those `agency` filed, when given.
 pub async fn list_by_owner(
     db: &Db,

@@ -527,7 +527,11 @@ pub async fn sealed_by(t: &TestApp, agency: &str, pdf: &[u8]) -> Vec<u8> {
 /// The PDF signed for custody by the staff key, then sealed by the agency (each call
 /// a distinct file).
 pub fn signed_twice(pki: &Pki) -> (Vec<u8>, Vec<u8>) {
-    let pdf = distinct_unsigned_pdf();
+    sign_twice(pki, &distinct_unsigned_pdf())
+}
+
+/// `pdf` signed for custody by the staff key, then sealed by the agency.
+pub fn sign_twice(pki: &Pki, pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
