@@ -74,6 +74,7 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
     let (stop, rx) = tokio::sync::watch::channel(false);
     let mut set = kho::queue::spawn_workers(&app, cores, rx);
     let mut jobs = Vec::new();
+    let operator = kho::domain::Uploader::operator(&app.config.agencies.0[0].code);
     for f in files {
         let bytes = bytes::Bytes::from(std::fs::read(f)?);
         let incoming = kho::intake::Incoming {
@@ -81,7 +82,7 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
             bytes,
         };
         jobs.push(
-            kho::intake::submit(&app, &owner, vec![incoming], None)
+            kho::intake::submit(&app, &owner, vec![incoming], &operator)
                 .await?
                 .job_id,
         );

@@ -434,6 +434,7 @@ pub async fn follow(
 }
 
 /// Run `kho ingest`. Returns the number of failed documents.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     app: App,
     uploader: &crate::domain::Uploader,

@@ -160,12 +160,13 @@ fn grey_image() -> (Dictionary, Vec<u8>) {
 
 fn tiff_pages(n: usize) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    let mut enc = tiff::encoder::TiffEncoder::new(&mut out).unwrap();
-    for _ in 0..n {
-        enc.write_image::<tiff::encoder::colortype::Gray8>(2, 2, &[255; 4])
-            .unwrap();
+    {
+        let mut enc = tiff::encoder::TiffEncoder::new(&mut out).unwrap();
+        for _ in 0..n {
+            enc.write_image::<tiff::encoder::colortype::Gray8>(2, 2, &[255; 4])
+                .unwrap();
+        }
     }
-    drop(enc);
     out.into_inner()
 }
 

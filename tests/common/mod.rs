@@ -537,7 +537,7 @@ pub fn sign_twice(pki: &Pki, pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
         .unwrap()
         .as_secs() as i64;
     let custody = pades::sign(
-        &pdf,
+        pdf,
         &pki.staff_key,
         &[pki.staff.clone(), pki.root.clone()],
         &SignatureInfo {
