@@ -15,40 +15,6 @@ use tokio::io::AsyncWriteExt;
 
 const TWO_AGENCIES: &str = "KHO=Trung tâm Lưu trữ số Kho;HN=Sở Tư pháp Hà Nội";
 
-/// Sign in through the form and land on `home`: the session cookie and its CSRF token.
-async fn session(t: &TestApp, username: &str, home: &str) -> (String, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = client
-        .post(t.url("/login"))
-        .form(&[
-            ("username", username),
-            ("password", PASSWORD),
-            ("next", home),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "sign-in of {username}");
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let page = t.page_as(home, &cookie).await;
-    let csrf = page
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a signed-in page carries the CSRF token")
-        .to_owned();
-    (cookie, csrf)
-}
-
 /// `kho` on the test app's deployment, configured as it is.
 fn kho_of(t: &TestApp, agencies: &str) -> std::process::Command {
     let mut c = kho(&t.db);
@@ -87,7 +53,7 @@ async fn a_web_upload_is_filed_under_the_uploaders_agency(backend: Backend) {
         "Trần Thị Bình",
     ]);
     run(create);
-    let (cookie, csrf) = session(&t, "tran.binh", "/staff/batches").await;
+    let (cookie, csrf) = sign_in_to(&t, "tran.binh", "/staff/batches").await;
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())
@@ -751,6 +717,38 @@ async fn oauth_refuses_what_rfc_6749_and_7636_refuse(backend: Backend) {
 
 both_backends!(oauth_refuses_what_rfc_6749_and_7636_refuse);
 
+/// A live grant of CITIZEN's `docs` to the requester `client_id`, and an access token
+/// for it, as the consent flow would leave them.
+async fn grant_token(t: &TestApp, client_id: &str, granted_by: &str, docs: &[String]) -> String {
+    let grant = kho::db::grants::create_with_code(
+        &t.app.db,
+        &kho::db::grants::NewGrant {
+            client_id,
+            owner_id: CITIZEN,
+            granted_by,
+            purpose: "Kiểm tra",
+            document_ids: docs,
+            expires_at: kho::db::now_ms() + 3_600_000,
+        },
+        &kho::db::tokens::hash(&uuid::Uuid::new_v4().to_string()),
+        "http://127.0.0.1:9/cb",
+        &"x".repeat(43),
+        kho::db::now_ms() + 60_000,
+    )
+    .await
+    .unwrap();
+    let access = format!("kho_at_{}", uuid::Uuid::new_v4().simple());
+    kho::db::grants::create_token(
+        &t.app.db,
+        &kho::db::tokens::hash(&access),
+        &grant,
+        kho::db::now_ms() + 3_600_000,
+    )
+    .await
+    .unwrap();
+    access
+}
+
 /// Item 12. A requester that reads the owner's repository list leaves a line in the
 /// owner's access log for each document it saw there.
 async fn a_requester_listing_the_repository_is_in_the_access_log(backend: Backend) {
@@ -775,32 +773,7 @@ async fn a_requester_listing_the_repository_is_in_the_access_log(backend: Backen
         .await
         .unwrap()
         .unwrap();
-    let grant = kho::db::grants::create_with_code(
-        &t.app.db,
-        &kho::db::grants::NewGrant {
-            client_id: &client_id,
-            owner_id: CITIZEN,
-            granted_by: &user.id,
-            purpose: "Kiểm tra",
-            document_ids: std::slice::from_ref(&doc),
-            expires_at: kho::db::now_ms() + 3_600_000,
-        },
-        &kho::db::tokens::hash("unused"),
-        "http://127.0.0.1:9/cb",
-        &"x".repeat(43),
-        kho::db::now_ms() + 60_000,
-    )
-    .await
-    .unwrap();
-    let access = format!("kho_at_{}", uuid::Uuid::new_v4().simple());
-    kho::db::grants::create_token(
-        &t.app.db,
-        &kho::db::tokens::hash(&access),
-        &grant,
-        kho::db::now_ms() + 3_600_000,
-    )
-    .await
-    .unwrap();
+    let access = grant_token(&t, &client_id, &user.id, std::slice::from_ref(&doc)).await;
     let list = get_json_with(
         &t.client,
         t.url(&format!("/api/v1/subjects/{CITIZEN}/documents")),
@@ -913,32 +886,7 @@ async fn credentials_can_be_listed_expired_revoked_and_disabled(backend: Backend
         kho::consent::register(&t.app.db, "Cổng thử", &["http://127.0.0.1:9/cb".into()])
             .await
             .unwrap();
-    let grant = kho::db::grants::create_with_code(
-        &t.app.db,
-        &kho::db::grants::NewGrant {
-            client_id: &client_id,
-            owner_id: CITIZEN,
-            granted_by: &user.id,
-            purpose: "Kiểm tra",
-            document_ids: &[],
-            expires_at: kho::db::now_ms() + 3_600_000,
-        },
-        &kho::db::tokens::hash("unused"),
-        "http://127.0.0.1:9/cb",
-        &"x".repeat(43),
-        kho::db::now_ms() + 60_000,
-    )
-    .await
-    .unwrap();
-    let access = format!("kho_at_{}", uuid::Uuid::new_v4().simple());
-    kho::db::grants::create_token(
-        &t.app.db,
-        &kho::db::tokens::hash(&access),
-        &grant,
-        kho::db::now_ms() + 3_600_000,
-    )
-    .await
-    .unwrap();
+    let access = grant_token(&t, &client_id, &user.id, &[]).await;
     let current = || get_with(&t.client, t.url("/api/v1/grants/current"), &access);
     assert_eq!(current().await.status(), 200);
     let mut c = cli();

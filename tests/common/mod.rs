@@ -724,6 +724,11 @@ pub const PASSWORD: &str = "mật-khẩu-đủ-dài-2026";
 
 /// Sign in through the form: the session cookie (`name=value`) and its CSRF token.
 pub async fn sign_in(t: &TestApp, username: &str) -> (String, String) {
+    sign_in_to(t, username, "/me").await
+}
+
+/// Sign in through the form and land on `home` (a page that carries the CSRF token).
+pub async fn sign_in_to(t: &TestApp, username: &str, home: &str) -> (String, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -733,7 +738,7 @@ pub async fn sign_in(t: &TestApp, username: &str) -> (String, String) {
         .form(&[
             ("username", username),
             ("password", PASSWORD),
-            ("next", "/me"),
+            ("next", home),
         ])
         .send()
         .await
@@ -742,7 +747,7 @@ pub async fn sign_in(t: &TestApp, username: &str) -> (String, String) {
     let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     let cookie = set.split(';').next().unwrap().to_owned();
     let page = client
-        .get(t.url("/me"))
+        .get(t.url(home))
         .header("cookie", &cookie)
         .send()
         .await
