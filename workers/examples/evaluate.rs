@@ -35,6 +35,8 @@ struct PageResult {
     /// Kho only: the fields found and the gate's reasons to hold the page.
     fields: Option<Fields>,
     held: Vec<String>,
+    /// Kho only: every word read, `confidence<TAB>left<TAB>top<TAB>height<TAB>text`, one per line.
+    words: String,
 }
 
 /// A page whose reading-order-free CER passes this is counted as lost.
@@ -115,6 +117,10 @@ fn main() {
                 let stem = p.file_stem().unwrap().to_string_lossy();
                 std::fs::write(Path::new(dump).join(format!("{stem}.{name}.txt")), &r.text)
                     .expect("dump written");
+                if !r.words.is_empty() {
+                    let words = Path::new(dump).join(format!("{stem}.{name}.words.tsv"));
+                    std::fs::write(words, &r.words).expect("dump written");
+                }
             }
         }
         report(name, &pages, &results, input_bytes);
@@ -181,6 +187,13 @@ fn kho_page(page: &Path, ctx: &Ctx) -> PageResult {
         output_bytes: out.pdf.len() as u64,
         fields: Some(out.fields),
         held,
+        words: out
+            .page_texts
+            .iter()
+            .flat_map(|t| &t.lines)
+            .flat_map(|l| &l.words)
+            .map(|w| format!("{:.0}\t{}\t{}\t{}\t{}\n", w.confidence, w.left, w.top, w.height, w.text))
+            .collect(),
     }
 }
 

@@ -28,8 +28,11 @@ pub fn cer(truth: &str, text: &str) -> f64 {
 /// distance to its best-matching span of `text` (semi-global alignment: the span may
 /// start and end anywhere), plus every non-space character of `text` that lies in no
 /// line's span (inserted text), divided by the characters of the truth's lines. Both
-/// sides in NFC with whitespace collapsed. Two lines may match the same span; a page
-/// read in another order than the truth's costs nothing for the order.
+/// sides in NFC with whitespace collapsed. A page
+/// read in another order than the truth's costs nothing for the order. Each character of
+/// `text` explains at most one line (longest lines placed first), so a line the truth holds
+/// twice — a holder's name in the text and again in a table — needs two readings: a second
+/// reading is not counted as inserted, and a missing one is not free.
 pub fn cer_any_order(truth: &str, text: &str) -> f64 {
     let norm = |s: &str| -> Vec<char> {
         let s: String = s.nfc().collect();
@@ -42,13 +45,11 @@ pub fn cer_any_order(truth: &str, text: &str) -> f64 {
     let text = norm(text);
     let mut covered = vec![false; text.len()];
     let (mut edits, mut chars) = (0usize, 0usize);
-    for line in truth.lines() {
-        let line = norm(line);
-        if line.is_empty() {
-            continue;
-        }
+    let mut lines: Vec<Vec<char>> = truth.lines().map(norm).filter(|l| !l.is_empty()).collect();
+    lines.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    for line in lines {
         chars += line.len();
-        let (cost, start, end) = best_span(&line, &text);
+        let (cost, start, end) = best_span(&line, &text, Some(&covered));
         edits += cost;
         covered[start..end].iter_mut().for_each(|c| *c = true);
     }
@@ -61,7 +62,8 @@ pub fn cer_any_order(truth: &str, text: &str) -> f64 {
 }
 
 /// The span `text[start..end]` closest to `line` in edit distance, and that distance.
-fn best_span(line: &[char], text: &[char]) -> (usize, usize, usize) {
+/// Characters marked in `taken` match nothing (they are another line's already).
+fn best_span(line: &[char], text: &[char], taken: Option<&[bool]>) -> (usize, usize, usize) {
     // prev[j]: distance of line[..i] to the best span ending at j; from[j]: its start.
     let mut prev: Vec<usize> = vec![0; text.len() + 1];
     let mut from: Vec<usize> = (0..=text.len()).collect();
@@ -71,7 +73,8 @@ fn best_span(line: &[char], text: &[char]) -> (usize, usize, usize) {
         cur[0] = i + 1;
         cur_from[0] = 0;
         for (j, &b) in text.iter().enumerate() {
-            let diagonal = prev[j] + usize::from(a != b);
+            let free = taken.is_none_or(|t| !t[j]);
+            let diagonal = prev[j] + usize::from(a != b || !free);
             let up = prev[j + 1] + 1;
             let left = cur[j] + 1;
             (cur[j + 1], cur_from[j + 1]) = if diagonal <= up && diagonal <= left {
@@ -168,6 +171,15 @@ mod tests {
         assert!((cer_any_order(truth, lost) - 1.0 / chars).abs() < 1e-9);
         let extra = format!("{across}\n~~ ##");
         assert!((cer_any_order(truth, &extra) - 4.0 / chars).abs() < 1e-9);
+        // A line the truth holds twice, read twice, is explained twice.
+        let table = "Cấp cho ông/bà: Trần Thu Khoa\nSTT Họ và tên\n1 Trần Thu Khoa";
+        assert_eq!(cer_any_order(table, table), 0.0);
+        let table = "Cấp cho ông/bà: Trần Thu Khoa\nSTT Họ và tên\n1\nTrần Thu Khoa";
+        let read = "Cấp cho ông/bà: Trần Thu Khoa STT Họ và tên 1 Trần Thu Khoa";
+        assert_eq!(cer_any_order(table, read), 0.0);
+        // ... but read once, the second copy is missing, not free.
+        let once = "Cấp cho ông/bà: Trần Thu Khoa STT Họ và tên 1";
+        assert!(cer_any_order(table, once) > 0.0);
         // Nothing read: every character of the truth is missing.
         assert_eq!(cer_any_order(truth, ""), 1.0);
     }

@@ -320,11 +320,15 @@ impl Pipeline {
                 orientation_doubt = true;
             }
         }
-        let text = match text {
+        let mut text = match text {
             Some(t) => t,
             None => self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?,
         };
         drop(gray);
+        // The gate judges the reading as Tesseract gave it; the text layer and the fields
+        // get it without the seal's and signature's noise.
+        let mean_confidence = text.mean_confidence();
+        text.drop_noise();
         // A JPEG or PNG that needed no turning goes into the PDF as it came.
         let original = if changed { None } else { original.as_ref() };
         let image = PageImage::encode(&image, original)?;
@@ -336,7 +340,7 @@ impl Pipeline {
             height: image.height,
             dpi,
             dpi_assumed,
-            mean_confidence: text.mean_confidence(),
+            mean_confidence,
             words: text.word_count(),
             skew_deg,
             rotation_deg,
