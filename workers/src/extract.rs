@@ -443,6 +443,9 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
             .filter(|s| {
                 s.right <= motto.left + (motto.right - motto.left) / 10
                     && s.top < bottom
+                    // The left column begins level with the motto: a speck far above
+                    // it (a hole, a staple) is not the header.
+                    && s.bottom + (motto.bottom - motto.top) >= motto.top
                     && heading_line.is_none_or(|h| s.line < h)
                     && !is_motto(&s.text)
             })
@@ -478,14 +481,27 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
         .find(|&i| begins_body(&lines[i].1))
         .unwrap_or(0);
     let fields: Vec<Field> = lines.into_iter().map(|(_, f)| f).collect();
-    (joined(&fields[..split]), joined(&fields[split..]))
+    // A name wrapped onto two lines is one phrase: marks OCR lost are given back over
+    // the whole name (`SỞ TÀI NGUYÊN VÀ` / `MỖI TRƯỜNG`).
+    let restored = |f: Option<Field>| {
+        f.map(|mut f| {
+            let mut words: Vec<String> = f.value.split(' ').map(String::from).collect();
+            crate::names::restore_words(&mut words);
+            f.value = words.join(" ");
+            f
+        })
+    };
+    (
+        restored(joined(&fields[..split])),
+        restored(joined(&fields[split..])),
+    )
 }
 
 /// A header line without the specks OCR read at its ends (`_ BỘ Y TẾ.` → `BỘ Y TẾ`):
 /// words are kept from the first to the last that is a syllable or an abbreviation.
 fn name_words(s: &Segment) -> Option<Field> {
     let word_ok = |w: &str| {
-        let w = w.trim_end_matches([',', ';', '.', ':']);
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
         !w.is_empty()
             && w.chars().all(|c| c.is_alphabetic() || c == '-')
             && (grammar::is_syllable(w)
@@ -495,11 +511,13 @@ fn name_words(s: &Segment) -> Option<Field> {
                     && !fold(w).contains(['a', 'e', 'i', 'o', 'u', 'y'])))
     };
     let words: Vec<&str> = s.spans.iter().map(|&(a, b)| &s.text[a..b]).collect();
-    let first = words.iter().position(|w| word_ok(w))?;
-    let last = words.iter().rposition(|w| word_ok(w))?;
+    // A name neither begins nor ends with a dash (`- UBND HUYỆN …` is a list's).
+    let named = |w: &&str| word_ok(w) && w.chars().any(char::is_alphabetic);
+    let first = words.iter().position(|w| named(&w))?;
+    let last = words.iter().rposition(|w| named(&w))?;
     let (start, end) = (s.spans[first].0, s.spans[last].1);
     let value = s.text[start..end]
-        .trim_end_matches([',', ';', '.', ':'])
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
         .to_owned();
     Some(s.field(value, start, end))
 }
@@ -717,6 +735,42 @@ doanh nghiệp mã số thuế 0100109106-001.";
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_speck_above_the_header_and_marks_lost_across_a_wrapped_name() {
+        let page = PageText {
+            lines: vec![
+                // A staple's shadow read as a word, far above the header.
+                placed(20, &[("lỄ", 420)]),
+                placed(
+                    200,
+                    &[
+                        ("UBND", 400),
+                        ("TĨNH", 500),
+                        ("HÀ", 600),
+                        ("NAM", 680),
+                        ("CỘNG", 900),
+                        ("HÒA", 1000),
+                        ("XÃ", 1080),
+                        ("HỘI", 1140),
+                        ("CHỦ", 1220),
+                        ("NGHĨA", 1300),
+                        ("VIỆT", 1420),
+                        ("NAM", 1520),
+                    ],
+                ),
+                placed(260, &[("SỞ", 420), ("TÀI", 480), ("NGUYÊN", 560), ("VÀ", 700)]),
+                placed(300, &[("MỖI", 440), ("TRƯỜNG", 520)]),
+                placed(400, &[("Số:", 420), ("12/GCN-STNMT", 500)]),
+                placed(480, &[("GIẤY", 800), ("CHỨNG", 900), ("NHẬN", 1040)]),
+            ],
+        };
+        let f = extract(&[page]);
+        assert_eq!(f.parent.unwrap().value, "UBND TỈNH HÀ NAM");
+        let issuer = f.issuer.unwrap();
+        assert_eq!(issuer.value, "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG");
+        assert_eq!(issuer.words.len(), 6);
     }
 
     #[test]

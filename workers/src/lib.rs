@@ -8,7 +8,8 @@
 //! | [`deskew`] | tilt of the text lines (±15°, or lines running vertically) → straightened page |
 //! | [`orient`] | 0/90/180/270° from Tesseract's OSD → upright page |
 //! | [`clean`]  | background normalization, borders, specks → the OCR input; blank pages |
-//! | [`ocr`]    | Tesseract (`vie`) → words with boxes and confidences |
+//! | [`ocr`]    | Tesseract (`vie`) → words with boxes and confidences; a seal's and signature's noise dropped |
+//! | [`names`]  | marks OCR lost in the header's and signature's known phrases, given back |
 //! | [`extract`] | fields: number and symbol, date and place, issuer, type, IDs |
 //! | [`grammar`] | Decree 30 shapes: type abbreviations, number and symbol, dates, personal IDs, syllables |
 //! | [`gate`]   | the quality gate: which documents wait for a person, and why |
@@ -26,6 +27,7 @@ pub mod extract;
 pub mod gate;
 pub mod grammar;
 pub mod measure;
+pub mod names;
 pub mod ocr;
 pub mod orient;
 pub mod pdf;

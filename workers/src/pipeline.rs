@@ -326,9 +326,11 @@ impl Pipeline {
         };
         drop(gray);
         // The gate judges the reading as Tesseract gave it; the text layer and the fields
-        // get it without the seal's and signature's noise.
+        // get it without the seal's and signature's noise, and with the marks known
+        // phrases in capitals lost given back.
         let mean_confidence = text.mean_confidence();
         text.drop_noise();
+        crate::names::restore_marks(&mut text);
         // A JPEG or PNG that needed no turning goes into the PDF as it came.
         let original = if changed { None } else { original.as_ref() };
         let image = PageImage::encode(&image, original)?;
