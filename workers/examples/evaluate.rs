@@ -192,7 +192,12 @@ fn kho_page(page: &Path, ctx: &Ctx) -> PageResult {
             .iter()
             .flat_map(|t| &t.lines)
             .flat_map(|l| &l.words)
-            .map(|w| format!("{:.0}\t{}\t{}\t{}\t{}\n", w.confidence, w.left, w.top, w.height, w.text))
+            .map(|w| {
+                format!(
+                    "{:.0}\t{}\t{}\t{}\t{}\n",
+                    w.confidence, w.left, w.top, w.height, w.text
+                )
+            })
             .collect(),
     }
 }

@@ -513,8 +513,8 @@ fn name_words(s: &Segment) -> Option<Field> {
     let words: Vec<&str> = s.spans.iter().map(|&(a, b)| &s.text[a..b]).collect();
     // A name neither begins nor ends with a dash (`- UBND HUYỆN …` is a list's).
     let named = |w: &&str| word_ok(w) && w.chars().any(char::is_alphabetic);
-    let first = words.iter().position(|w| named(&w))?;
-    let last = words.iter().rposition(|w| named(&w))?;
+    let first = words.iter().position(|w| named(w))?;
+    let last = words.iter().rposition(|w| named(w))?;
     let (start, end) = (s.spans[first].0, s.spans[last].1);
     let value = s.text[start..end]
         .trim_end_matches(|c: char| !c.is_alphanumeric())
@@ -760,7 +760,10 @@ doanh nghiệp mã số thuế 0100109106-001.";
                         ("NAM", 1520),
                     ],
                 ),
-                placed(260, &[("SỞ", 420), ("TÀI", 480), ("NGUYÊN", 560), ("VÀ", 700)]),
+                placed(
+                    260,
+                    &[("SỞ", 420), ("TÀI", 480), ("NGUYÊN", 560), ("VÀ", 700)],
+                ),
                 placed(300, &[("MỖI", 440), ("TRƯỜNG", 520)]),
                 placed(400, &[("Số:", 420), ("12/GCN-STNMT", 500)]),
                 placed(480, &[("GIẤY", 800), ("CHỨNG", 900), ("NHẬN", 1040)]),

@@ -16,29 +16,115 @@ use crate::grammar::fold;
 use crate::ocr::PageText;
 
 const PROVINCES: &[&str] = &[
-    "HÀ NỘI", "HỒ CHÍ MINH", "HẢI PHÒNG", "ĐÀ NẴNG", "CẦN THƠ", "HUẾ", "THỪA THIÊN HUẾ",
-    "AN GIANG", "BÀ RỊA - VŨNG TÀU", "BẮC GIANG", "BẮC KẠN", "BẠC LIÊU", "BẮC NINH", "BẾN TRE",
-    "BÌNH ĐỊNH", "BÌNH DƯƠNG", "BÌNH PHƯỚC", "BÌNH THUẬN", "CÀ MAU", "CAO BẰNG", "ĐẮK LẮK",
-    "ĐẮK NÔNG", "ĐIỆN BIÊN", "ĐỒNG NAI", "ĐỒNG THÁP", "GIA LAI", "HÀ GIANG", "HÀ NAM",
-    "HÀ TĨNH", "HẢI DƯƠNG", "HẬU GIANG", "HÒA BÌNH", "HƯNG YÊN", "KHÁNH HÒA", "KIÊN GIANG",
-    "KON TUM", "LAI CHÂU", "LÂM ĐỒNG", "LẠNG SƠN", "LÀO CAI", "LONG AN", "NAM ĐỊNH", "NGHỆ AN",
-    "NINH BÌNH", "NINH THUẬN", "PHÚ THỌ", "PHÚ YÊN", "QUẢNG BÌNH", "QUẢNG NAM", "QUẢNG NGÃI",
-    "QUẢNG NINH", "QUẢNG TRỊ", "SÓC TRĂNG", "SƠN LA", "TÂY NINH", "THÁI BÌNH", "THÁI NGUYÊN",
-    "THANH HÓA", "TIỀN GIANG", "TRÀ VINH", "TUYÊN QUANG", "VĨNH LONG", "VĨNH PHÚC", "YÊN BÁI",
+    "HÀ NỘI",
+    "HỒ CHÍ MINH",
+    "HẢI PHÒNG",
+    "ĐÀ NẴNG",
+    "CẦN THƠ",
+    "HUẾ",
+    "THỪA THIÊN HUẾ",
+    "AN GIANG",
+    "BÀ RỊA - VŨNG TÀU",
+    "BẮC GIANG",
+    "BẮC KẠN",
+    "BẠC LIÊU",
+    "BẮC NINH",
+    "BẾN TRE",
+    "BÌNH ĐỊNH",
+    "BÌNH DƯƠNG",
+    "BÌNH PHƯỚC",
+    "BÌNH THUẬN",
+    "CÀ MAU",
+    "CAO BẰNG",
+    "ĐẮK LẮK",
+    "ĐẮK NÔNG",
+    "ĐIỆN BIÊN",
+    "ĐỒNG NAI",
+    "ĐỒNG THÁP",
+    "GIA LAI",
+    "HÀ GIANG",
+    "HÀ NAM",
+    "HÀ TĨNH",
+    "HẢI DƯƠNG",
+    "HẬU GIANG",
+    "HÒA BÌNH",
+    "HƯNG YÊN",
+    "KHÁNH HÒA",
+    "KIÊN GIANG",
+    "KON TUM",
+    "LAI CHÂU",
+    "LÂM ĐỒNG",
+    "LẠNG SƠN",
+    "LÀO CAI",
+    "LONG AN",
+    "NAM ĐỊNH",
+    "NGHỆ AN",
+    "NINH BÌNH",
+    "NINH THUẬN",
+    "PHÚ THỌ",
+    "PHÚ YÊN",
+    "QUẢNG BÌNH",
+    "QUẢNG NAM",
+    "QUẢNG NGÃI",
+    "QUẢNG NINH",
+    "QUẢNG TRỊ",
+    "SÓC TRĂNG",
+    "SƠN LA",
+    "TÂY NINH",
+    "THÁI BÌNH",
+    "THÁI NGUYÊN",
+    "THANH HÓA",
+    "TIỀN GIANG",
+    "TRÀ VINH",
+    "TUYÊN QUANG",
+    "VĨNH LONG",
+    "VĨNH PHÚC",
+    "YÊN BÁI",
 ];
 
-const UNITS: &[&str] = &["TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN"];
+const UNITS: &[&str] = &[
+    "TỈNH",
+    "THÀNH PHỐ",
+    "HUYỆN",
+    "QUẬN",
+    "THỊ XÃ",
+    "XÃ",
+    "PHƯỜNG",
+    "THỊ TRẤN",
+];
 
 /// What a department is in charge of: `SỞ …`, `BỘ …`, `PHÒNG …`, `CỤC …`.
 const FIELDS: &[&str] = &[
-    "NỘI VỤ", "TƯ PHÁP", "KẾ HOẠCH VÀ ĐẦU TƯ", "TÀI CHÍNH", "CÔNG THƯƠNG",
-    "NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "GIAO THÔNG VẬN TẢI",
-    "XÂY DỰNG", "TÀI NGUYÊN VÀ MÔI TRƯỜNG", "THÔNG TIN VÀ TRUYỀN THÔNG",
-    "LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "LAO ĐỘNG THƯƠNG BINH VÀ XÃ HỘI",
-    "VĂN HÓA, THỂ THAO VÀ DU LỊCH", "VĂN HÓA VÀ THỂ THAO", "DU LỊCH", "KHOA HỌC VÀ CÔNG NGHỆ",
-    "GIÁO DỤC VÀ ĐÀO TẠO", "Y TẾ", "NGOẠI VỤ", "DÂN TỘC VÀ TÔN GIÁO", "QUY HOẠCH - KIẾN TRÚC",
-    "TÀI CHÍNH - KẾ HOẠCH", "VĂN HÓA VÀ THÔNG TIN", "KINH TẾ", "KINH TẾ, HẠ TẦNG VÀ ĐÔ THỊ",
-    "QUẢN LÝ ĐÔ THỊ", "CÔNG AN", "QUỐC PHÒNG", "NGOẠI GIAO",
+    "NỘI VỤ",
+    "TƯ PHÁP",
+    "KẾ HOẠCH VÀ ĐẦU TƯ",
+    "TÀI CHÍNH",
+    "CÔNG THƯƠNG",
+    "NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN",
+    "NÔNG NGHIỆP VÀ MÔI TRƯỜNG",
+    "GIAO THÔNG VẬN TẢI",
+    "XÂY DỰNG",
+    "TÀI NGUYÊN VÀ MÔI TRƯỜNG",
+    "THÔNG TIN VÀ TRUYỀN THÔNG",
+    "LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
+    "LAO ĐỘNG THƯƠNG BINH VÀ XÃ HỘI",
+    "VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+    "VĂN HÓA VÀ THỂ THAO",
+    "DU LỊCH",
+    "KHOA HỌC VÀ CÔNG NGHỆ",
+    "GIÁO DỤC VÀ ĐÀO TẠO",
+    "Y TẾ",
+    "NGOẠI VỤ",
+    "DÂN TỘC VÀ TÔN GIÁO",
+    "QUY HOẠCH - KIẾN TRÚC",
+    "TÀI CHÍNH - KẾ HOẠCH",
+    "VĂN HÓA VÀ THÔNG TIN",
+    "KINH TẾ",
+    "KINH TẾ, HẠ TẦNG VÀ ĐÔ THỊ",
+    "QUẢN LÝ ĐÔ THỊ",
+    "CÔNG AN",
+    "QUỐC PHÒNG",
+    "NGOẠI GIAO",
 ];
 
 const OTHERS: &[&str] = &[
@@ -97,7 +183,8 @@ static PHRASES: LazyLock<HashMap<Vec<String>, Vec<&'static str>>> = LazyLock::ne
 });
 
 /// The longest phrase, in words.
-static LONGEST: LazyLock<usize> = LazyLock::new(|| PHRASES.values().map(Vec::len).max().unwrap_or(0));
+static LONGEST: LazyLock<usize> =
+    LazyLock::new(|| PHRASES.values().map(Vec::len).max().unwrap_or(0));
 
 /// A word as compared: folded, punctuation around it dropped.
 fn key(word: &str) -> String {
@@ -120,9 +207,8 @@ pub fn restore_marks(text: &mut PageText) -> usize {
 
 /// [`restore_marks`] over one line's words: the longest phrase first, left to right.
 pub fn restore_words(words: &mut [String]) -> usize {
-    let capitals = |w: &str| {
-        w.chars().any(char::is_alphabetic) && w.chars().all(|c| !c.is_lowercase())
-    };
+    let capitals =
+        |w: &str| w.chars().any(char::is_alphabetic) && w.chars().all(|c| !c.is_lowercase());
     let (mut changed, mut i) = (0, 0);
     while i < words.len() {
         let found = (2..=(*LONGEST).min(words.len() - i)).rev().find_map(|n| {
@@ -166,10 +252,16 @@ mod tests {
         assert_eq!(restored("SỞ KE HOẠCH VÀ ĐẦU TƯ”"), "SỞ KẾ HOẠCH VÀ ĐẦU TƯ”");
         // The same folded word is a different word in another phrase.
         assert_eq!(restored("SỞ GIAO THÔNG VẬN TÀI"), "SỞ GIAO THÔNG VẬN TẢI");
-        assert_eq!(restored("SỞ TÀI NGUYÊN VÀ MỖI TRƯỜNG"), "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG");
+        assert_eq!(
+            restored("SỞ TÀI NGUYÊN VÀ MỖI TRƯỜNG"),
+            "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"
+        );
         assert_eq!(restored("KT. CHỦ TICH"), "KT. CHỦ TỊCH");
         // A commune the vocabulary does not hold stays as read; lower case is body text.
-        assert_eq!(restored("ỦY BAN NHÂN DÂN XÃ ĐA TỒN"), "ỦY BAN NHÂN DÂN XÃ ĐA TỒN");
+        assert_eq!(
+            restored("ỦY BAN NHÂN DÂN XÃ ĐA TỒN"),
+            "ỦY BAN NHÂN DÂN XÃ ĐA TỒN"
+        );
         assert_eq!(restored("ông Trương Phong"), "ông Trương Phong");
         assert_eq!(restored("TRƯƠNG"), "TRƯƠNG");
     }
