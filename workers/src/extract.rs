@@ -513,8 +513,8 @@ fn name_words(s: &Segment) -> Option<Field> {
     let words: Vec<&str> = s.spans.iter().map(|&(a, b)| &s.text[a..b]).collect();
     // A name neither begins nor ends with a dash (`- UBND HUYỆN …` is a list's).
     let named = |w: &&str| word_ok(w) && w.chars().any(char::is_alphabetic);
-    let first = words.iter().position(|w| named(w))?;
-    let last = words.iter().rposition(|w| named(w))?;
+    let first = words.iter().position(named)?;
+    let last = words.iter().rposition(named)?;
     let (start, end) = (s.spans[first].0, s.spans[last].1);
     let value = s.text[start..end]
         .trim_end_matches(|c: char| !c.is_alphanumeric())
