@@ -282,15 +282,7 @@ async fn authorization_matrix(backend: Backend) {
         }
     };
     let grant = grant_of(CITIZEN, vec![w.a1.clone()]).await;
-    let access = format!("kho_at_{}", uuid::Uuid::new_v4().simple());
-    kho::db::grants::create_token(
-        &t.app.db,
-        &kho::db::tokens::hash(&access),
-        &grant,
-        kho::db::now_ms() + 3_600_000,
-    )
-    .await
-    .unwrap();
+    let access = t.access_token(&grant).await;
     let org_admin = t.token(Role::OrgMember, Some(ORG)).await;
     kho::db::tokens::set_org_role(&t.app.db, &org_admin, "admin")
         .await

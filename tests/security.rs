@@ -737,16 +737,7 @@ async fn grant_token(t: &TestApp, client_id: &str, granted_by: &str, docs: &[Str
     )
     .await
     .unwrap();
-    let access = format!("kho_at_{}", uuid::Uuid::new_v4().simple());
-    kho::db::grants::create_token(
-        &t.app.db,
-        &kho::db::tokens::hash(&access),
-        &grant,
-        kho::db::now_ms() + 3_600_000,
-    )
-    .await
-    .unwrap();
-    access
+    t.access_token(&grant).await
 }
 
 /// Item 12. A requester that reads the owner's repository list leaves a line in the

@@ -163,6 +163,21 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A requester's access token (an hour) for a grant already given, as the token
+    /// endpoint would mint it.
+    pub async fn access_token(&self, grant: &str) -> String {
+        let access = format!("kho_at_{}", uuid::Uuid::new_v4().simple());
+        kho::db::grants::create_token(
+            &self.app.db,
+            &kho::db::tokens::hash(&access),
+            grant,
+            kho::db::now_ms() + 3_600_000,
+        )
+        .await
+        .unwrap();
+        access
+    }
+
     /// Spawn with the given workers and extra options (e.g. `--max-upload-bytes 1000`).
     pub async fn spawn(backend: Backend, workers: usize, extra: &[&str]) -> TestApp {
         let db = TestDb::new(backend).await;

@@ -153,7 +153,7 @@ const OTHERS: &[&str] = &[
 ];
 
 /// Every phrase, by the folded form of its words: folded words → the phrase's words.
-static PHRASES: LazyLock<HashMap<Vec<String>, Vec<&'static str>>> = LazyLock::new(|| {
+static PHRASES: LazyLock<HashMap<Vec<String>, Vec<String>>> = LazyLock::new(|| {
     let mut all: Vec<String> = OTHERS.iter().map(|s| s.to_string()).collect();
     for p in PROVINCES {
         all.push(p.to_string());
@@ -171,15 +171,16 @@ static PHRASES: LazyLock<HashMap<Vec<String>, Vec<&'static str>>> = LazyLock::ne
         all.push(format!("UBND {unit}"));
         all.push(format!("ỦY BAN NHÂN DÂN {unit}"));
     }
-    let mut map = HashMap::new();
-    for phrase in all {
-        let phrase: &'static str = Box::leak(phrase.into_boxed_str());
-        let words: Vec<&'static str> = phrase.split_whitespace().collect();
-        if words.len() >= 2 {
-            map.insert(words.iter().map(|w| key(w)).collect(), words);
-        }
-    }
-    map
+    all.iter()
+        .map(|phrase| {
+            phrase
+                .split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .filter(|words| words.len() >= 2)
+        .map(|words| (words.iter().map(|w| key(w)).collect(), words))
+        .collect()
 });
 
 /// The longest phrase, in words.
