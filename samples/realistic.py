@@ -415,7 +415,10 @@ def scan(page, rng, back, straight=False, upright=False):
     if straight:
         angle = 0.0
     border = (rng.randint(30, 140),) * 3
-    img = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=border)
+    # The whole sheet stays on the image (a bed larger than the sheet, or a scanner that
+    # crops to the sheet): the truth files hold every word, so every word must be there.
+    img = img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=border)
+    w, h = img.size
     # A dark band where the lid did not meet the glass.
     edge = page.mm(rng.uniform(1, 4))
     side = rng.choice(["top", "left", "right", "bottom"])

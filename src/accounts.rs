@@ -15,6 +15,7 @@ use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 
 use crate::db::accounts::{self, User};
 use crate::db::{Db, DbError, now_ms};
+use crate::domain::audit::{Action, Entry};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "kho_session";
@@ -102,7 +103,8 @@ pub async fn sign_in(
     let by_address = accounts::count_attempt(db, &address_key, since).await?;
     if by_user > MAX_USER_ATTEMPTS || by_address > MAX_ADDRESS_ATTEMPTS {
         let detail = serde_json::json!({"address": address});
-        crate::audit::record(db, "-", "sign_in_throttled", username, detail).await;
+        let event = Entry::new("-", Action::SignInThrottled, username, detail);
+        crate::db::audit::append_alone(db, &event).await?;
         return Err(AccountError::RateLimited(WINDOW_MS / 60_000));
     }
     let user = if username.len() <= 64 && password.len() <= 1024 {
@@ -126,12 +128,14 @@ pub async fn sign_in(
             accounts::clear_attempts(db, &user_key).await?;
             accounts::release_attempt(db, &address_key).await?;
             let detail = serde_json::json!({"address": address});
-            crate::audit::record(db, &u.id, "sign_in", username, detail).await;
+            let event = Entry::new(&u.id, Action::SignIn, username, detail);
+            crate::db::audit::append_alone(db, &event).await?;
             Ok(u)
         }
         _ => {
             let detail = serde_json::json!({"address": address});
-            crate::audit::record(db, "-", "sign_in_failed", username, detail).await;
+            let event = Entry::new("-", Action::SignInFailed, username, detail);
+            crate::db::audit::append_alone(db, &event).await?;
             Err(AccountError::BadCredentials)
         }
     }
@@ -200,7 +204,13 @@ pub async fn create_user(
         password_hash: &phc,
         ..new.clone()
     };
-    accounts::create(db, &u)
+    // The account and its `user_create` event commit together.
+    let mut tx = db.pool.begin().await.map_err(DbError::from)?;
+    let id = accounts::create(&mut tx, &u)
         .await?
-        .ok_or_else(|| AccountError::Invalid(format!("username {:?} is taken", new.username)))
+        .ok_or_else(|| AccountError::Invalid(format!("username {:?} is taken", new.username)))?;
+    let detail = serde_json::json!({"role": format!("{:?}", new.role), "username": new.username});
+    crate::db::audit::append(&mut tx, &Entry::new("-", Action::UserCreate, &id, detail)).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(id)
 }

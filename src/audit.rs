@@ -11,8 +11,6 @@
 //! key and published (`GET /api/v1/audit/checkpoints`); [`verify`] checks every
 //! checkpoint's signature and that the chain still passes through it.
 
-use sha2::{Digest, Sha256};
-
 use base64::Engine;
 use ed25519_dalek::{Signer as _, Verifier as _};
 
@@ -20,27 +18,7 @@ use crate::app::App;
 use crate::db::Db;
 use crate::db::audit::{self, Checkpoint, Event};
 
-/// The hash before the first event.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// The hash of an event: SHA-256 (hex) over the previous hash and the event's fields,
-/// as a JSON array (unambiguous whatever the fields hold).
-pub fn link_hash(
-    prev: &str,
-    seq: i64,
-    at: i64,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> String {
-    let fields = serde_json::json!([seq, at, actor, action, subject, detail]);
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(fields.to_string().as_bytes());
-    hex::encode(h.finalize())
-}
+pub use crate::domain::audit::{Action, Entry, GENESIS, link_hash};
 
 /// The hash an event's own fields (and its `prev_hash`) call for.
 pub fn event_hash(e: &Event) -> String {
@@ -113,14 +91,6 @@ async fn checkpoint_fault(db: &Db, c: &Checkpoint) -> anyhow::Result<Option<Stri
                 .is_ok()
         });
     Ok((!good).then(|| format!("the checkpoint at event {} has a bad signature", c.seq)))
-}
-
-/// Append an event. The action has happened; a failure to record it is logged loudly
-/// and does not undo it.
-pub async fn record(db: &Db, actor: &str, action: &str, subject: &str, detail: serde_json::Value) {
-    if let Err(e) = audit::append(db, actor, action, subject, &detail.to_string()).await {
-        tracing::error!(error = ?e, action, subject, "audit event not recorded");
-    }
 }
 
 /// The first broken link of the chain.

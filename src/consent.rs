@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::db::grants::{self, Requester};
 use crate::db::tokens::hash;
 use crate::db::{Db, DbError, now_ms};
+use crate::domain::audit::{Action, Entry};
 
 /// The one scope: read the documents the owner releases.
 pub const SCOPE: &str = "documents:read";
@@ -218,8 +219,10 @@ pub async fn approve(
     document_ids: &[String],
 ) -> Result<String, DbError> {
     let code = hex::encode(rand::random::<[u8; 32]>());
+    // The consent, its code and the `grant` event commit together.
+    let mut tx = db.pool.begin().await?;
     let grant_id = grants::create_with_code(
-        db,
+        &mut tx,
         &grants::NewGrant {
             client_id: &a.requester.client_id,
             owner_id,
@@ -238,7 +241,9 @@ pub async fn approve(
         "owner": owner_id, "requester": a.requester.client_id, "purpose": a.purpose,
         "documents": document_ids, "days": a.days,
     });
-    crate::audit::record(db, user_id, "grant", &grant_id, detail).await;
+    let event = Entry::new(user_id, Action::Grant, &grant_id, detail);
+    crate::db::audit::append(&mut tx, &event).await?;
+    tx.commit().await?;
     Ok(back(
         &a.redirect_uri,
         &[("code", &code)],
@@ -336,12 +341,7 @@ pub async fn exchange(
         .filter(|c| c.len() == 64)
         .ok_or_else(|| invalid("unknown code"))?;
     let Some(c) = grants::redeem_code(db, &hash(code)).await? else {
-        let ended = grants::revoke_tokens_of_used_code(db, &hash(code)).await?;
-        if ended > 0 {
-            let detail = serde_json::json!({"client": requester.client_id, "tokens_ended": ended});
-            crate::audit::record(db, "-", "oauth_code_replayed", &requester.client_id, detail)
-                .await;
-        }
+        grants::revoke_tokens_of_used_code(db, &hash(code), &requester.client_id).await?;
         return Err(invalid("unknown or already used code"));
     };
     if c.client_id != requester.client_id {

@@ -3,6 +3,7 @@
 //! systems (their access tokens end). Each change is recorded in the audit trail.
 
 use crate::db::{Db, DbError, accounts, grants, tokens};
+use crate::domain::audit::{Action, Entry};
 
 /// `ms` (Unix milliseconds) as an RFC 3339 UTC time, for people and scripts alike.
 fn time(ms: i64) -> String {
@@ -30,37 +31,50 @@ pub async fn token_lines(db: &Db) -> Result<Vec<String>, DbError> {
     Ok(out)
 }
 
-/// Revoke a token by id; false when there is no such live token.
+/// Create an API token (the operator's `kho tokens create`) and its `token_create`
+/// event in one transaction; the token in clear.
+pub async fn create_token(db: &Db, new: &tokens::NewToken<'_>) -> Result<String, DbError> {
+    let mut tx = db.pool.begin().await?;
+    let token = tokens::insert(&mut tx, new).await?;
+    let detail = serde_json::json!({
+        "role": format!("{:?}", new.role), "subject": new.subject_id, "agency": new.agency,
+        "org_role": new.org_role, "expires_at": new.expires_at,
+    });
+    // The token itself is a secret: the trail names it by its hash's first half.
+    let token_id = &tokens::hash(&token)[..32];
+    let event = Entry::new("-", Action::TokenCreate, token_id, detail);
+    crate::db::audit::append(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Revoke a token by id, with its event; false when there is no such live token.
 pub async fn revoke_token(db: &Db, id: &str) -> Result<bool, DbError> {
-    let done = tokens::revoke(db, id).await?;
+    let mut tx = db.pool.begin().await?;
+    let done = tokens::revoke(&mut tx, id).await?;
     if done {
-        crate::audit::record(db, "-", "token_revoke", id, serde_json::json!({})).await;
+        let event = Entry::new("-", Action::TokenRevoke, id, serde_json::json!({}));
+        crate::db::audit::append(&mut tx, &event).await?;
     }
+    tx.commit().await?;
     Ok(done)
 }
 
-/// Disable an account and end its sessions; false when there is no such enabled account.
+/// Disable an account and end its sessions, with its event; false when there is no
+/// such enabled account.
 pub async fn disable_user(db: &Db, username: &str) -> Result<bool, DbError> {
-    let Some(id) = accounts::disable(db, username).await? else {
+    let mut tx = db.pool.begin().await?;
+    let Some(id) = accounts::disable(&mut tx, username).await? else {
         return Ok(false);
     };
     let detail = serde_json::json!({"username": username});
-    crate::audit::record(db, "-", "user_disable", &id, detail).await;
+    crate::db::audit::append(&mut tx, &Entry::new("-", Action::UserDisable, &id, detail)).await?;
+    tx.commit().await?;
     Ok(true)
 }
 
-/// Disable a requester system and end its access tokens; false when there is none.
+/// Disable a requester system and end its access tokens (with its event, in the same
+/// transaction); false when there is none.
 pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError> {
-    let done = grants::disable_requester(db, client_id).await?;
-    if done {
-        crate::audit::record(
-            db,
-            "-",
-            "requester_disable",
-            client_id,
-            serde_json::json!({}),
-        )
-        .await;
-    }
-    Ok(done)
+    grants::disable_requester(db, client_id).await
 }

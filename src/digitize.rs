@@ -13,6 +13,7 @@ use kho_workers::PipelineError;
 use crate::app::App;
 use crate::db::jobs::{self, ClaimedJob};
 use crate::db::{DbError, documents, new_id, reviews, scans};
+use crate::domain::audit::{Action, Entry};
 use crate::signing::{SigningError, pades, stamp};
 use crate::storage::StoreError;
 
@@ -160,6 +161,12 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         }
         documents::insert(&mut tx, &doc).await?;
         crate::search::index(&mut tx, &doc).await?;
+        let detail = serde_json::json!({
+            "owner": doc.owner_id, "scan": job.scan_id, "sha256": doc.pdf_sha256,
+            "agency": doc.agency,
+        });
+        let event = Entry::new("-", Action::DocumentSignedFiled, &doc.id, detail);
+        crate::db::audit::append(&mut tx, &event).await?;
         Outcome::Filed(doc.id)
     } else {
         // Held back: the draft waits in review and is not filed in the repository.
@@ -173,13 +180,6 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         Outcome::Review(review_id)
     };
     tx.commit().await.map_err(DbError::from)?;
-    if let Outcome::Filed(id) = &outcome {
-        let detail = serde_json::json!({
-            "owner": doc.owner_id, "scan": job.scan_id, "sha256": doc.pdf_sha256,
-            "agency": doc.agency,
-        });
-        crate::audit::record(&app.db, "-", "document_signed_filed", id, detail).await;
-    }
     Ok(outcome)
 }
 

@@ -217,14 +217,6 @@ async fn submit_with(
             return Err(IntakeError::KeyReused);
         }
     }
-    if !created.existing {
-        let detail = serde_json::json!({
-            "owner": owner.as_str(), "job": created.job_id,
-            "files": records.iter().map(|r| &r.sha256).collect::<Vec<_>>(),
-        });
-        let actor = uploader.id.as_deref().unwrap_or("-");
-        crate::audit::record(&app.db, actor, "upload", &created.scan_id, detail).await;
-    }
     app.jobs_ready.notify_waiters();
     Ok(created)
 }

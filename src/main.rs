@@ -50,26 +50,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &cli.config,
             )?;
             let app = App::open(cli.config).await?;
-            let token = db::tokens::create(
-                &app.db,
+            let new = db::tokens::NewToken {
                 role,
-                subject.as_ref().map(|s| s.as_str()),
-                agency.as_deref(),
-            )
-            .await?;
-            if let Some(r) = &org_role {
-                db::tokens::set_org_role(&app.db, &token, r).await?;
-            }
-            if let Some(at) = expires {
-                db::tokens::set_expiry(&app.db, &token, at).await?;
-            }
-            let detail = serde_json::json!({
-                "role": format!("{role:?}"), "subject": subject.as_ref().map(|s| s.as_str()),
-                "agency": agency, "org_role": org_role, "expires_at": expires,
-            });
-            // The token itself is a secret: the trail names it by its hash's first half.
-            let token_id = &db::tokens::hash(&token)[..32];
-            kho::audit::record(&app.db, "-", "token_create", token_id, detail).await;
+                subject_id: subject.as_ref().map(|s| s.as_str()),
+                agency: agency.as_deref(),
+                org_role: org_role.as_deref(),
+                expires_at: expires,
+            };
+            let token = kho::credentials::create_token(&app.db, &new).await?;
             if let (Some(name), Some(code)) = (name, agency.as_deref()) {
                 let agency = app
                     .config
@@ -140,8 +128,6 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &password,
             )
             .await?;
-            let detail = serde_json::json!({"role": format!("{role:?}"), "username": username});
-            kho::audit::record(&d, "-", "user_create", &id, detail).await;
             if let (Some(app), Some(code)) = (&app, agency.as_deref()) {
                 let agency = app
                     .config

@@ -281,3 +281,139 @@ async fn tampering_with_the_audit_log_is_found(backend: Backend) {
 }
 
 both_backends!(tampering_with_the_audit_log_is_found);
+
+/// Make every insert into `audit_log` fail (`on` = true) or work again.
+async fn refuse_audit_events(db: &kho::db::Db, on: bool) {
+    match (db.backend, on) {
+        (Backend::Sqlite, true) => {
+            exec(
+                db,
+                "CREATE TRIGGER audit_refuses BEFORE INSERT ON audit_log
+                 BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+            )
+            .await
+        }
+        (Backend::Sqlite, false) => exec(db, "DROP TRIGGER audit_refuses").await,
+        (Backend::Postgres, true) => {
+            exec(
+                db,
+                "CREATE FUNCTION audit_refuses() RETURNS trigger LANGUAGE plpgsql
+                 AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+            )
+            .await;
+            exec(
+                db,
+                "CREATE TRIGGER audit_refuses BEFORE INSERT ON audit_log
+                 FOR EACH ROW EXECUTE FUNCTION audit_refuses()",
+            )
+            .await
+        }
+        (Backend::Postgres, false) => {
+            exec(db, "DROP TRIGGER audit_refuses ON audit_log").await;
+            exec(db, "DROP FUNCTION audit_refuses()").await
+        }
+    }
+}
+
+/// An action and its audit event commit together: while the event cannot be written,
+/// a revocation, an approval's filing, a new account and a token's revocation all roll
+/// back and say so, and once events can be written again each happens with its event.
+async fn an_action_without_its_event_does_not_happen(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let (doc_id, _) = t.digitize_sample().await;
+    let db = &t.app.db;
+    let before = kho::db::audit::head(db).await.unwrap();
+    refuse_audit_events(db, true).await;
+
+    let revoke = || {
+        t.client
+            .post(t.url(&format!("/api/v1/documents/{doc_id}/revoke")))
+            .bearer_auth(&t.staff_token)
+            .json(&serde_json::json!({"reason": "cấp nhầm"}))
+            .send()
+    };
+    let r = revoke().await.unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("audit refused"), "the cause reached the client: {body}");
+    let doc = kho::db::documents::get(db, &doc_id).await.unwrap().unwrap();
+    assert_eq!(doc.status, "valid", "revoked without its event");
+
+    let user = kho::db::accounts::NewUser {
+        username: "can.bo.moi",
+        password_hash: "",
+        role: kho::auth::Role::Staff,
+        subject_id: None,
+        agency: Some("KHO"),
+        org_role: None,
+        display_name: None,
+    };
+    let made = kho::accounts::create_user(db, &user, "mật khẩu đủ dài 123").await;
+    assert!(made.is_err());
+    assert!(
+        kho::db::accounts::by_username(db, "can.bo.moi")
+            .await
+            .unwrap()
+            .is_none(),
+        "an account was created without its event"
+    );
+
+    let token_id = kho::db::tokens::list(db).await.unwrap()[0].id.clone();
+    assert!(kho::credentials::revoke_token(db, &token_id).await.is_err());
+    assert!(
+        kho::db::tokens::list(db).await.unwrap()[0]
+            .revoked_at
+            .is_none(),
+        "a token was revoked without its event"
+    );
+    // A batch item that fails on the database says so in words, not with the cause.
+    let r = t
+        .client
+        .post(t.url("/api/v1/batches"))
+        .bearer_auth(&t.staff_token)
+        .json(&serde_json::json!({"name": "Hộp 3", "owner": CITIZEN}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let batch: serde_json::Value = r.json().await.unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(STRAIGHT_PAGE).unwrap())
+            .file_name("trang-1.png"),
+    );
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/batches/{}/files", batch["id"].as_str().unwrap())))
+        .bearer_auth(&t.staff_token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let added = r.text().await.unwrap();
+    assert!(added.contains("internal error"), "{added}");
+    assert!(!added.contains("audit refused"), "the cause reached the client: {added}");
+    let stored = kho::db::batches::items(db, batch["id"].as_str().unwrap()).await.unwrap();
+    assert!(
+        !format!("{stored:?}").contains("audit refused"),
+        "the cause was stored: {stored:?}"
+    );
+    assert_eq!(kho::db::audit::head(db).await.unwrap(), before);
+
+    refuse_audit_events(db, false).await;
+    let r = revoke().await.unwrap();
+    assert_eq!(r.status(), 200);
+    kho::accounts::create_user(db, &user, "mật khẩu đủ dài 123")
+        .await
+        .unwrap();
+    assert!(kho::credentials::revoke_token(db, &token_id).await.unwrap());
+    let events = kho::db::audit::page(db, before.0, 100).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["document_revoke", "user_create", "token_revoke"]);
+    assert_eq!(events[0].subject, doc_id);
+    let (ok, said) = audit_verify(&t.db);
+    assert!(ok, "{said}");
+    t.finish().await;
+}
+
+both_backends!(an_action_without_its_event_does_not_happen);

@@ -547,7 +547,7 @@ async fn an_issuer_pushes_only_its_own_results_for_their_owner(backend: Backend)
         .unwrap();
     tx.commit().await.unwrap();
     assert!(
-        kho::db::documents::revoke(&t.app.db, &first, "cấp nhầm")
+        kho::db::documents::revoke(&mut t.app.db.pool.acquire().await.unwrap(), &first, "cấp nhầm")
             .await
             .unwrap()
     );
@@ -651,23 +651,28 @@ async fn oauth_refuses_what_rfc_6749_and_7636_refuse(backend: Backend) {
         async move {
             let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .encode(sha2::Sha256::digest(verifier.as_bytes()));
-            kho::db::grants::create_with_code(
-                &db,
-                &kho::db::grants::NewGrant {
-                    client_id: &client_id,
-                    owner_id: CITIZEN,
-                    granted_by: &user,
-                    purpose: "x",
-                    document_ids: &[],
-                    expires_at: kho::db::now_ms() + 3_600_000,
-                },
-                &kho::db::tokens::hash(&code),
-                "http://127.0.0.1:9/cb",
-                &challenge,
-                kho::db::now_ms() + 60_000,
-            )
-            .await
-            .unwrap();
+            {
+                let mut tx = db.pool.begin().await.unwrap();
+                let id = kho::db::grants::create_with_code(
+                    &mut tx,
+                    &kho::db::grants::NewGrant {
+                        client_id: &client_id,
+                        owner_id: CITIZEN,
+                        granted_by: &user,
+                        purpose: "x",
+                        document_ids: &[],
+                        expires_at: kho::db::now_ms() + 3_600_000,
+                    },
+                    &kho::db::tokens::hash(&code),
+                    "http://127.0.0.1:9/cb",
+                    &challenge,
+                    kho::db::now_ms() + 60_000,
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+                id
+            };
         }
     };
     let exchange = |code: &str, verifier: &str| {
@@ -720,23 +725,28 @@ both_backends!(oauth_refuses_what_rfc_6749_and_7636_refuse);
 /// A live grant of CITIZEN's `docs` to the requester `client_id`, and an access token
 /// for it, as the consent flow would leave them.
 async fn grant_token(t: &TestApp, client_id: &str, granted_by: &str, docs: &[String]) -> String {
-    let grant = kho::db::grants::create_with_code(
-        &t.app.db,
-        &kho::db::grants::NewGrant {
-            client_id,
-            owner_id: CITIZEN,
-            granted_by,
-            purpose: "Kiểm tra",
-            document_ids: docs,
-            expires_at: kho::db::now_ms() + 3_600_000,
-        },
-        &kho::db::tokens::hash(&uuid::Uuid::new_v4().to_string()),
-        "http://127.0.0.1:9/cb",
-        &"x".repeat(43),
-        kho::db::now_ms() + 60_000,
-    )
-    .await
-    .unwrap();
+    let grant = {
+        let mut tx = t.app.db.pool.begin().await.unwrap();
+        let id = kho::db::grants::create_with_code(
+            &mut tx,
+            &kho::db::grants::NewGrant {
+                client_id,
+                owner_id: CITIZEN,
+                granted_by,
+                purpose: "Kiểm tra",
+                document_ids: docs,
+                expires_at: kho::db::now_ms() + 3_600_000,
+            },
+            &kho::db::tokens::hash(&uuid::Uuid::new_v4().to_string()),
+            "http://127.0.0.1:9/cb",
+            &"x".repeat(43),
+            kho::db::now_ms() + 60_000,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
     t.access_token(&grant).await
 }
 

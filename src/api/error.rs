@@ -106,7 +106,13 @@ impl IntoResponse for ApiError {
 }
 
 impl From<crate::db::DbError> for ApiError {
+    /// A database that cannot be reached answers 503, as the pages do; any other
+    /// database error is internal (500), its cause logged and never sent.
     fn from(e: crate::db::DbError) -> Self {
+        if e.is_unreachable() {
+            tracing::error!(error = ?e, "database unreachable");
+            return ApiError::Unavailable("database");
+        }
         ApiError::Internal(e.into())
     }
 }

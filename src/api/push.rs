@@ -23,6 +23,7 @@ use crate::db::documents::{self, NewDocument};
 use crate::db::scans::{self, NewScanFile};
 use crate::db::{DbError, new_id};
 use crate::domain::SubjectId;
+use crate::domain::audit::{Action, Entry};
 use crate::verify::Verdict;
 
 /// What the issuer says about the document (the `metadata` part, JSON).
@@ -212,12 +213,12 @@ pub async fn push(
         tx.rollback().await.map_err(DbError::from)?;
         return Err(ApiError::NotFound("document to supersede"));
     }
-    tx.commit().await.map_err(DbError::from)?;
     let detail = serde_json::json!({
         "owner": owner.as_str(), "agency": agency, "sha256": doc.pdf_sha256,
         "supersedes": meta.supersedes,
     });
-    crate::audit::record(&app.db, &caller.id, "push", &doc_id, detail).await;
+    crate::db::audit::append(&mut tx, &Entry::new(&caller.id, Action::Push, &doc_id, detail)).await?;
+    tx.commit().await.map_err(DbError::from)?;
     let status = documents::get(&app.db, &doc_id)
         .await?
         .map(|d| d.status)

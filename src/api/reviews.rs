@@ -20,6 +20,8 @@ use crate::db::reviews::{self, Decision, Review};
 use crate::db::tokens::TokenOwner;
 use crate::digitize::{self, DigitizeError};
 use crate::domain::SubjectId;
+use crate::db::DbError;
+use crate::domain::audit::{Action, Entry};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Approved {
@@ -376,7 +378,9 @@ pub async fn approve(
     doc.pdf_sha256 = app.store.put(bytes::Bytes::from(signed)).await?;
     doc.status = "valid".into();
     let note = (!corrected.is_empty()).then(|| format!("corrected: {}", corrected.join(", ")));
-    if !reviews::approve(&app.db, &review, &doc, &caller.id, note.as_deref()).await? {
+    // The filing and its event commit together.
+    let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
+    if !reviews::approve(&mut tx, &review, &doc, &caller.id, note.as_deref()).await? {
         return Err(ApiError::Conflict(
             "the review was decided meanwhile".into(),
         ));
@@ -384,7 +388,9 @@ pub async fn approve(
     let detail = serde_json::json!({
         "document": doc.id, "owner": doc.owner_id, "sha256": doc.pdf_sha256, "corrected": corrected,
     });
-    crate::audit::record(&app.db, &caller.id, "review_approve", &review.id, detail).await;
+    let event = Entry::new(&caller.id, Action::ReviewApprove, &review.id, detail);
+    crate::db::audit::append(&mut tx, &event).await?;
+    tx.commit().await.map_err(DbError::from)?;
     Ok(Json(Approved {
         document_id: doc.id,
     }))
@@ -414,14 +420,17 @@ pub async fn reject(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::BadRequest("reason: 1 to 500 characters".into()));
     }
-    if !reviews::reject(&app.db, &review, &caller.id, reason).await? {
+    let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
+    if !reviews::reject(&mut tx, &review, &caller.id, reason).await? {
         return Err(ApiError::Conflict(format!(
             "the review is already {}",
             review.state
         )));
     }
     let detail = serde_json::json!({"reason": reason});
-    crate::audit::record(&app.db, &caller.id, "review_reject", &review.id, detail).await;
+    let event = Entry::new(&caller.id, Action::ReviewReject, &review.id, detail);
+    crate::db::audit::append(&mut tx, &event).await?;
+    tx.commit().await.map_err(DbError::from)?;
     let r = reviews::get(&app.db, &id)
         .await?
         .ok_or(ApiError::NotFound("review"))?;

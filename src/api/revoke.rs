@@ -11,7 +11,8 @@ use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::auth::{self, Role};
-use crate::db::documents;
+use crate::db::{DbError, documents};
+use crate::domain::audit::{Action, Entry};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevokeRequest {
@@ -53,13 +54,17 @@ pub async fn revoke(
     if !doc.is_some_and(|d| auth::can_revoke(&caller, d.agency.as_deref())) {
         return Err(ApiError::NotFound("document"));
     }
-    if !documents::revoke(&app.db, &id, reason).await? {
+    // The revocation and its event commit together.
+    let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
+    if !documents::revoke(&mut tx, &id, reason).await? {
         return Err(ApiError::Conflict(
             "the document is not valid any more".into(),
         ));
     }
     let detail = serde_json::json!({"reason": reason});
-    crate::audit::record(&app.db, &caller.id, "document_revoke", &id, detail).await;
+    let event = Entry::new(&caller.id, Action::DocumentRevoke, &id, detail);
+    crate::db::audit::append(&mut tx, &event).await?;
+    tx.commit().await.map_err(DbError::from)?;
     Ok(Json(Revoked {
         id,
         status: "revoked".into(),

@@ -33,24 +33,25 @@ pub struct NewUser<'a> {
     pub display_name: Option<&'a str>,
 }
 
-/// Disable the account `username` and end its sessions, in one transaction; its id, or
+/// Disable the account `username` and end its sessions, in the caller's transaction; its id, or
 /// `None` when there is no such enabled account.
-pub async fn disable(db: &Db, username: &str) -> Result<Option<String>, DbError> {
-    let mut tx = db.pool.begin().await?;
+pub async fn disable(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    username: &str,
+) -> Result<Option<String>, DbError> {
     let id: Option<String> = sqlx::query_scalar(
         "UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL RETURNING id",
     )
     .bind(now_ms())
     .bind(username)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     if let Some(id) = &id {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -65,12 +66,14 @@ pub async fn bind_signing_key(db: &Db, user_id: &str, key_id: &str) -> Result<()
     Ok(())
 }
 
-/// Create an account (and its subject, for citizens and organization members); `None`
-/// when the username is taken.
-pub async fn create(db: &Db, u: &NewUser<'_>) -> Result<Option<String>, DbError> {
+/// Create an account (and its subject, for citizens and organization members) in the
+/// caller's transaction; `None` when the username is taken.
+pub async fn create(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    u: &NewUser<'_>,
+) -> Result<Option<String>, DbError> {
     let id = new_id();
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
     if let Some(s) = u.subject_id {
         let kind = if u.role == Role::Citizen {
             "citizen"
@@ -84,7 +87,7 @@ pub async fn create(db: &Db, u: &NewUser<'_>) -> Result<Option<String>, DbError>
         .bind(s)
         .bind(kind)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     let r = sqlx::query(
@@ -101,13 +104,11 @@ pub async fn create(db: &Db, u: &NewUser<'_>) -> Result<Option<String>, DbError>
     .bind(u.org_role)
     .bind(u.display_name)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if r.rows_affected() == 0 {
-        tx.rollback().await?;
         return Ok(None);
     }
-    tx.commit().await?;
     Ok(Some(id))
 }
 

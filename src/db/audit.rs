@@ -1,6 +1,8 @@
 //! SQL for `audit_log` and `audit_head`: the hash-chained audit trail ([`crate::audit`]).
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::audit::{Entry, link_hash};
 
 use super::{Db, DbError, now_ms};
 
@@ -17,41 +19,46 @@ pub struct Event {
     pub hash: String,
 }
 
-/// Append an event after the head, in one transaction: taking the head (`UPDATE …
-/// RETURNING`) locks it, so appends from many processes line up one after another.
-pub async fn append(
-    db: &Db,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> Result<i64, DbError> {
-    let mut tx = db.pool.begin().await?;
+/// Append `e` after the head, inside the caller's transaction, so the action and its
+/// event commit or roll back together. Taking the head (`UPDATE … RETURNING`) locks it,
+/// so appends from many processes line up one after another; every action appends its
+/// event as its last statement, so the head is the last lock a transaction takes.
+pub async fn append(conn: &mut AnyConnection, e: &Entry<'_>) -> Result<i64, DbError> {
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev: String = head.try_get("hash")?;
     let at = now_ms();
-    let hash = crate::audit::link_hash(&prev, seq, at, actor, action, subject, detail);
+    let action = e.action.as_str();
+    let detail = e.detail.to_string();
+    let hash = link_hash(&prev, seq, at, e.actor, action, e.subject, &detail);
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(seq)
     .bind(at)
-    .bind(actor)
+    .bind(e.actor)
     .bind(action)
-    .bind(subject)
-    .bind(detail)
+    .bind(e.subject)
+    .bind(&detail)
     .bind(&prev)
     .bind(&hash)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
+    Ok(seq)
+}
+
+/// Append `e` in a transaction of its own: for events that are the whole action (a
+/// sign-in refused, a throttled attempt). A failure is the caller's error.
+pub async fn append_alone(db: &Db, e: &Entry<'_>) -> Result<i64, DbError> {
+    let mut tx = db.pool.begin().await?;
+    let seq = append(&mut tx, e).await?;
     tx.commit().await?;
     Ok(seq)
 }

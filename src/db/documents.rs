@@ -1,5 +1,6 @@
 //! SQL for `documents`: filed results in their owners' repositories.
 
+use sqlx::AnyConnection;
 use sqlx::any::{Any, AnyRow};
 use sqlx::{AssertSqlSafe, Row, Transaction};
 
@@ -249,7 +250,7 @@ pub async fn revocation(db: &Db, id: &str) -> Result<Revocation, DbError> {
 
 /// Revoke a valid document with a reason; false when it is not valid (already revoked,
 /// or no such document).
-pub async fn revoke(db: &Db, id: &str, reason: &str) -> Result<bool, DbError> {
+pub async fn revoke(conn: &mut AnyConnection, id: &str, reason: &str) -> Result<bool, DbError> {
     let r = sqlx::query(
         "UPDATE documents SET status = 'revoked', revoked_at = $1, revocation_reason = $2
          WHERE id = $3 AND status = 'valid'",
@@ -257,7 +258,7 @@ pub async fn revoke(db: &Db, id: &str, reason: &str) -> Result<bool, DbError> {
     .bind(now_ms())
     .bind(reason)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(r.rows_affected() == 1)
 }

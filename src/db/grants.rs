@@ -3,7 +3,10 @@
 //! `access_log` of every pull. Secrets, codes and tokens are stored only as SHA-256.
 
 use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::Transaction;
+use sqlx::any::{Any, AnyRow};
+
+use crate::domain::audit::{Action, Entry};
 
 use super::{Db, DbError, new_id, now_ms};
 
@@ -86,9 +89,10 @@ pub struct NewGrant<'a> {
     pub expires_at: i64,
 }
 
-/// Record a consent and the authorization code that redeems it, in one transaction.
+/// Record a consent and the authorization code that redeems it, in the caller's
+/// transaction (which also takes the `grant` event).
 pub async fn create_with_code(
-    db: &Db,
+    tx: &mut Transaction<'_, Any>,
     g: &NewGrant<'_>,
     code_hash: &str,
     redirect_uri: &str,
@@ -96,7 +100,6 @@ pub async fn create_with_code(
     code_expires_at: i64,
 ) -> Result<String, DbError> {
     let id = new_id();
-    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO grants (id, client_id, owner_id, granted_by, purpose, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -108,13 +111,13 @@ pub async fn create_with_code(
     .bind(g.purpose)
     .bind(now_ms())
     .bind(g.expires_at)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     for d in g.document_ids {
         sqlx::query("INSERT INTO grant_documents (grant_id, document_id) VALUES ($1, $2)")
             .bind(&id)
             .bind(d)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     sqlx::query(
@@ -128,9 +131,8 @@ pub async fn create_with_code(
     .bind(redirect_uri)
     .bind(code_challenge)
     .bind(code_expires_at)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -194,25 +196,40 @@ pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError
         .bind(client_id)
         .execute(&mut *tx)
         .await?;
+        let event = Entry::new("-", Action::RequesterDisable, client_id, serde_json::json!({}));
+        super::audit::append(&mut tx, &event).await?;
     }
     tx.commit().await?;
     Ok(done)
 }
 
 /// A code presented again after it was used: end every access token issued for its
-/// grant (RFC 6749 §4.1.2: the code may have been stolen). Returns how many were ended.
-pub async fn revoke_tokens_of_used_code(db: &Db, code_hash: &str) -> Result<u64, DbError> {
+/// grant (RFC 6749 §4.1.2: the code may have been stolen), recording the replay by
+/// `client_id` when any were. Returns how many were ended.
+pub async fn revoke_tokens_of_used_code(
+    db: &Db,
+    code_hash: &str,
+    client_id: &str,
+) -> Result<u64, DbError> {
     let now = now_ms();
-    Ok(sqlx::query(
+    let mut tx = db.pool.begin().await?;
+    let ended = sqlx::query(
         "UPDATE grant_tokens SET expires_at = $1
          WHERE expires_at > $1 AND grant_id IN
              (SELECT grant_id FROM oauth_codes WHERE code_hash = $2 AND used_at IS NOT NULL)",
     )
     .bind(now)
     .bind(code_hash)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?
-    .rows_affected())
+    .rows_affected();
+    if ended > 0 {
+        let detail = serde_json::json!({"client": client_id, "tokens_ended": ended});
+        let event = Entry::new("-", Action::OauthCodeReplayed, client_id, detail);
+        super::audit::append(&mut tx, &event).await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Issue an access token for a grant.
@@ -318,20 +335,24 @@ pub async fn for_owner(db: &Db, owner_id: &str) -> Result<Vec<Grant>, DbError> {
 }
 
 /// Revoke an owner's live grant; false when there is none to revoke.
+/// The revocation and its `grant_revoke` event commit together.
 pub async fn revoke(db: &Db, id: &str, owner_id: &str) -> Result<bool, DbError> {
+    let mut tx = db.pool.begin().await?;
     let r = sqlx::query(
         "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND owner_id = $3 AND revoked_at IS NULL",
     )
     .bind(now_ms())
     .bind(id)
     .bind(owner_id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     let done = r.rows_affected() == 1;
     if done {
         let detail = serde_json::json!({"owner": owner_id});
-        crate::audit::record(db, owner_id, "grant_revoke", id, detail).await;
+        let event = Entry::new(owner_id, Action::GrantRevoke, id, detail);
+        super::audit::append(&mut tx, &event).await?;
     }
+    tx.commit().await?;
     Ok(done)
 }
 
@@ -363,8 +384,9 @@ pub struct Pull {
     pub at: i64,
 }
 
-/// Record a pull.
+/// Record a pull in the owner's access log and the audit trail, together.
 pub async fn log_pull(db: &Db, g: &Grant, document_id: &str, action: &str) -> Result<(), DbError> {
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO access_log (id, owner_id, document_id, grant_id, client_id, purpose, action, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -377,10 +399,12 @@ pub async fn log_pull(db: &Db, g: &Grant, document_id: &str, action: &str) -> Re
     .bind(&g.purpose)
     .bind(action)
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     let detail = serde_json::json!({"grant": g.id, "owner": g.owner_id, "purpose": g.purpose, "read": action});
-    crate::audit::record(db, &g.client_id, "pull", document_id, detail).await;
+    let event = Entry::new(&g.client_id, Action::Pull, document_id, detail);
+    super::audit::append(&mut tx, &event).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -47,6 +47,19 @@ pub enum DbError {
     Corrupt(String),
 }
 
+impl DbError {
+    /// The database could not be reached (no connection in time, the connection
+    /// broke, the pool is closed), as opposed to a query that failed.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            DbError::Sqlx(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            )
+        )
+    }
+}
+
 impl Db {
     /// Connect to `url`. For SQLite the file is created when missing; the pool keeps a
     /// single connection, since SQLite serializes writers anyway and one connection

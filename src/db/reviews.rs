@@ -60,15 +60,15 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Review>, DbError> {
 }
 
 /// Approve an open review: file its draft as `doc` (the signed version) and end its job
-/// `done`, in one transaction. False when the review is no longer open.
+/// `done`, in the caller's transaction. False when the review is no longer open (the
+/// caller then rolls back).
 pub async fn approve(
-    db: &Db,
+    tx: &mut Transaction<'_, Any>,
     review: &Review,
     doc: &NewDocument,
     decided_by: &str,
     note: Option<&str>,
 ) -> Result<bool, DbError> {
-    let mut tx = db.pool.begin().await?;
     let now = now_ms();
     let r = sqlx::query(
         "UPDATE reviews SET state = 'approved', decided_by = $1, decided_at = $2, decision_note = $3
@@ -78,10 +78,9 @@ pub async fn approve(
     .bind(now)
     .bind(note)
     .bind(&review.id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if r.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     // A reviewer may have corrected the owner: make sure that subject exists.
@@ -96,10 +95,10 @@ pub async fn approve(
     .bind(&doc.owner_id)
     .bind(kind)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    super::documents::insert(&mut tx, doc).await?;
-    crate::search::index(&mut tx, doc).await?;
+    super::documents::insert(tx, doc).await?;
+    crate::search::index(tx, doc).await?;
     sqlx::query(
         "UPDATE jobs SET state = 'done', document_id = $1, last_error = NULL, updated_at = $2
          WHERE id = $3 AND state = 'review'",
@@ -107,21 +106,19 @@ pub async fn approve(
     .bind(&doc.id)
     .bind(now)
     .bind(&review.job_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 
 /// Reject an open review with a reason: nothing is filed and its job ends `failed` with
 /// the reason. False when the review is no longer open.
 pub async fn reject(
-    db: &Db,
+    tx: &mut Transaction<'_, Any>,
     review: &Review,
     decided_by: &str,
     reason: &str,
 ) -> Result<bool, DbError> {
-    let mut tx = db.pool.begin().await?;
     let now = now_ms();
     let r = sqlx::query(
         "UPDATE reviews SET state = 'rejected', decided_by = $1, decided_at = $2, decision_note = $3
@@ -131,10 +128,9 @@ pub async fn reject(
     .bind(now)
     .bind(reason)
     .bind(&review.id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if r.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     sqlx::query(
@@ -144,9 +140,8 @@ pub async fn reject(
     .bind(format!("rejected in review: {reason}"))
     .bind(now)
     .bind(&review.job_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 

@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::{Db, DbError, new_id, now_ms};
 use crate::domain::SubjectId;
+use crate::domain::audit::{Action, Entry};
 
 /// One uploaded file, already stored as an object.
 #[derive(Debug, Clone)]
@@ -57,8 +58,8 @@ async fn by_content_key(db: &Db, content_key: &str) -> Result<Option<Created>, D
     }
 }
 
-/// Record the owner (when new), the scan, its files and a queued `digitize` job — all or
-/// nothing. With a `content_key`, a scan already recorded under it is returned instead
+/// Record the owner (when new), the scan, its files, a queued `digitize` job and the
+/// `upload` audit event — all or nothing. With a `content_key`, a scan already recorded under it is returned instead
 /// (also when another process records it at the same moment: the unique index decides).
 /// A scan to record.
 pub struct NewScan<'a> {
@@ -159,6 +160,14 @@ async fn insert_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError
         .await?;
     }
     super::jobs::enqueue(&mut tx, &job_id, "digitize", &scan_id, max_attempts, now).await?;
+    // The upload's event commits with the scan: no scan without its event, and none
+    // recorded for a scan that was not.
+    let detail = serde_json::json!({
+        "owner": owner.as_str(), "job": job_id,
+        "files": files.iter().map(|f| &f.sha256).collect::<Vec<_>>(),
+    });
+    let actor = uploader.id.as_deref().unwrap_or("-");
+    super::audit::append(&mut tx, &Entry::new(actor, Action::Upload, &scan_id, detail)).await?;
     tx.commit().await?;
     Ok(Created {
         scan_id,

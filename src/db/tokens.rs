@@ -2,7 +2,7 @@
 //! when it is created.
 
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{Db, DbError, new_id, now_ms};
 use crate::auth::Role;
@@ -24,28 +24,56 @@ pub struct TokenOwner {
     pub grant: Option<crate::db::grants::Grant>,
 }
 
-/// Create a token and return it in clear (the only time it exists in clear).
+/// A token to create.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub role: Role,
+    pub subject_id: Option<&'a str>,
+    pub agency: Option<&'a str>,
+    /// For organization members: `admin` or `member`.
+    pub org_role: Option<&'a str>,
+    /// Unix milliseconds; `None` for a token that lasts until revoked.
+    pub expires_at: Option<i64>,
+}
+
+/// Create a token on `conn` (the caller's transaction) and return it in clear (the only
+/// time it exists in clear).
+pub async fn insert(conn: &mut AnyConnection, t: &NewToken<'_>) -> Result<String, DbError> {
+    let secret: [u8; 32] = rand::random();
+    let token = format!("kho_{}", hex::encode(secret));
+    sqlx::query(
+        "INSERT INTO api_tokens (id, token_hash, role, subject_id, agency, org_role, expires_at,
+                                 created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id())
+    .bind(hash(&token))
+    .bind(t.role.as_str())
+    .bind(t.subject_id)
+    .bind(t.agency)
+    .bind(t.org_role)
+    .bind(t.expires_at)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
+}
+
+/// Create a token and return it in clear.
 pub async fn create(
     db: &Db,
     role: Role,
     subject_id: Option<&str>,
     agency: Option<&str>,
 ) -> Result<String, DbError> {
-    let secret: [u8; 32] = rand::random();
-    let token = format!("kho_{}", hex::encode(secret));
-    sqlx::query(
-        "INSERT INTO api_tokens (id, token_hash, role, subject_id, agency, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id())
-    .bind(hash(&token))
-    .bind(role.as_str())
-    .bind(subject_id)
-    .bind(agency)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?;
-    Ok(token)
+    let new = NewToken {
+        role,
+        subject_id,
+        agency,
+        org_role: None,
+        expires_at: None,
+    };
+    insert(&mut *db.pool.acquire().await?, &new).await
 }
 
 /// Bind a staff member's personal signing key to `token`: their uploads are signed for
@@ -106,12 +134,12 @@ pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, DbError> {
 }
 
 /// Revoke the token with this id; false when there is none or it was revoked already.
-pub async fn revoke(db: &Db, id: &str) -> Result<bool, DbError> {
+pub async fn revoke(conn: &mut AnyConnection, id: &str) -> Result<bool, DbError> {
     Ok(
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now_ms())
             .bind(id)
-            .execute(&db.pool)
+            .execute(&mut *conn)
             .await?
             .rows_affected()
             == 1,

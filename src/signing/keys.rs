@@ -18,6 +18,7 @@ use super::SigningError;
 use super::certs::{self, CertKind};
 use super::kek::Kek;
 use crate::db::{Db, new_id, now_ms};
+use crate::domain::audit::{Action, Entry};
 
 /// An issuing agency from the configuration: code and full name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +139,8 @@ impl Keyring {
         let serial = hex(cert.tbs_certificate().serial_number().as_bytes());
         let pem = certs::to_pem(cert)?;
         let now = now_ms();
+        // The key and its `key_create` event commit together.
+        let mut tx = self.db.pool.begin().await.map_err(db_err)?;
         sqlx::query(
             "INSERT INTO signing_keys (id, kind, name, agency, issuer_id, serial, certificate_pem,
                                        sealed_key, created_at)
@@ -152,9 +155,17 @@ impl Keyring {
         .bind(&pem)
         .bind(&sealed)
         .bind(now)
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        let detail = serde_json::json!({
+            "kind": kind.as_str(), "name": name, "agency": agency, "serial": serial,
+        });
+        let event = Entry::new("-", Action::KeyCreate, &id, detail);
+        crate::db::audit::append(&mut tx, &event)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
         Ok(KeyRecord {
             id,
             kind: kind.as_str().into(),
@@ -225,7 +236,6 @@ impl Keyring {
             .await
         {
             Ok(rec) => {
-                self.audit_created(&rec).await;
                 created.push(rec.clone());
                 Ok(rec)
             }
@@ -267,7 +277,6 @@ impl Keyring {
             .await;
         match stored {
             Ok(rec) => {
-                self.audit_created(&rec).await;
                 created.push(rec.clone());
                 Ok(rec)
             }
@@ -317,27 +326,24 @@ impl Keyring {
             .await
     }
 
-    /// Record a new key in the audit trail.
-    async fn audit_created(&self, rec: &KeyRecord) {
-        let detail = serde_json::json!({
-            "kind": rec.kind, "name": rec.name, "agency": rec.agency, "serial": rec.serial,
-        });
-        crate::audit::record(&self.db, "-", "key_create", &rec.id, detail).await;
-    }
-
     /// Retire the agency's seal (kept for verification) and issue a new one.
     pub async fn rotate_seal(&self, agency: &Agency) -> Result<KeyRecord, SigningError> {
+        let mut tx = self.db.pool.begin().await.map_err(db_err)?;
         sqlx::query(
             "UPDATE signing_keys SET retired_at = $1
              WHERE kind = 'agency' AND agency = $2 AND retired_at IS NULL",
         )
         .bind(now_ms())
         .bind(&agency.code)
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         let detail = serde_json::json!({"agency": agency.code});
-        crate::audit::record(&self.db, "-", "key_retire_seal", &agency.code, detail).await;
+        let event = Entry::new("-", Action::KeyRetireSeal, &agency.code, detail);
+        crate::db::audit::append(&mut tx, &event)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
         let mut created = Vec::new();
         self.issue_under_root(CertKind::Agency, &agency.name, agency, 5, &mut created)
             .await
@@ -370,6 +376,7 @@ impl Keyring {
 
     /// Revoke key `id`'s certificate (it appears in the CRL from now on).
     pub async fn revoke(&self, id: &str, reason: &str) -> Result<bool, SigningError> {
+        let mut tx = self.db.pool.begin().await.map_err(db_err)?;
         let r = sqlx::query(
             "UPDATE signing_keys SET revoked_at = $1, revocation_reason = $2
              WHERE id = $3 AND revoked_at IS NULL",
@@ -377,14 +384,17 @@ impl Keyring {
         .bind(now_ms())
         .bind(reason)
         .bind(id)
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         let done = r.rows_affected() == 1;
         if done {
             let detail = serde_json::json!({"reason": reason});
-            crate::audit::record(&self.db, "-", "key_revoke", id, detail).await;
+            crate::db::audit::append(&mut tx, &Entry::new("-", Action::KeyRevoke, id, detail))
+                .await
+                .map_err(db_err)?;
         }
+        tx.commit().await.map_err(db_err)?;
         Ok(done)
     }
 

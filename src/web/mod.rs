@@ -85,16 +85,29 @@ pub fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Respon
         .into_response()
 }
 
-/// The page for a database failure.
+/// The page for a database failure: 503 when the database cannot be reached, 500 for
+/// any other failure, as the API answers; the cause is logged, never shown.
 pub fn unavailable(l: Lang, s: &Session) -> impl FnOnce(crate::db::DbError) -> Response + '_ {
     move |e| {
         tracing::error!(error = ?e, "pages");
-        error_page(
-            l,
-            s,
-            StatusCode::SERVICE_UNAVAILABLE,
-            l.t("Lỗi hệ thống.", "Internal error."),
-        )
+        if e.is_unreachable() {
+            error_page(
+                l,
+                s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                l.t(
+                    "Hệ thống tạm thời không truy cập được dữ liệu. Vui lòng thử lại sau ít phút.",
+                    "The service cannot reach its data just now. Please try again in a few minutes.",
+                ),
+            )
+        } else {
+            error_page(
+                l,
+                s,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                l.t("Lỗi hệ thống.", "Internal error."),
+            )
+        }
     }
 }
 

@@ -6,6 +6,9 @@
 //! - [`TaxCode`]: an organization's tax code, 10 digits with a check digit, or 10 + `-` +
 //!   3 digits for a branch.
 //! - [`SubjectId`]: either of them, the owner of a repository.
+//! - [`audit`]: the audit trail's actions, events and hash link.
+
+pub mod audit;
 
 use kho_workers::grammar::PROVINCE_CODES;
 use std::fmt;
