@@ -12,65 +12,9 @@
 //!
 //! A document the caller may not read answers exactly like one that does not exist.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::db::tokens::TokenOwner;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum Role {
-    /// Runs the deployment.
-    Admin,
-    /// Records staff: uploads scans, follows jobs.
-    Staff,
-    /// Verifies signed results.
-    Officer,
-    /// A citizen, bound to a personal ID.
-    Citizen,
-    /// A member of an organization, bound to its tax code.
-    OrgMember,
-    /// An online application reusing documents with consent.
-    Requester,
-    /// An issuing agency's system pushing results.
-    Issuer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Staff => "staff",
-            Role::Officer => "officer",
-            Role::Citizen => "citizen",
-            Role::OrgMember => "org_member",
-            Role::Requester => "requester",
-            Role::Issuer => "issuer",
-        }
-    }
-
-    /// Roles whose tokens must name the subject they act for.
-    pub fn needs_subject(self) -> bool {
-        matches!(self, Role::Citizen | Role::OrgMember)
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        <Role as clap::ValueEnum>::value_variants()
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}"))
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::domain::Role;
 
 /// Check what a token or account of `role` is bound to: citizens and organization
 /// members to a subject (of the right kind), staff and issuers to a configured agency,

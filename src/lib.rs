@@ -23,7 +23,7 @@ pub mod digitize;
 pub mod domain;
 pub mod ingest;
 pub mod intake;
-pub mod manifest;
+pub use domain::manifest;
 pub mod metrics;
 pub mod ocr_env;
 pub mod qr;
@@ -41,3 +41,87 @@ pub mod web;
 
 pub use app::App;
 pub use config::Config;
+
+/// The one direction of dependency (docs/ARCHITECTURE.md): `domain` imports only
+/// itself, `db` (the store) only itself and `domain`. A new upward import fails here.
+#[cfg(test)]
+mod layering {
+    use std::path::Path;
+
+    /// The crate's top-level modules a file names as `crate::NAME`, outside comments.
+    fn imports(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            let mut rest = code;
+            while let Some(at) = rest.find("crate::") {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + "crate::".len()..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue; // e.g. `kho_workers_crate::`, not this crate
+                }
+                if let Some(group) = rest.strip_prefix('{') {
+                    let inner = group.split('}').next().unwrap_or("");
+                    out.extend(inner.split(',').filter_map(|p| {
+                        let name = p.trim().split("::").next()?.trim();
+                        (!name.is_empty()).then(|| name.to_owned())
+                    }));
+                } else {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    fn upward(layer: &str, allowed: &[&str]) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&root.join(layer), &mut all);
+        let mut bad = Vec::new();
+        for f in all {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for m in imports(&text) {
+                if !allowed.contains(&m.as_str()) {
+                    bad.push(format!("{} imports crate::{m}", f.display()));
+                }
+            }
+        }
+        bad
+    }
+
+    #[test]
+    fn no_layer_imports_from_a_layer_above_it() {
+        assert!(
+            upward("domain", &["domain"]).is_empty(),
+            "{:#?}",
+            upward("domain", &["domain"])
+        );
+        assert!(
+            upward("db", &["db", "domain"]).is_empty(),
+            "{:#?}",
+            upward("db", &["db", "domain"])
+        );
+    }
+
+    #[test]
+    fn the_import_reader_sees_paths_and_groups() {
+        let text = "use crate::db::Db;\nuse crate::{auth, domain::Role};\n// crate::api in a comment\nlet x = crate::search::fold(s);";
+        assert_eq!(imports(text), ["db", "auth", "domain", "search"]);
+    }
+}

@@ -8,58 +8,14 @@
 //! the query's exact words first (`bán` before `bạn`). A query in double quotes is a
 //! phrase. Results are always within the caller's rights.
 
-use sqlx::any::Any;
-use sqlx::{AssertSqlSafe, Row, Transaction};
-use unicode_normalization::UnicodeNormalization;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::auth::Visible;
 use crate::db::documents::{self, Document, NewDocument};
 use crate::db::{Backend, Db, DbError};
 
-/// Lower-case, NFC, and everything that is not a letter or digit becomes a space.
-pub fn exact(s: &str) -> String {
-    let lower: String = s.nfc().flat_map(char::to_lowercase).collect();
-    words(&lower).join(" ")
-}
-
-/// Lower-case, without diacritics, `đ` → `d`, words separated by single spaces.
-pub fn fold(s: &str) -> String {
-    let stripped: String = s
-        .nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect();
-    words(&stripped).join(" ")
-}
-
-fn words(s: &str) -> Vec<&str> {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Index a document in the same transaction that files it.
-pub async fn index(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<(), DbError> {
-    let text = [
-        d.title.as_deref().unwrap_or(""),
-        d.doc_type.as_deref().unwrap_or(""),
-        d.number.as_deref().unwrap_or(""),
-        d.issued_on.as_deref().unwrap_or(""),
-        &d.ocr_text,
-    ]
-    .join("\n");
-    sqlx::query(
-        "INSERT INTO search_docs (document_id, owner_id, exact, folded) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&d.id)
-    .bind(&d.owner_id)
-    .bind(exact(&text))
-    .bind(fold(&text))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+pub use crate::db::search::index;
+pub use crate::domain::text::{exact, fold};
 
 /// Index the documents filed before the search index existed.
 pub async fn backfill(db: &Db) -> Result<usize, DbError> {

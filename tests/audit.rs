@@ -335,7 +335,10 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
     let r = revoke().await.unwrap();
     assert!(r.status().is_server_error(), "{}", r.status());
     let body = r.text().await.unwrap();
-    assert!(!body.contains("audit refused"), "the cause reached the client: {body}");
+    assert!(
+        !body.contains("audit refused"),
+        "the cause reached the client: {body}"
+    );
     let doc = kho::db::documents::get(db, &doc_id).await.unwrap().unwrap();
     assert_eq!(doc.status, "valid", "revoked without its event");
 
@@ -384,7 +387,10 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
     );
     let r = t
         .client
-        .post(t.url(&format!("/api/v1/batches/{}/files", batch["id"].as_str().unwrap())))
+        .post(t.url(&format!(
+            "/api/v1/batches/{}/files",
+            batch["id"].as_str().unwrap()
+        )))
         .bearer_auth(&t.staff_token)
         .multipart(form)
         .send()
@@ -392,8 +398,13 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
         .unwrap();
     let added = r.text().await.unwrap();
     assert!(added.contains("internal error"), "{added}");
-    assert!(!added.contains("audit refused"), "the cause reached the client: {added}");
-    let stored = kho::db::batches::items(db, batch["id"].as_str().unwrap()).await.unwrap();
+    assert!(
+        !added.contains("audit refused"),
+        "the cause reached the client: {added}"
+    );
+    let stored = kho::db::batches::items(db, batch["id"].as_str().unwrap())
+        .await
+        .unwrap();
     assert!(
         !format!("{stored:?}").contains("audit refused"),
         "the cause was stored: {stored:?}"

@@ -547,9 +547,13 @@ async fn an_issuer_pushes_only_its_own_results_for_their_owner(backend: Backend)
         .unwrap();
     tx.commit().await.unwrap();
     assert!(
-        kho::db::documents::revoke(&mut t.app.db.pool.acquire().await.unwrap(), &first, "cấp nhầm")
-            .await
-            .unwrap()
+        kho::db::documents::revoke(
+            &mut t.app.db.pool.acquire().await.unwrap(),
+            &first,
+            "cấp nhầm"
+        )
+        .await
+        .unwrap()
     );
     let report = t.verify(pdf).await;
     assert_eq!(report["verdict"], "REVOKED", "{report}");

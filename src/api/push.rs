@@ -217,7 +217,11 @@ pub async fn push(
         "owner": owner.as_str(), "agency": agency, "sha256": doc.pdf_sha256,
         "supersedes": meta.supersedes,
     });
-    crate::db::audit::append(&mut tx, &Entry::new(&caller.id, Action::Push, &doc_id, detail)).await?;
+    crate::db::audit::append(
+        &mut tx,
+        &Entry::new(&caller.id, Action::Push, &doc_id, detail),
+    )
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     let status = documents::get(&app.db, &doc_id)
         .await?

@@ -16,11 +16,11 @@ use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::auth::Role;
+use crate::db::DbError;
 use crate::db::reviews::{self, Decision, Review};
 use crate::db::tokens::TokenOwner;
 use crate::digitize::{self, DigitizeError};
 use crate::domain::SubjectId;
-use crate::db::DbError;
 use crate::domain::audit::{Action, Entry};
 
 #[derive(Debug, Serialize, ToSchema)]

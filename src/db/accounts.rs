@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Db, DbError, new_id, now_ms};
-use crate::auth::Role;
+use crate::domain::Role;
 
 /// An account as stored.
 #[derive(Debug, Clone)]

@@ -103,7 +103,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<()
     .bind(now_ms())
     .bind(d.agency.as_deref())
     .bind(d.issuer.as_deref())
-    .bind(d.issuer.as_deref().map(crate::search::fold))
+    .bind(d.issuer.as_deref().map(crate::domain::text::fold))
     .bind(d.valid_from.as_deref())
     .bind(d.valid_to.as_deref())
     .bind(&d.source)
@@ -155,7 +155,7 @@ fn effective_status(stored: String, valid_to: Option<String>) -> String {
 
 /// Today's date (UTC), `YYYY-MM-DD`.
 pub fn today() -> String {
-    let (y, m, d, ..) = crate::signing::civil(now_ms() / 1000);
+    let (y, m, d, ..) = crate::domain::civil(now_ms() / 1000);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -196,7 +196,12 @@ pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError
         .bind(client_id)
         .execute(&mut *tx)
         .await?;
-        let event = Entry::new("-", Action::RequesterDisable, client_id, serde_json::json!({}));
+        let event = Entry::new(
+            "-",
+            Action::RequesterDisable,
+            client_id,
+            serde_json::json!({}),
+        );
         super::audit::append(&mut tx, &event).await?;
     }
     tx.commit().await?;

@@ -14,6 +14,7 @@ pub mod grants;
 pub mod jobs;
 pub mod reviews;
 pub mod scans;
+pub mod search;
 pub mod tokens;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,9 +54,7 @@ impl DbError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            DbError::Sqlx(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-            )
+            DbError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
         )
     }
 }

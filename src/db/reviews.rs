@@ -21,7 +21,7 @@ pub struct Review {
     pub state: String,
     pub created_at: i64,
     /// Page 1's word boxes, to place the stamp on approval.
-    pub words: Vec<crate::signing::stamp::Rect>,
+    pub words: Vec<crate::domain::Rect>,
 }
 
 pub async fn insert(
@@ -29,7 +29,7 @@ pub async fn insert(
     id: &str,
     draft: &NewDocument,
     reasons: &[kho_workers::gate::Reason],
-    words: &[crate::signing::stamp::Rect],
+    words: &[crate::domain::Rect],
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO reviews (id, job_id, scan_id, owner_id, reasons_json, draft_json, state,
@@ -98,7 +98,7 @@ pub async fn approve(
     .execute(&mut **tx)
     .await?;
     super::documents::insert(tx, doc).await?;
-    crate::search::index(tx, doc).await?;
+    super::search::index(tx, doc).await?;
     sqlx::query(
         "UPDATE jobs SET state = 'done', document_id = $1, last_error = NULL, updated_at = $2
          WHERE id = $3 AND state = 'review'",

@@ -70,7 +70,7 @@ pub struct NewScan<'a> {
     /// Record the scan once per key (idempotent batch ingest).
     pub content_key: Option<&'a str>,
     /// What a batch manifest says about its document.
-    pub metadata: Option<&'a crate::manifest::Entry>,
+    pub metadata: Option<&'a crate::domain::manifest::Entry>,
 }
 
 pub async fn create_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError> {
@@ -92,7 +92,10 @@ pub async fn create_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbE
 }
 
 /// What the manifest said about a scan's document, if anything.
-pub async fn metadata(db: &Db, scan_id: &str) -> Result<Option<crate::manifest::Entry>, DbError> {
+pub async fn metadata(
+    db: &Db,
+    scan_id: &str,
+) -> Result<Option<crate::domain::manifest::Entry>, DbError> {
     let json: Option<Option<String>> =
         sqlx::query_scalar("SELECT metadata_json FROM scans WHERE id = $1")
             .bind(scan_id)
@@ -167,7 +170,11 @@ async fn insert_with_job(db: &Db, scan: &NewScan<'_>) -> Result<Created, DbError
         "files": files.iter().map(|f| &f.sha256).collect::<Vec<_>>(),
     });
     let actor = uploader.id.as_deref().unwrap_or("-");
-    super::audit::append(&mut tx, &Entry::new(actor, Action::Upload, &scan_id, detail)).await?;
+    super::audit::append(
+        &mut tx,
+        &Entry::new(actor, Action::Upload, &scan_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Created {
         scan_id,

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use super::{Db, DbError, new_id, now_ms};
-use crate::auth::Role;
+use crate::domain::Role;
 
 /// Who is calling: the holder of an API token, a signed-in account, or a requester
 /// holding an OAuth access token for one grant.

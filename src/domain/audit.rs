@@ -145,6 +145,10 @@ mod tests {
     fn every_action_has_its_own_stored_name() {
         let names: std::collections::HashSet<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(names.len(), Action::ALL.len());
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
     }
 }

@@ -9,6 +9,8 @@
 //! - [`audit`]: the audit trail's actions, events and hash link.
 
 pub mod audit;
+pub mod manifest;
+pub mod text;
 
 use kho_workers::grammar::PROVINCE_CODES;
 use std::fmt;
@@ -175,6 +177,85 @@ macro_rules! string_conversions {
 string_conversions!(PersonalId);
 string_conversions!(TaxCode);
 string_conversions!(SubjectId);
+
+/// What a caller is: the role an API token or account is created with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the deployment.
+    Admin,
+    /// Records staff: uploads scans, follows jobs.
+    Staff,
+    /// Verifies signed results.
+    Officer,
+    /// A citizen, bound to a personal ID.
+    Citizen,
+    /// A member of an organization, bound to its tax code.
+    OrgMember,
+    /// An online application reusing documents with consent.
+    Requester,
+    /// An issuing agency's system pushing results.
+    Issuer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Officer => "officer",
+            Role::Citizen => "citizen",
+            Role::OrgMember => "org_member",
+            Role::Requester => "requester",
+            Role::Issuer => "issuer",
+        }
+    }
+
+    /// Roles whose tokens must name the subject they act for.
+    pub fn needs_subject(self) -> bool {
+        matches!(self, Role::Citizen | Role::OrgMember)
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        <Role as clap::ValueEnum>::value_variants()
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role {s:?}"))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// UTC calendar date and time of Unix seconds: (year, month, day, hour, minute, second).
+pub fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = kho_workers::grammar::civil(unix.div_euclid(86_400));
+    (
+        y,
+        m,
+        d,
+        (secs / 3600) as u32,
+        (secs % 3600 / 60) as u32,
+        (secs % 60) as u32,
+    )
+}
+
+/// A word's box on page 1 in PDF points (origin bottom-left).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Rect {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
 
 #[cfg(test)]
 mod tests {

@@ -32,19 +32,7 @@ pub enum SigningError {
     Io(#[from] std::io::Error),
 }
 
-/// UTC calendar date and time of Unix seconds: (year, month, day, hour, minute, second).
-pub fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = kho_workers::grammar::civil(unix.div_euclid(86_400));
-    (
-        y,
-        m,
-        d,
-        (secs / 3600) as u32,
-        (secs % 3600 / 60) as u32,
-        (secs % 60) as u32,
-    )
-}
+pub use crate::domain::civil;
 
 #[cfg(test)]
 mod tests {

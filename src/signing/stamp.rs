@@ -56,19 +56,10 @@ impl StampData {
     }
 }
 
-/// A word's box on page 1 in PDF points (origin bottom-left).
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub struct Rect {
-    pub x0: f32,
-    pub y0: f32,
-    pub x1: f32,
-    pub y1: f32,
-}
+pub use crate::domain::Rect;
 
-impl Rect {
-    fn overlaps(&self, o: &Rect) -> bool {
-        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
-    }
+fn overlaps(a: &Rect, o: &Rect) -> bool {
+    a.x0 < o.x1 && o.x0 < a.x1 && a.y0 < o.y1 && o.y0 < a.y1
 }
 
 /// Where the stamp went, in points, and whether it had to cover text after all.
@@ -186,7 +177,7 @@ pub fn stamp(
                 x1: x + w_pt,
                 y1: y + h_pt,
             };
-            if !padded.iter().any(|w| w.overlaps(&rect)) {
+            if !padded.iter().any(|w| overlaps(w, &rect)) {
                 chosen = Some((
                     img,
                     Placement {
@@ -306,7 +297,7 @@ mod tests {
             y1: 842.0,
         };
         let (out, p) = stamp(&pdf, &data(), &[heading]).unwrap();
-        assert!(!p.rect.overlaps(&heading) && !p.covers_text, "{p:?}");
+        assert!(!overlaps(&p.rect, &heading) && !p.covers_text, "{p:?}");
         assert!(out.len() > pdf.len());
         // Text everywhere: it has to cover some, and says so.
         let full = Rect {

@@ -62,7 +62,7 @@ const COLUMNS: &[&str] = &[
 const MAX_ROWS: usize = 100_000;
 
 fn date(v: &str) -> bool {
-    crate::api::push::is_date(v)
+    super::parse_date(v).is_some()
 }
 
 impl Manifest {
