@@ -16,6 +16,7 @@
 //! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
 //! | [`grants`] | `GET /api/v1/grants`, `POST /api/v1/grants/{id}/revoke`, `GET /api/v1/grants/current`, `GET /api/v1/access-log` |
 //! | [`oauth`] | `POST /oauth/token`, `GET /.well-known/oauth-authorization-server`, `POST /api/v1/requesters` |
+//! | [`audit`] | `GET /api/v1/audit/checkpoints` (public) |
 //!
 //! The web pages ([`crate::web`]) are routed here too. Every API route but health,
 //! trust, verify, the printout routes, the OAuth endpoints and the OpenAPI document
