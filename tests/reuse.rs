@@ -262,28 +262,20 @@ async fn authorization_matrix(backend: Backend) {
         let rid = requester_id.clone();
         let uid = citizen_user.id.clone();
         async move {
-            {
-                let mut tx = db.pool.begin().await.unwrap();
-                let id = kho::db::grants::create_with_code(
-                    &mut tx,
-                    &kho::db::grants::NewGrant {
-                        client_id: &rid,
-                        owner_id: owner,
-                        granted_by: &uid,
-                        purpose: "Kiểm tra",
-                        document_ids: &docs,
-                        expires_at: kho::db::now_ms() + 3_600_000,
-                    },
-                    &uuid::Uuid::new_v4().to_string(),
-                    "http://127.0.0.1:9/cb",
-                    &"x".repeat(43),
-                    kho::db::now_ms() + 60_000,
-                )
-                .await
-                .unwrap();
-                tx.commit().await.unwrap();
-                id
-            }
+            grant_with_code(
+                &db,
+                &kho::db::grants::NewGrant {
+                    client_id: &rid,
+                    owner_id: owner,
+                    granted_by: &uid,
+                    purpose: "Kiểm tra",
+                    document_ids: &docs,
+                    expires_at: kho::db::now_ms() + 3_600_000,
+                },
+                &uuid::Uuid::new_v4().to_string(),
+                &"x".repeat(43),
+            )
+            .await
         }
     };
     let grant = grant_of(CITIZEN, vec![w.a1.clone()]).await;

@@ -655,28 +655,20 @@ async fn oauth_refuses_what_rfc_6749_and_7636_refuse(backend: Backend) {
         async move {
             let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .encode(sha2::Sha256::digest(verifier.as_bytes()));
-            {
-                let mut tx = db.pool.begin().await.unwrap();
-                let id = kho::db::grants::create_with_code(
-                    &mut tx,
-                    &kho::db::grants::NewGrant {
-                        client_id: &client_id,
-                        owner_id: CITIZEN,
-                        granted_by: &user,
-                        purpose: "x",
-                        document_ids: &[],
-                        expires_at: kho::db::now_ms() + 3_600_000,
-                    },
-                    &kho::db::tokens::hash(&code),
-                    "http://127.0.0.1:9/cb",
-                    &challenge,
-                    kho::db::now_ms() + 60_000,
-                )
-                .await
-                .unwrap();
-                tx.commit().await.unwrap();
-                id
-            };
+            grant_with_code(
+                &db,
+                &kho::db::grants::NewGrant {
+                    client_id: &client_id,
+                    owner_id: CITIZEN,
+                    granted_by: &user,
+                    purpose: "x",
+                    document_ids: &[],
+                    expires_at: kho::db::now_ms() + 3_600_000,
+                },
+                &kho::db::tokens::hash(&code),
+                &challenge,
+            )
+            .await;
         }
     };
     let exchange = |code: &str, verifier: &str| {
@@ -729,28 +721,20 @@ both_backends!(oauth_refuses_what_rfc_6749_and_7636_refuse);
 /// A live grant of CITIZEN's `docs` to the requester `client_id`, and an access token
 /// for it, as the consent flow would leave them.
 async fn grant_token(t: &TestApp, client_id: &str, granted_by: &str, docs: &[String]) -> String {
-    let grant = {
-        let mut tx = t.app.db.pool.begin().await.unwrap();
-        let id = kho::db::grants::create_with_code(
-            &mut tx,
-            &kho::db::grants::NewGrant {
-                client_id,
-                owner_id: CITIZEN,
-                granted_by,
-                purpose: "Kiểm tra",
-                document_ids: docs,
-                expires_at: kho::db::now_ms() + 3_600_000,
-            },
-            &kho::db::tokens::hash(&uuid::Uuid::new_v4().to_string()),
-            "http://127.0.0.1:9/cb",
-            &"x".repeat(43),
-            kho::db::now_ms() + 60_000,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        id
-    };
+    let grant = grant_with_code(
+        &t.app.db,
+        &kho::db::grants::NewGrant {
+            client_id,
+            owner_id: CITIZEN,
+            granted_by,
+            purpose: "Kiểm tra",
+            document_ids: docs,
+            expires_at: kho::db::now_ms() + 3_600_000,
+        },
+        &kho::db::tokens::hash(&uuid::Uuid::new_v4().to_string()),
+        &"x".repeat(43),
+    )
+    .await;
     t.access_token(&grant).await
 }
 

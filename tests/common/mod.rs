@@ -162,6 +162,29 @@ pub struct TestApp {
     workers: Option<tokio::task::JoinSet<()>>,
 }
 
+/// A consent and its authorization code (stored as `code_hash`, PKCE `challenge`), as
+/// the consent page records them in one transaction; the grant's id.
+pub async fn grant_with_code(
+    db: &kho::db::Db,
+    g: &kho::db::grants::NewGrant<'_>,
+    code_hash: &str,
+    challenge: &str,
+) -> String {
+    let mut tx = db.pool.begin().await.unwrap();
+    let id = kho::db::grants::create_with_code(
+        &mut tx,
+        g,
+        code_hash,
+        "http://127.0.0.1:9/cb",
+        challenge,
+        kho::db::now_ms() + 60_000,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 impl TestApp {
     /// A requester's access token (an hour) for a grant already given, as the token
     /// endpoint would mint it.
