@@ -57,13 +57,11 @@ pub struct Pushed {
 
 fn date(name: &str, v: &Option<String>) -> Result<(), ApiError> {
     match v {
-        Some(d) if !is_date(d) => Err(ApiError::BadRequest(format!("{name}: a date YYYY-MM-DD"))),
+        Some(d) if crate::domain::parse_date(d).is_none() => {
+            Err(ApiError::BadRequest(format!("{name}: a date YYYY-MM-DD")))
+        }
         _ => Ok(()),
     }
-}
-
-pub(crate) fn is_date(d: &str) -> bool {
-    crate::domain::parse_date(d).is_some()
 }
 
 fn text(name: &str, v: &Option<String>, max: usize) -> Result<(), ApiError> {

@@ -349,7 +349,7 @@ pub async fn approve(
         corrected.push("number");
     }
     if let Some(d) = fix.issued_on {
-        if !crate::api::push::is_date(&d) {
+        if crate::domain::parse_date(&d).is_none() {
             return Err(ApiError::BadRequest("issued_on: a date YYYY-MM-DD".into()));
         }
         doc.issued_on = Some(d);
