@@ -127,7 +127,7 @@ async fn seed(db: &kho::db::Db, docs: usize) -> anyhow::Result<()> {
                 1 + i % 12,
                 1 + i % 28
             )),
-            status: "valid".into(),
+            status: kho::domain::Status::Valid,
             pdf_sha256: format!("{i:064x}"),
             pdf_bytes: 1,
             page_count: 1,

@@ -138,7 +138,7 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         doc_type,
         number,
         issued_on,
-        status: "valid".into(),
+        status: crate::domain::Status::Valid,
         pdf_sha256,
         pdf_bytes,
         page_count: output.pages.len() as i64,

@@ -98,7 +98,7 @@ impl Query {
 pub struct Filters {
     pub doc_type: Option<String>,
     pub issuer: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<crate::domain::Status>,
     pub issued_from: Option<String>,
     pub issued_to: Option<String>,
 }
@@ -190,7 +190,7 @@ pub async fn search(
         {
             continue;
         }
-        if filters.status.as_ref().is_some_and(|s| *s != d.status) {
+        if filters.status.is_some_and(|s| s != d.status) {
             continue;
         }
         let issued = d.issued_on.as_deref().unwrap_or("");

@@ -42,7 +42,7 @@ async fn add_vault_view(app: &App, report: &mut Report) -> anyhow::Result<()> {
     };
     if let Some((doc, identical)) = doc {
         let revocation = documents::revocation(&app.db, &doc.id).await?;
-        if doc.status == "revoked" && report.verdict == Verdict::Valid {
+        if doc.status == crate::domain::Status::Revoked && report.verdict == Verdict::Valid {
             report.verdict = Verdict::Revoked;
             report.reasons.push(format!(
                 "the vault revoked this document{}",

@@ -86,8 +86,7 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VaultView {
     pub document_id: String,
-    /// `valid`, `expired`, `revoked` or `superseded`.
-    pub status: String,
+    pub status: crate::domain::Status,
     /// True when the file is byte for byte the vault's copy.
     pub identical: bool,
     pub title: Option<String>,

@@ -340,7 +340,11 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
         "the cause reached the client: {body}"
     );
     let doc = kho::db::documents::get(db, &doc_id).await.unwrap().unwrap();
-    assert_eq!(doc.status, "valid", "revoked without its event");
+    assert_eq!(
+        doc.status,
+        kho::domain::Status::Valid,
+        "revoked without its event"
+    );
 
     let user = kho::db::accounts::NewUser {
         username: "can.bo.moi",

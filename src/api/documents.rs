@@ -29,8 +29,7 @@ pub struct DocumentSummary {
     pub number: Option<String>,
     /// Issue date, `YYYY-MM-DD`.
     pub issued_on: Option<String>,
-    /// `valid`, `expired`, `revoked` or `superseded`.
-    pub status: String,
+    pub status: crate::domain::Status,
     pub page_count: i64,
     /// Filing time, Unix milliseconds.
     pub created_at: i64,
@@ -60,7 +59,7 @@ pub struct DocumentDetail {
     pub doc_type: Option<String>,
     pub number: Option<String>,
     pub issued_on: Option<String>,
-    pub status: String,
+    pub status: crate::domain::Status,
     /// SHA-256 (hex) of the PDF served at `/pdf`.
     pub sha256: String,
     pub pdf_bytes: i64,
@@ -89,7 +88,7 @@ impl From<&Document> for DocumentSummary {
             doc_type: d.doc_type.clone(),
             number: d.number.clone(),
             issued_on: d.issued_on.clone(),
-            status: d.status.clone(),
+            status: d.status,
             page_count: d.page_count,
             created_at: d.created_at,
         }

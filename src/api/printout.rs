@@ -21,8 +21,7 @@ use crate::web::{Lang, esc, layout};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicRecord {
     pub document_id: String,
-    /// `valid`, `expired`, `revoked` or `superseded`.
-    pub status: String,
+    pub status: crate::domain::Status,
     pub title: Option<String>,
     pub doc_type: Option<String>,
     pub number: Option<String>,
@@ -137,12 +136,12 @@ pub async fn status_page(
         let html = layout(l, &path, l.t("Không tìm thấy", "Not found"), &body);
         return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
     };
-    let (class, label) = match r.status.as_str() {
-        "valid" => ("good", l.t("CÒN HIỆU LỰC", "VALID")),
-        "revoked" => ("bad", l.t("ĐÃ THU HỒI", "REVOKED")),
-        "superseded" => ("bad", l.t("ĐÃ ĐƯỢC THAY THẾ", "SUPERSEDED")),
-        "expired" => ("bad", l.t("HẾT HIỆU LỰC", "EXPIRED")),
-        _ => ("bad", "?"),
+    use crate::domain::Status;
+    let (class, label) = match r.status {
+        Status::Valid => ("good", l.t("CÒN HIỆU LỰC", "VALID")),
+        Status::Revoked => ("bad", l.t("ĐÃ THU HỒI", "REVOKED")),
+        Status::Superseded => ("bad", l.t("ĐÃ ĐƯỢC THAY THẾ", "SUPERSEDED")),
+        Status::Expired => ("bad", l.t("HẾT HIỆU LỰC", "EXPIRED")),
     };
     let row = |k: &str, v: Option<&str>| {
         format!("<tr><th>{k}</th><td>{}</td></tr>", esc(v.unwrap_or("—")))

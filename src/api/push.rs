@@ -50,7 +50,7 @@ pub struct PushMetadata {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Pushed {
     pub document_id: String,
-    pub status: String,
+    pub status: crate::domain::Status,
     /// The document this one superseded, if any.
     pub superseded: Option<String>,
 }
@@ -188,7 +188,7 @@ pub async fn push(
         doc_type: meta.doc_type,
         number: meta.number,
         issued_on: meta.issued_on,
-        status: "valid".into(),
+        status: crate::domain::Status::Valid,
         pdf_sha256: sha256,
         pdf_bytes: pdf.len() as i64,
         page_count: pages,
@@ -223,8 +223,7 @@ pub async fn push(
     tx.commit().await.map_err(DbError::from)?;
     let status = documents::get(&app.db, &doc_id)
         .await?
-        .map(|d| d.status)
-        .unwrap_or_default();
+        .map_or(crate::domain::Status::Valid, |d| d.status);
     Ok((
         StatusCode::CREATED,
         Json(Pushed {

@@ -376,7 +376,7 @@ pub async fn approve(
     .map_err(|e: DigitizeError| ApiError::Internal(e.into()))?;
     doc.pdf_bytes = signed.len() as i64;
     doc.pdf_sha256 = app.store.put(bytes::Bytes::from(signed)).await?;
-    doc.status = "valid".into();
+    doc.status = crate::domain::Status::Valid;
     let note = (!corrected.is_empty()).then(|| format!("corrected: {}", corrected.join(", ")));
     // The filing and its event commit together.
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;

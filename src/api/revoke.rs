@@ -23,7 +23,7 @@ pub struct RevokeRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Revoked {
     pub id: String,
-    pub status: String,
+    pub status: crate::domain::Status,
 }
 
 #[utoipa::path(post, path = "/api/v1/documents/{id}/revoke", tag = "documents",
@@ -67,6 +67,6 @@ pub async fn revoke(
     tx.commit().await.map_err(DbError::from)?;
     Ok(Json(Revoked {
         id,
-        status: "revoked".into(),
+        status: crate::domain::Status::Revoked,
     }))
 }

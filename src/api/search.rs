@@ -57,13 +57,14 @@ pub async fn search(
         .ok_or_else(|| ApiError::BadRequest("q: at least one word".into()))?;
     date("issued_from", &p.issued_from)?;
     date("issued_to", &p.issued_to)?;
-    if let Some(s) = &p.status
-        && !["valid", "expired", "revoked", "superseded"].contains(&s.as_str())
-    {
-        return Err(ApiError::BadRequest(
-            "status: valid, expired, revoked or superseded".into(),
-        ));
-    }
+    let status = p
+        .status
+        .as_deref()
+        .map(str::parse::<crate::domain::Status>)
+        .transpose()
+        .map_err(|_| {
+            ApiError::BadRequest("status: valid, expired, revoked or superseded".into())
+        })?;
     let limit = p.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::BadRequest("limit: 1 to 100".into()));
@@ -71,7 +72,7 @@ pub async fn search(
     let filters = Filters {
         issuer: p.issuer.filter(|i| !i.trim().is_empty()),
         doc_type: p.doc_type,
-        status: p.status,
+        status,
         issued_from: p.issued_from,
         issued_to: p.issued_to,
     };

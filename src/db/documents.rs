@@ -5,6 +5,7 @@ use sqlx::any::{Any, AnyRow};
 use sqlx::{AssertSqlSafe, Row, Transaction};
 
 use super::{Db, DbError, now_ms};
+use crate::domain::Status;
 
 /// A document about to be filed (or held in review as a draft).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -17,7 +18,7 @@ pub struct NewDocument {
     pub doc_type: Option<String>,
     pub number: Option<String>,
     pub issued_on: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub pdf_sha256: String,
     pub pdf_bytes: i64,
     pub page_count: i64,
@@ -57,7 +58,7 @@ pub struct Document {
     pub doc_type: Option<String>,
     pub number: Option<String>,
     pub issued_on: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub pdf_sha256: String,
     pub pdf_bytes: i64,
     pub page_count: i64,
@@ -91,7 +92,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, d: &NewDocument) -> Result<()
     .bind(d.doc_type.as_deref())
     .bind(d.number.as_deref())
     .bind(d.issued_on.as_deref())
-    .bind(&d.status)
+    .bind(d.status.as_str())
     .bind(&d.pdf_sha256)
     .bind(d.pdf_bytes)
     .bind(d.page_count)
@@ -126,7 +127,12 @@ fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
         doc_type: r.try_get("doc_type")?,
         number: r.try_get("number")?,
         issued_on: r.try_get("issued_on")?,
-        status: effective_status(r.try_get("status")?, r.try_get("valid_to")?),
+        status: effective_status(
+            r.try_get::<String, _>("status")?
+                .parse()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            r.try_get("valid_to")?,
+        ),
         pdf_sha256: r.try_get("pdf_sha256")?,
         pdf_bytes: r.try_get("pdf_bytes")?,
         page_count: r.try_get("page_count")?,
@@ -146,9 +152,9 @@ fn from_row(r: &AnyRow) -> Result<Document, sqlx::Error> {
 
 /// A valid document whose validity ended before today reads as `expired`; nothing needs
 /// to run at midnight to make it so.
-fn effective_status(stored: String, valid_to: Option<String>) -> String {
+fn effective_status(stored: Status, valid_to: Option<String>) -> Status {
     match valid_to {
-        Some(to) if stored == "valid" && to.as_str() < today().as_str() => "expired".into(),
+        Some(to) if stored == Status::Valid && to.as_str() < today().as_str() => Status::Expired,
         _ => stored,
     }
 }

@@ -6,11 +6,15 @@
 //! - [`TaxCode`]: an organization's tax code, 10 digits with a check digit, or 10 + `-` +
 //!   3 digits for a branch.
 //! - [`SubjectId`]: either of them, the owner of a repository.
+//! - [`Status`]: a filed document's status.
 //! - [`audit`]: the audit trail's actions, events and hash link.
 
 pub mod audit;
 pub mod manifest;
+mod status;
 pub mod text;
+
+pub use status::{Status, UnknownStatus};
 
 use kho_workers::grammar::PROVINCE_CODES;
 use std::fmt;

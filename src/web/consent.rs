@@ -111,7 +111,10 @@ pub async fn authorize_page(
     };
     let asked: Vec<String> = a.asked.iter().map(|t| fold(t)).collect();
     let mut boxes = String::new();
-    for d in docs.iter().filter(|d| d.status == "valid") {
+    for d in docs
+        .iter()
+        .filter(|d| d.status == crate::domain::Status::Valid)
+    {
         let typ = d.doc_type.as_deref().unwrap_or("");
         let checked = !asked.is_empty() && asked.iter().any(|t| *t == fold(typ));
         boxes.push_str(&format!(
@@ -276,7 +279,7 @@ pub async fn decide(
             Ok(_) => documents::get(&app.db, id).await.ok().flatten(),
             Err(_) => None,
         }
-        .is_some_and(|d| d.owner_id == owner && d.status == "valid");
+        .is_some_and(|d| d.owner_id == owner && d.status == crate::domain::Status::Valid);
         if !mine {
             return problem(
                 l,

@@ -23,6 +23,7 @@ use crate::app::App;
 use crate::auth::{self, Visible};
 use crate::db::documents::{self, Document};
 use crate::db::grants;
+use crate::domain::Status;
 use crate::search;
 
 #[derive(Debug, Deserialize)]
@@ -31,13 +32,12 @@ pub struct PageQuery {
     pub lang: Option<String>,
 }
 
-fn status_label(l: Lang, status: &str) -> &'static str {
+fn status_label(l: Lang, status: Status) -> &'static str {
     match status {
-        "valid" => l.t("Còn hiệu lực", "Valid"),
-        "expired" => l.t("Hết hiệu lực", "Expired"),
-        "revoked" => l.t("Đã thu hồi", "Revoked"),
-        "superseded" => l.t("Đã được thay thế", "Superseded"),
-        _ => l.t("Không rõ", "Unknown"),
+        Status::Valid => l.t("Còn hiệu lực", "Valid"),
+        Status::Expired => l.t("Hết hiệu lực", "Expired"),
+        Status::Revoked => l.t("Đã thu hồi", "Revoked"),
+        Status::Superseded => l.t("Đã được thay thế", "Superseded"),
     }
 }
 
@@ -67,7 +67,7 @@ fn doc_rows(l: Lang, docs: &[Document], lang_q: &str) -> String {
             typ = esc(d.doc_type.as_deref().unwrap_or("")),
             num = esc(d.number.as_deref().unwrap_or("")),
             date = esc(d.issued_on.as_deref().unwrap_or("")),
-            status = status_label(l, &d.status),
+            status = status_label(l, d.status),
             dl = l.t("Tải PDF", "Download PDF"),
         ));
     }
@@ -201,10 +201,7 @@ pub async fn document_page(
         row(l.t("Cơ quan ban hành", "Issued by"), d.issuer.as_deref()),
         row(l.t("Hiệu lực từ", "Valid from"), d.valid_from.as_deref()),
         row(l.t("Hiệu lực đến", "Valid to"), d.valid_to.as_deref()),
-        row(
-            l.t("Tình trạng", "Status"),
-            Some(status_label(l, &d.status))
-        ),
+        row(l.t("Tình trạng", "Status"), Some(status_label(l, d.status))),
         row("SHA-256", Some(&d.pdf_sha256)),
         id = esc(&d.id),
         open = l.t("Mở PDF", "Open the PDF"),

@@ -715,7 +715,7 @@ pub fn new_document(
         doc_type: None,
         number: None,
         issued_on: None,
-        status: "valid".into(),
+        status: kho::domain::Status::Valid,
         pdf_sha256: pdf_sha256.into(),
         pdf_bytes: pdf_bytes as i64,
         page_count: 1,
