@@ -135,18 +135,18 @@ fn write_stack(
     Ok(files)
 }
 
+/// Resident set samples: seconds since start, KiB.
+type RssSamples = Vec<(f64, u64)>;
+
 /// Run a command to its end: whether it succeeded, its peak resident set in KiB, and
-/// its resident set sampled every 200 ms (seconds since start, KiB).
-fn run_measured(cmd: &mut std::process::Command) -> anyhow::Result<(bool, i64, Vec<(f64, u64)>)> {
+/// its resident set sampled every 200 ms.
+fn run_measured(cmd: &mut std::process::Command) -> anyhow::Result<(bool, i64, RssSamples)> {
     let child = cmd.spawn()?;
     let pid = child.id() as libc::pid_t;
     let sampler = std::thread::spawn(move || {
         let start = Instant::now();
         let mut samples = Vec::new();
-        loop {
-            let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-                break;
-            };
+        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
             let Some(kib) = status
                 .lines()
                 .find_map(|l| l.strip_prefix("VmRSS:"))
