@@ -16,7 +16,14 @@ use crate::storage::ContentStore;
 /// deployment signs out of the box.
 async fn open_keys(config: &Config, db: Db) -> anyhow::Result<Keyring> {
     let file = config.kek_file();
-    let (kek, source) = Kek::load(config.kek.as_deref(), &file, true)?;
+    let (kek, source) = Kek::load(
+        config
+            .kek
+            .as_ref()
+            .map(secrecy::ExposeSecret::expose_secret),
+        &file,
+        true,
+    )?;
     if let KekSource::Created(path) = &source {
         tracing::warn!(
             path = %path.display(),

@@ -78,7 +78,7 @@ pub struct Config {
     /// A bearer token that may read `/metrics` from any address (a secret: keep it in
     /// the secret store).
     #[arg(long, env = "KHO_METRICS_TOKEN", global = true, hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<secrecy::SecretString>,
 
     /// Networks that may read `/metrics` without the token, comma-separated CIDRs.
     #[arg(long, env = "KHO_METRICS_ALLOW", default_value = "127.0.0.0/8,::1/128",
@@ -153,7 +153,7 @@ pub struct Config {
     /// Key-encryption key (32 bytes, base64) that seals the signing keys at rest. Without
     /// it, KHO_KEK_FILE is used.
     #[arg(long, env = "KHO_KEK", global = true, hide_env_values = true)]
-    pub kek: Option<String>,
+    pub kek: Option<secrecy::SecretString>,
 
     /// File holding the key-encryption key (default DATA_DIR/kek.key; created on first
     /// start when missing, readable by its owner only).
@@ -350,4 +350,27 @@ impl Config {
 
 fn absolute(p: &std::path::Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn secrets_in_the_configuration_are_never_printed() {
+        let kek = "c2VjcmV0LWtleS1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcw==";
+        let cli = crate::cli::Cli::try_parse_from([
+            "kho",
+            "--kek",
+            kek,
+            "--metrics-token",
+            "scrape-me-9f2c",
+            "migrate",
+        ])
+        .unwrap();
+        let shown = format!("{:?}", cli.config);
+        assert!(!shown.contains(kek), "{shown}");
+        assert!(!shown.contains("scrape-me-9f2c"), "{shown}");
+        assert!(shown.contains("data_dir"), "{shown}");
+    }
 }

@@ -70,7 +70,11 @@ fn metrics_allowed(
     peer: Option<std::net::IpAddr>,
     headers: &axum::http::HeaderMap,
 ) -> bool {
-    if let Some(token) = config.metrics_token.as_deref() {
+    if let Some(token) = config
+        .metrics_token
+        .as_ref()
+        .map(secrecy::ExposeSecret::expose_secret)
+    {
         let sent = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
