@@ -17,8 +17,9 @@ pub struct Config {
 
     /// Database: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
     /// Default: `sqlite://<data-dir>/kho.db`.
-    #[arg(long, env = "KHO_DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
+    /// A password in it is a secret: it is never printed.
+    #[arg(long, env = "KHO_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<secrecy::SecretString>,
 
     /// Object store: `file:///ABS/PATH`, `s3://BUCKET/PREFIX` (credentials and endpoint from
     /// `AWS_*` variables or `KHO_S3_ENDPOINT`) or `memory://` (tests only: lost at exit).
@@ -284,12 +285,16 @@ impl Config {
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                absolute(&self.data_dir.join("kho.db")).display()
-            )
-        })
+        use secrecy::ExposeSecret;
+        self.database_url.as_ref().map_or_else(
+            || {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    absolute(&self.data_dir.join("kho.db")).display()
+                )
+            },
+            |url| url.expose_secret().to_owned(),
+        )
     }
 
     pub fn object_store_url(&self) -> String {
@@ -365,12 +370,19 @@ mod tests {
             kek,
             "--metrics-token",
             "scrape-me-9f2c",
+            "--database-url",
+            "postgres://kho:db-pass-77e1@127.0.0.1:5432/kho",
             "migrate",
         ])
         .unwrap();
         let shown = format!("{:?}", cli.config);
         assert!(!shown.contains(kek), "{shown}");
         assert!(!shown.contains("scrape-me-9f2c"), "{shown}");
+        assert!(!shown.contains("db-pass-77e1"), "{shown}");
+        assert_eq!(
+            cli.config.database_url(),
+            "postgres://kho:db-pass-77e1@127.0.0.1:5432/kho"
+        );
         assert!(shown.contains("data_dir"), "{shown}");
     }
 }
