@@ -16,14 +16,7 @@ use crate::storage::ContentStore;
 /// deployment signs out of the box.
 async fn open_keys(config: &Config, db: Db) -> anyhow::Result<Keyring> {
     let file = config.kek_file();
-    let (kek, source) = Kek::load(
-        config
-            .kek
-            .as_ref()
-            .map(secrecy::ExposeSecret::expose_secret),
-        &file,
-        true,
-    )?;
+    let (kek, source) = Kek::load(config.kek_base64(), &file, true)?;
     if let KekSource::Created(path) = &source {
         tracing::warn!(
             path = %path.display(),

@@ -284,6 +284,12 @@ impl Config {
         }
     }
 
+    /// The key-encryption key given in the configuration (base64), if any.
+    pub fn kek_base64(&self) -> Option<&str> {
+        use secrecy::ExposeSecret;
+        self.kek.as_ref().map(|k| k.expose_secret())
+    }
+
     pub fn database_url(&self) -> String {
         use secrecy::ExposeSecret;
         self.database_url.as_ref().map_or_else(

@@ -239,10 +239,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             // The sheet is authenticated with a key derived from the deployment's KEK,
             // so only this deployment's sheets cut its stacks.
             let (kek, _) = kho::signing::kek::Kek::load(
-                cli.config
-                    .kek
-                    .as_ref()
-                    .map(secrecy::ExposeSecret::expose_secret),
+                cli.config.kek_base64(),
                 &cli.config.kek_file(),
                 true,
             )?;

@@ -136,13 +136,12 @@ pub async fn status_page(
         let html = layout(l, &path, l.t("Không tìm thấy", "Not found"), &body);
         return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
     };
-    use crate::domain::Status;
-    let (class, label) = match r.status {
-        Status::Valid => ("good", l.t("CÒN HIỆU LỰC", "VALID")),
-        Status::Revoked => ("bad", l.t("ĐÃ THU HỒI", "REVOKED")),
-        Status::Superseded => ("bad", l.t("ĐÃ ĐƯỢC THAY THẾ", "SUPERSEDED")),
-        Status::Expired => ("bad", l.t("HẾT HIỆU LỰC", "EXPIRED")),
+    let class = if r.status == crate::domain::Status::Valid {
+        "good"
+    } else {
+        "bad"
     };
+    let label = crate::web::status_label(l, r.status).to_uppercase();
     let row = |k: &str, v: Option<&str>| {
         format!("<tr><th>{k}</th><td>{}</td></tr>", esc(v.unwrap_or("—")))
     };

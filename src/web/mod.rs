@@ -210,6 +210,16 @@ impl Lang {
 }
 
 /// Escape text for HTML.
+/// A document's status in words, for the pages (the printout page writes it in capitals).
+pub fn status_label(l: Lang, status: crate::domain::Status) -> &'static str {
+    match status {
+        crate::domain::Status::Valid => l.t("Còn hiệu lực", "Valid"),
+        crate::domain::Status::Expired => l.t("Hết hiệu lực", "Expired"),
+        crate::domain::Status::Revoked => l.t("Đã thu hồi", "Revoked"),
+        crate::domain::Status::Superseded => l.t("Đã được thay thế", "Superseded"),
+    }
+}
+
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

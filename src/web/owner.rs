@@ -16,29 +16,19 @@ use serde::Deserialize;
 
 use super::{
     Lang, MaybeSession, Session, error_page, esc, ms_to_time, page, same_origin, signed_in,
-    unavailable,
+    status_label, unavailable,
 };
 use crate::api::caller::principal;
 use crate::app::App;
 use crate::auth::{self, Visible};
 use crate::db::documents::{self, Document};
 use crate::db::grants;
-use crate::domain::Status;
 use crate::search;
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     pub q: Option<String>,
     pub lang: Option<String>,
-}
-
-fn status_label(l: Lang, status: Status) -> &'static str {
-    match status {
-        Status::Valid => l.t("Còn hiệu lực", "Valid"),
-        Status::Expired => l.t("Hết hiệu lực", "Expired"),
-        Status::Revoked => l.t("Đã thu hồi", "Revoked"),
-        Status::Superseded => l.t("Đã được thay thế", "Superseded"),
-    }
 }
 
 /// The repository a signed-in account reads, or an error page.
