@@ -203,7 +203,6 @@ async fn heavy_requests_past_the_allowance_wait_their_turn() {
     let t = TestApp::spawn(Backend::Sqlite, 0, &["--max-heavy-requests", "1"]).await;
     // An upload whose body never finishes holds the only slot.
     let host = t.addr.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
     let head = format!(
         "POST /api/v1/subjects/{CITIZEN}/scans HTTP/1.1\r\nHost: {host}\r\n\
          Authorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=XX\r\n\
@@ -211,7 +210,12 @@ async fn heavy_requests_past_the_allowance_wait_their_turn() {
          filename=\"p.png\"\r\n\r\nPNG-not-finished",
         t.staff_token
     );
-    slow.write_all(head.as_bytes()).await.unwrap();
+    let start_slow = || async {
+        let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
+        slow.write_all(head.as_bytes()).await.unwrap();
+        slow
+    };
+    let mut slow = start_slow().await;
     let qr = || async {
         t.client
             .post(t.url("/api/v1/verify/qr"))
@@ -226,6 +230,12 @@ async fn heavy_requests_past_the_allowance_wait_their_turn() {
         if r.status() == 503 {
             busy = Some(r);
             break;
+        }
+        // A QR request that took the slot first turns the upload away (503), and the
+        // slot is free again: start another upload that never finishes.
+        let mut answer = [0u8; 64];
+        if slow.try_read(&mut answer).is_ok() {
+            slow = start_slow().await;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
