@@ -38,6 +38,11 @@ const BORDER_INK_FRACTION: f32 = 0.6;
 const BORDER_MAX_DEPTH: f32 = 0.08;
 /// A straight run of ink at least this long (mm) is a rule, not part of a letter.
 const RULE_MIN_MM: f32 = 10.0;
+/// Evened-out paper in this range of brightness is a shadow band to lift.
+const BAND_PAPER_FROM: usize = 100;
+const BAND_PAPER_BELOW: usize = 225;
+/// A scanner bed is darker than this share of the paper's brightness.
+const BED_BELOW_PAPER: f32 = 0.4;
 /// A piece of ink touching the page's edge and this large (mm, either side) is border.
 const EDGE_PIECE_MIN_MM: f32 = 10.0;
 /// A piece at least this large both ways (mm), this solid (a disc fills 0.79 of its
@@ -135,7 +140,13 @@ fn clean_with(gray: &GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned
             blank: true,
         };
     }
-    let (mut page, threshold) = even_paper(gray, dpi);
+    // A dark scanner bed around a sheet scanned whole goes first: evened out, it would
+    // leave the sheet's edges as long ragged strokes that Tesseract takes for text. Only
+    // a bed far darker than the paper: paper in a shadow reaching the edge stays.
+    let mut gray = gray.clone();
+    let dark = otsu(&gray).min((f32::from(paper_level(&gray)) * BED_BELOW_PAPER) as u8);
+    crate::deskew::whiten_bed_below(&mut gray, dpi, dark);
+    let (mut page, threshold) = even_paper(&gray, dpi);
     if let Some(weight) = colour {
         drop_colour(&mut page, weight);
     }
@@ -156,10 +167,29 @@ fn clean_with(gray: &GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned
     }
 }
 
+/// The paper's brightness: the level a tenth of the page is brighter than.
+fn paper_level(gray: &GrayImage) -> u8 {
+    let mut hist = [0u64; 256];
+    gray.as_raw()
+        .iter()
+        .step_by(7)
+        .for_each(|&p| hist[p as usize] += 1);
+    let total: u64 = hist.iter().sum();
+    let mut seen = 0;
+    for v in (0..256).rev() {
+        seen += hist[v];
+        if seen * 10 >= total {
+            return v as u8;
+        }
+    }
+    0
+}
+
 /// Steps 1–3: the page on even white paper without dark borders, and the ink threshold.
 pub fn even_paper(gray: &GrayImage, dpi: f32) -> (GrayImage, u8) {
     let cell = ((CELL_AT_300_DPI * dpi / 300.0).round() as u32).clamp(4, 128);
     let mut page = normalize_background(gray, cell);
+    lift_bands(&mut page);
     // Paper is near 255 once normalized; on a blank page Otsu would split the paper's
     // own noise, so the threshold never rises above mid-grey.
     let threshold = otsu(&page).clamp(64, 160);
@@ -236,6 +266,47 @@ fn normalize_background(gray: &GrayImage, cell: u32) -> GrayImage {
         }
     }
     out
+}
+
+/// Brighten the paper of a shadow band narrower than the background's cells (a fold
+/// across the sheet): in strips a few pixels tall and a few centimetres wide, paper
+/// still darker than white once evened out is lifted to white with the ink on it. A
+/// strip with no paper in it (a thick rule) is left alone.
+fn lift_bands(page: &mut GrayImage) {
+    const STRIP_W: u32 = 256;
+    const STRIP_H: u32 = 4;
+    let (w, h) = page.dimensions();
+    let mut hist = [0u32; 256];
+    for y0 in (0..h).step_by(STRIP_H as usize) {
+        let y1 = (y0 + STRIP_H).min(h);
+        for x0 in (0..w).step_by(STRIP_W as usize) {
+            let x1 = (x0 + STRIP_W).min(w);
+            hist.fill(0);
+            for y in y0..y1 {
+                let row = &page.as_raw()[(y * w + x0) as usize..(y * w + x1) as usize];
+                row.iter().for_each(|&p| hist[p as usize] += 1);
+            }
+            let total: u32 = hist.iter().sum();
+            let mut seen = 0;
+            let mut paper = 255;
+            for v in (0..256).rev() {
+                seen += hist[v];
+                if seen * 10 >= total {
+                    paper = v;
+                    break;
+                }
+            }
+            if !(BAND_PAPER_FROM..BAND_PAPER_BELOW).contains(&paper) {
+                continue;
+            }
+            let k = 255.0 / paper as f32;
+            for y in y0..y1 {
+                let row = &mut page.as_mut()[(y * w + x0) as usize..(y * w + x1) as usize];
+                row.iter_mut()
+                    .for_each(|p| *p = (*p as f32 * k).min(255.0) as u8);
+            }
+        }
+    }
 }
 
 /// Combine each grid cell with its neighbours within `r` cells (separably).
@@ -498,6 +569,58 @@ mod tests {
                 Luma([235])
             }
         })
+    }
+
+    #[test]
+    fn a_fold_shadow_across_a_line_keeps_the_line() {
+        // A shadow 30 px tall across the sheet, over a line of strokes (rows 480–485).
+        let base = text_like(800, 1000);
+        let folded = GrayImage::from_fn(800, 1000, |x, y| {
+            let k = if (475..505).contains(&y) { 0.55 } else { 1.0 };
+            Luma([(base.get_pixel(x, y).0[0] as f32 * k) as u8])
+        });
+        let out = clean(&folded, 300.0);
+        // The strokes in the shadow stay ink; the shadow's paper becomes paper.
+        for x in [65, 365, 665] {
+            assert!(out.gray.get_pixel(x, 482).0[0] < 100, "stroke at {x}");
+        }
+        for x in [80, 380, 680] {
+            assert!(out.gray.get_pixel(x, 495).0[0] > 230, "paper at {x}");
+        }
+    }
+
+    #[test]
+    fn the_edges_of_a_sheet_straightened_on_a_dark_bed_are_not_ink() {
+        // A sheet with strokes in its middle on a wide dark bed, scanned 9° askew, then
+        // turned back as the pipeline does (onto white). Evened out, the bed would leave
+        // a dark band along the sheet's edges, stepped by the background's cells.
+        let mut scan = GrayImage::from_pixel(1400, 1800, Luma([40]));
+        for y in 250..1550 {
+            for x in 250..1150 {
+                let stroke = (500..900).contains(&x) && (500..1300).contains(&y);
+                let ink = stroke && y % 40 < 6 && x % 30 < 20;
+                scan.put_pixel(x, y, Luma([if ink { 30 } else { 235 }]));
+            }
+        }
+        let askew = imageproc::geometric_transformations::rotate_about_center(
+            &scan,
+            9f32.to_radians(),
+            imageproc::geometric_transformations::Interpolation::Bilinear,
+            imageproc::geometric_transformations::Border::Constant(Luma([40])),
+        );
+        let straight = crate::deskew::rotate(&DynamicImage::ImageLuma8(askew), -9.0).into_luma8();
+        let out = clean(&straight, 300.0);
+        // Nothing dark is left farther from the centre than the strokes.
+        let (cx, cy) = (out.gray.width() as i64 / 2, out.gray.height() as i64 / 2);
+        let stray = out
+            .gray
+            .enumerate_pixels()
+            .filter(|(x, y, p)| {
+                let (dx, dy) = ((*x as i64 - cx).abs(), (*y as i64 - cy).abs());
+                p.0[0] < 128 && (dx > 300 || dy > 500)
+            })
+            .count();
+        assert_eq!(stray, 0);
     }
 
     #[test]

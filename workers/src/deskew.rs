@@ -132,11 +132,16 @@ fn dark_points(gray: &GrayImage, dpi: f32) -> Vec<(f32, f32)> {
 /// outscore the text lines; the long sides of a skewed sheet then look like lines
 /// running top to bottom.
 pub fn whiten_bed(gray: &mut GrayImage, dpi: f32) {
+    let dark = crate::clean::otsu(gray);
+    whiten_bed_below(gray, dpi, dark);
+}
+
+/// [`whiten_bed`] with the bed's pixels those darker than `dark`.
+pub fn whiten_bed_below(gray: &mut GrayImage, dpi: f32, dark: u8) {
     let (w, h) = gray.dimensions();
     if w < 3 || h < 3 {
         return;
     }
-    let dark = crate::clean::otsu(gray);
     let (wu, hu) = (w as usize, h as usize);
     let mut bed = vec![false; wu * hu];
     let mut stack: Vec<usize> = Vec::new();

@@ -17,7 +17,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 use crate::PipelineError;
 pub use crate::decode::Original;
 use crate::extract::Fields;
-use crate::ocr::PageText;
+use crate::ocr::{Line, PageText};
 
 /// Tesseract's glyphless font: one glyph, advance width 500/1000 em (Apache-2.0).
 const GLYPHLESS_TTF: &[u8] = include_bytes!("../assets/glyphless.ttf");
@@ -240,8 +240,12 @@ pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError
 fn text_layer(text: &PageText, scale: f32, page_h_pt: f32) -> String {
     let mut out = String::from("BT\n3 Tr\n");
     for line in &text.lines {
-        let size = (line.height as f32 * scale).max(1.0);
-        let baseline = page_h_pt - (line.top + line.height) as f32 * scale;
+        // The middle word's bottom and height, not the line's box: one word whose box
+        // took in a mark of the next line would otherwise make the line as tall as two,
+        // and extractors would then merge the two lines' words.
+        let (bottom, height) = typical_extent(line);
+        let size = (height as f32 * scale).max(1.0);
+        let baseline = page_h_pt - bottom as f32 * scale;
         out.push_str(&format!("/F1 {} Tf\n", num(size)));
         for (i, word) in line.words.iter().enumerate() {
             let next = line.words.get(i + 1);
@@ -270,6 +274,22 @@ fn text_layer(text: &PageText, scale: f32, page_h_pt: f32) -> String {
     }
     out.push_str("ET\n");
     out
+}
+
+/// A line's typical bottom and height: the medians over its words (its own box when it
+/// has none).
+fn typical_extent(line: &Line) -> (u32, u32) {
+    if line.words.is_empty() {
+        return (line.top + line.height, line.height);
+    }
+    let median = |mut v: Vec<u32>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    (
+        median(line.words.iter().map(|w| w.top + w.height).collect()),
+        median(line.words.iter().map(|w| w.height).collect()),
+    )
 }
 
 fn add_glyphless_font(doc: &mut Document) -> Result<ObjectId, PipelineError> {
@@ -534,6 +554,33 @@ mod tests {
                 }],
             },
         }
+    }
+
+    #[test]
+    fn a_line_is_as_tall_as_its_typical_word_not_its_tallest() {
+        // "Điều" took in a mark of the next line: its box is twice as tall as the others'.
+        let word = |text: &str, left, top, height| Word {
+            text: text.into(),
+            left,
+            top,
+            width: 80,
+            height,
+            confidence: 90.0,
+        };
+        let line = Line {
+            left: 826,
+            top: 2789,
+            width: 300,
+            height: 67,
+            words: vec![
+                word("-", 826, 2808, 4),
+                word("Như", 852, 2789, 31),
+                word("Điều", 943, 2791, 65),
+                word("3;", 1042, 2793, 29),
+            ],
+        };
+        // The middle bottom (2822) and height (31), not the line box's 2856 and 67.
+        assert_eq!(typical_extent(&line), (2822, 31));
     }
 
     #[test]
