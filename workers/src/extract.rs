@@ -460,10 +460,13 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
     }
     left.sort_by_key(|s| s.top);
     // The block is capitals, from the top, up to the first line that is not; specks
-    // OCR read in the margin (`|`, `F]`) are passed over, and trimmed off line ends.
+    // OCR read in the margin (`|`, `F]`, `lÌ` level with the motto) are passed over,
+    // and trimmed off line ends.
+    let speck = |f: &Field| f.value.chars().filter(|c| c.is_alphabetic()).count() <= 2;
     let lines: Vec<(&Segment, Field)> = left
         .into_iter()
         .filter_map(|s| name_words(s).map(|f| (s, f)))
+        .skip_while(|(s, f)| !s.is_capitals() && speck(f))
         .take_while(|(s, _)| s.is_capitals() && !NUMBER.is_match(&s.text))
         .take(5)
         .collect();
@@ -486,7 +489,7 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
     let restored = |f: Option<Field>| {
         f.map(|mut f| {
             let mut words: Vec<String> = f.value.split(' ').map(String::from).collect();
-            crate::names::restore_words(&mut words);
+            crate::names::restore_words_near(&mut words);
             f.value = words.join(" ");
             f
         })
@@ -746,6 +749,8 @@ doanh nghiệp mã số thuế 0100109106-001.";
                 placed(
                     200,
                     &[
+                        // A hole's edge in the margin, level with the motto.
+                        ("lÌ", 60),
                         ("UBND", 400),
                         ("TĨNH", 500),
                         ("HÀ", 600),
