@@ -39,8 +39,8 @@ const BORDER_MAX_DEPTH: f32 = 0.08;
 /// A straight run of ink at least this long (mm) is a rule, not part of a letter.
 const RULE_MIN_MM: f32 = 10.0;
 /// Evened-out paper in this range of brightness is a shadow band to lift.
-const BAND_PAPER_FROM: usize = 100;
-const BAND_PAPER_BELOW: usize = 225;
+const BAND_PAPER_FROM: u8 = 100;
+const BAND_PAPER_BELOW: u8 = 225;
 /// A scanner bed is darker than this share of the paper's brightness.
 const BED_BELOW_PAPER: f32 = 0.4;
 /// A piece of ink touching the page's edge and this large (mm, either side) is border.
@@ -167,22 +167,28 @@ fn clean_with(gray: &GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned
     }
 }
 
-/// The paper's brightness: the level a tenth of the page is brighter than.
+/// The paper's brightness: the level a tenth of the page reaches.
 fn paper_level(gray: &GrayImage) -> u8 {
-    let mut hist = [0u64; 256];
+    let mut hist = [0u32; 256];
     gray.as_raw()
         .iter()
         .step_by(7)
         .for_each(|&p| hist[p as usize] += 1);
-    let total: u64 = hist.iter().sum();
-    let mut seen = 0;
+    tenth_brightest(&hist)
+}
+
+/// The level the brightest tenth of a histogram's pixels reaches: the paper, not the ink
+/// (255 when the histogram is empty).
+fn tenth_brightest(hist: &[u32; 256]) -> u8 {
+    let total: u64 = hist.iter().map(|&n| u64::from(n)).sum();
+    let mut seen = 0u64;
     for v in (0..256).rev() {
-        seen += hist[v];
-        if seen * 10 >= total {
+        seen += u64::from(hist[v]);
+        if seen * 10 >= total && seen > 0 {
             return v as u8;
         }
     }
-    0
+    255
 }
 
 /// Steps 1–3: the page on even white paper without dark borders, and the ink threshold.
@@ -216,17 +222,7 @@ fn normalize_background(gray: &GrayImage, cell: u32) -> GrayImage {
                     hist[p as usize] += 1;
                 }
             }
-            let total: u32 = hist.iter().sum();
-            let mut seen = 0;
-            let mut level = 255;
-            for v in (0..256).rev() {
-                seen += hist[v];
-                if seen * 10 >= total {
-                    level = v;
-                    break;
-                }
-            }
-            grid[(gy * gw + gx) as usize] = level as f32;
+            grid[(gy * gw + gx) as usize] = f32::from(tenth_brightest(&hist));
         }
     }
     // A cell full of ink (a heading, a stamp) has no paper: take the brightest
@@ -286,16 +282,7 @@ fn lift_bands(page: &mut GrayImage) {
                 let row = &page.as_raw()[(y * w + x0) as usize..(y * w + x1) as usize];
                 row.iter().for_each(|&p| hist[p as usize] += 1);
             }
-            let total: u32 = hist.iter().sum();
-            let mut seen = 0;
-            let mut paper = 255;
-            for v in (0..256).rev() {
-                seen += hist[v];
-                if seen * 10 >= total {
-                    paper = v;
-                    break;
-                }
-            }
+            let paper = tenth_brightest(&hist);
             if !(BAND_PAPER_FROM..BAND_PAPER_BELOW).contains(&paper) {
                 continue;
             }

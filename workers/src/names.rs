@@ -7,7 +7,9 @@
 //! Only whole phrases of two words or more are matched, and only on words in capitals,
 //! where every word differs from the phrase at most in its marks: `TÀI` becomes `TẢI` in
 //! `GIAO THÔNG VẬN TÀI` and stays `TÀI` in `TÀI NGUYÊN`. Words the vocabulary does not
-//! hold (a commune's name) are left as read.
+//! hold (a commune's name) are left as read. The header's names alone (one or two lines)
+//! may also be one letter off the phrase, in a word of four letters or more, when one
+//! phrase only is that near (`restore_words_near`).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -276,10 +278,14 @@ fn restore_with(words: &mut [String], near: bool) -> usize {
 mod tests {
     use super::{restore_words, restore_words_near};
 
-    fn restored(line: &str) -> String {
+    fn with(restore: fn(&mut [String]) -> usize, line: &str) -> String {
         let mut words: Vec<String> = line.split(' ').map(String::from).collect();
-        restore_words(&mut words);
+        restore(&mut words);
         words.join(" ")
+    }
+
+    fn restored(line: &str) -> String {
+        with(restore_words, line)
     }
 
     #[test]
@@ -304,11 +310,7 @@ mod tests {
 
     #[test]
     fn a_header_name_one_letter_off_a_known_one_is_that_name() {
-        let near = |line: &str| {
-            let mut words: Vec<String> = line.split(' ').map(String::from).collect();
-            restore_words_near(&mut words);
-            words.join(" ")
-        };
+        let near = |line: &str| with(restore_words_near, line);
         assert_eq!(near("SỞ GIAO THOÔNG VẠN TÀI"), "SỞ GIAO THÔNG VẬN TẢI");
         assert_eq!(near("UBND TỈNH QUẢNG NGAII"), "UBND TỈNH QUẢNG NGÃI");
         // Over the whole page text, only exact phrases are given back.

@@ -240,9 +240,9 @@ pub fn build(pages: &[PdfPage], meta: &PdfMeta) -> Result<Vec<u8>, PipelineError
 fn text_layer(text: &PageText, scale: f32, page_h_pt: f32) -> String {
     let mut out = String::from("BT\n3 Tr\n");
     for line in &text.lines {
-        // The middle word's bottom and height, not the line's box: one word whose box
-        // took in a mark of the next line would otherwise make the line as tall as two,
-        // and extractors would then merge the two lines' words.
+        // The line's box, held to its middle word's: one word whose box took in a mark
+        // of the next line would otherwise make the line as tall as two, and extractors
+        // would then merge the two lines' words.
         let (bottom, height) = typical_extent(line);
         let size = (height as f32 * scale).max(1.0);
         let baseline = page_h_pt - bottom as f32 * scale;
@@ -276,19 +276,23 @@ fn text_layer(text: &PageText, scale: f32, page_h_pt: f32) -> String {
     out
 }
 
-/// A line's typical bottom and height: the medians over its words (its own box when it
-/// has none).
+/// A line's bottom and height for its text: its box, unless one word's box took in a
+/// mark of the next line and made it taller than half as much again as its middle word
+/// (then the middle word's height and half of it below the middle word's bottom).
 fn typical_extent(line: &Line) -> (u32, u32) {
+    let (bottom, height) = (line.top + line.height, line.height);
     if line.words.is_empty() {
-        return (line.top + line.height, line.height);
+        return (bottom, height);
     }
     let median = |mut v: Vec<u32>| {
         v.sort_unstable();
         v[v.len() / 2]
     };
+    let middle_bottom = median(line.words.iter().map(|w| w.top + w.height).collect());
+    let middle_height = median(line.words.iter().map(|w| w.height).collect());
     (
-        median(line.words.iter().map(|w| w.top + w.height).collect()),
-        median(line.words.iter().map(|w| w.height).collect()),
+        bottom.min(middle_bottom + middle_height / 2),
+        height.min(middle_height * 3 / 2),
     )
 }
 
@@ -579,8 +583,17 @@ mod tests {
                 word("3;", 1042, 2793, 29),
             ],
         };
-        // The middle bottom (2822) and height (31), not the line box's 2856 and 67.
-        assert_eq!(typical_extent(&line), (2822, 31));
+        // Not the line box's bottom 2856 and height 67: half the middle word's height
+        // below its bottom (2822 + 15) and half as much again as its height (31 · 1.5).
+        assert_eq!(typical_extent(&line), (2837, 46));
+        // A line whose words are alike keeps its box.
+        let even = Line {
+            words: vec![word("Như", 852, 2789, 31), word("Điều", 943, 2787, 36)],
+            height: 36,
+            top: 2787,
+            ..line
+        };
+        assert_eq!(typical_extent(&even), (2823, 36));
     }
 
     #[test]
