@@ -209,7 +209,6 @@ impl Lang {
     }
 }
 
-/// Escape text for HTML.
 /// A document's status in words, for the pages (the printout page writes it in capitals).
 pub fn status_label(l: Lang, status: crate::domain::Status) -> &'static str {
     match status {
@@ -220,6 +219,7 @@ pub fn status_label(l: Lang, status: crate::domain::Status) -> &'static str {
     }
 }
 
+/// Escape text for HTML.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -112,7 +112,7 @@ pub fn ink_gray(image: &DynamicImage) -> GrayImage {
 pub fn clean_page(image: &DynamicImage, dpi: f32) -> Cleaned {
     let gray = image.to_luma8();
     let weight = colour_weight(image);
-    clean_with(&gray, weight.as_ref(), dpi)
+    clean_with(gray, weight.as_ref(), dpi)
 }
 
 /// The cleaned OCR input and what cleaning found.
@@ -128,14 +128,14 @@ pub struct Cleaned {
 
 /// Clean a grey page read at `dpi`.
 pub fn clean(gray: &GrayImage, dpi: f32) -> Cleaned {
-    clean_with(gray, None, dpi)
+    clean_with(gray.clone(), None, dpi)
 }
 
-fn clean_with(gray: &GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned {
+fn clean_with(mut gray: GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned {
     let (w, h) = gray.dimensions();
     if w == 0 || h == 0 {
         return Cleaned {
-            gray: gray.clone(),
+            gray,
             ink_fraction: 0.0,
             blank: true,
         };
@@ -143,7 +143,6 @@ fn clean_with(gray: &GrayImage, colour: Option<&GrayImage>, dpi: f32) -> Cleaned
     // A dark scanner bed around a sheet scanned whole goes first: evened out, it would
     // leave the sheet's edges as long ragged strokes that Tesseract takes for text. Only
     // a bed far darker than the paper: paper in a shadow reaching the edge stays.
-    let mut gray = gray.clone();
     let dark = otsu(&gray).min((f32::from(paper_level(&gray)) * BED_BELOW_PAPER) as u8);
     crate::deskew::whiten_bed_below(&mut gray, dpi, dark);
     let (mut page, threshold) = even_paper(&gray, dpi);
