@@ -58,6 +58,12 @@ AGENCIES = [
     ("UBND THÀNH PHỐ CẦN THƠ", "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "SLĐTBXH", "Cần Thơ", "092"),
     ("UBND HUYỆN GIA LÂM", "ỦY BAN NHÂN DÂN XÃ ĐA TỐN", "UBND", "Gia Lâm", "001"),
     ("UBND TỈNH KHÁNH HÒA", "SỞ CÔNG THƯƠNG", "SCT", "Khánh Hòa", "056"),
+    ("UBND HUYỆN ĐÔNG ANH", "ỦY BAN NHÂN DÂN XÃ UY NỖ", "UBND", "Đông Anh", "001"),
+    ("UBND QUẬN 1", "ỦY BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ", "UBND", "Thành phố Hồ Chí Minh", "079"),
+    ("UBND TỈNH NGHỆ AN", "ỦY BAN NHÂN DÂN HUYỆN NGHĨA ĐÀN", "UBND", "Nghĩa Đàn", "040"),
+    ("UBND TỈNH LÂM ĐỒNG", "SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "SNNPTNT", "Lâm Đồng", "068"),
+    ("UBND TỈNH HẢI DƯƠNG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "SGDĐT", "Hải Dương", "030"),
+    ("UBND THÀNH PHỐ ĐÀ NẴNG", "SỞ NỘI VỤ", "SNV", "Đà Nẵng", "048"),
 ]
 # (title, abbreviation, subjects, kind)
 TYPES = [

@@ -467,7 +467,7 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
         .into_iter()
         .filter_map(|s| name_words(s).map(|f| (s, f)))
         .skip_while(|(s, f)| !s.is_capitals() && speck(f))
-        .take_while(|(s, _)| s.is_capitals() && !NUMBER.is_match(&s.text))
+        .take_while(|(s, _)| s.is_capitals() && !NUMBER.is_match(&s.text) && !number_line(s))
         .take(5)
         .collect();
     if lines.is_empty() {
@@ -491,6 +491,10 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
             let mut words: Vec<String> = f.value.split(' ').map(String::from).collect();
             crate::names::restore_words_near(&mut words);
             f.value = words.join(" ");
+            // A word OCR garbled past that (`HUYÍ`, `PH`): the one known name it is near.
+            if let Some(name) = crate::names::nearest_name(&f.value) {
+                f.value = name;
+            }
             f
         })
     };
@@ -498,6 +502,16 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
         restored(joined(&fields[..split])),
         restored(joined(&fields[split..])),
     )
+}
+
+/// Whether `s` is the `Số:` line (`Số: 45QĐÐ-SKHĐT` reads as capitals, and its number
+/// may fail the grammar), not a name: `SỞ`, which folds alike, has no colon or digit.
+fn number_line(s: &Segment) -> bool {
+    let f = fold(s.text.trim_start());
+    f.strip_prefix("so").is_some_and(|rest| {
+        rest.trim_start()
+            .starts_with(|c: char| c == ':' || c.is_ascii_digit())
+    })
 }
 
 /// A header line without the specks OCR read at its ends (`_ BỘ Y TẾ.` → `BỘ Y TẾ`):

@@ -9,6 +9,7 @@
 //! | [`orient`] | 0/90/180/270° from Tesseract's OSD → upright page |
 //! | [`clean`]  | background normalization, borders, specks → the OCR input; blank pages |
 //! | [`ocr`]    | Tesseract (`vie`) → words with boxes and confidences; a seal's and signature's noise dropped |
+//! | [`header`] | the header's left column (issuing body) read again on its own, kept when surer |
 //! | [`names`]  | marks OCR lost in the header's and signature's known phrases, given back |
 //! | [`extract`] | fields: number and symbol, date and place, issuer, type, IDs |
 //! | [`grammar`] | Decree 30 shapes: type abbreviations, number and symbol, dates, personal IDs, syllables |
@@ -26,6 +27,7 @@ pub mod deskew;
 pub mod extract;
 pub mod gate;
 pub mod grammar;
+pub mod header;
 pub mod measure;
 pub mod names;
 pub mod ocr;

@@ -1,15 +1,17 @@
 //! names: the closed vocabulary of a result's header and signature block — the motto,
 //! the kinds of people's committee, the provinces (Resolution 202/2025/QH15's and the
 //! 63 before it), the standard departments of a ministry, province or district
-//! (Decrees 107/2020 and 108/2020) and the signers' titles — used to give back the
-//! marks OCR drops from bold capitals (`TĨNH` → `TỈNH`, `KE HOẠCH` → `KẾ HOẠCH`).
+//! (Decrees 107/2020 and 108/2020), the signers' titles, and the national list of
+//! communes, wards and districts (`data/units.txt`) — used to give back the marks OCR
+//! drops from bold capitals (`TĨNH` → `TỈNH`, `KE HOẠCH` → `KẾ HOẠCH`, `ĐA TỒN` → `ĐA TỐN`).
 //!
 //! Only whole phrases of two words or more are matched, and only on words in capitals,
 //! where every word differs from the phrase at most in its marks: `TÀI` becomes `TẢI` in
 //! `GIAO THÔNG VẬN TÀI` and stays `TÀI` in `TÀI NGUYÊN`. Words the vocabulary does not
-//! hold (a commune's name) are left as read. The header's names alone (one or two lines)
-//! may also be one letter off the phrase, in a word of four letters or more, when one
-//! phrase only is that near (`restore_words_near`).
+//! hold are left as read, and so are names two communes share once their marks are
+//! gone. The header's names alone (one or two lines) may also be one letter off a phrase
+//! of the closed lists, in a word of four letters or more, when one phrase only is that
+//! near (`restore_words_near`).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -154,40 +156,91 @@ const OTHERS: &[&str] = &[
     "THÔNG BÁO",
 ];
 
-/// Every phrase, by the folded form of its words: folded words → the phrase's words.
-static PHRASES: LazyLock<HashMap<Vec<String>, Vec<String>>> = LazyLock::new(|| {
-    let mut all: Vec<String> = OTHERS.iter().map(|s| s.to_string()).collect();
+/// The communes, wards, townships and districts of Vietnam, before and after the July 2025
+/// rearrangement (older records name the old ones): `XÃ ĐA TỐN`, `PHƯỜNG HÀNG BẠC`,
+/// `HUYỆN GIA LÂM`. Made by `scripts/units.py` from the General Statistics Office's list.
+const UNIT_NAMES: &str = include_str!("../data/units.txt");
+
+/// The vocabulary: every phrase by its folded words joined with spaces. A folded form
+/// that two names of the national list share (`XÃ NGHĨA ĐÀN`, `XÃ NGHĨA DÂN`) is held
+/// as `None`: the marks cannot be told from it, so what OCR read stays.
+struct Vocabulary {
+    exact: HashMap<String, Option<Vec<String>>>,
+    /// The phrases a header's name may be one letter off (the closed lists above, not
+    /// the national list of communes, whose 9,000 names are too close to one another).
+    near: Vec<(Vec<String>, Vec<String>)>,
+    longest: usize,
+}
+
+static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+    let mut closed: Vec<String> = OTHERS.iter().map(|s| s.to_string()).collect();
     for p in PROVINCES {
-        all.push(p.to_string());
+        closed.push(p.to_string());
         for unit in UNITS {
-            all.push(format!("{unit} {p}"));
-            all.push(format!("UBND {unit} {p}"));
+            closed.push(format!("{unit} {p}"));
+            closed.push(format!("UBND {unit} {p}"));
         }
     }
     for f in FIELDS {
         for body in ["SỞ", "BỘ", "PHÒNG", "CỤC", "CHI CỤC", "BAN"] {
-            all.push(format!("{body} {f}"));
+            closed.push(format!("{body} {f}"));
         }
     }
     for unit in UNITS {
-        all.push(format!("UBND {unit}"));
-        all.push(format!("ỦY BAN NHÂN DÂN {unit}"));
+        closed.push(format!("UBND {unit}"));
+        closed.push(format!("ỦY BAN NHÂN DÂN {unit}"));
     }
-    all.iter()
-        .map(|phrase| {
-            phrase
-                .split_whitespace()
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .filter(|words| words.len() >= 2)
-        .map(|words| (words.iter().map(|w| key(w)).collect(), words))
-        .collect()
+    let words =
+        |phrase: &str| -> Vec<String> { phrase.split_whitespace().map(String::from).collect() };
+    let folded = |words: &[String]| -> Vec<String> { words.iter().map(|w| key(w)).collect() };
+    let near: Vec<(Vec<String>, Vec<String>)> = closed
+        .iter()
+        .map(|p| words(p))
+        .filter(|w| w.len() >= 2)
+        .map(|w| (folded(&w), w))
+        .collect();
+    let mut exact: HashMap<String, Option<Vec<String>>> = near
+        .iter()
+        .map(|(k, w)| (k.join(" "), Some(w.clone())))
+        .collect();
+    // The national list fills only what the closed lists leave; its own clashes are none.
+    let mut national: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    for name in UNIT_NAMES
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        for phrase in [
+            name.to_string(),
+            format!("UBND {name}"),
+            format!("ỦY BAN NHÂN DÂN {name}"),
+        ] {
+            let w = words(&phrase);
+            let k = folded(&w).join(" ");
+            if exact.contains_key(&k) {
+                continue;
+            }
+            national
+                .entry(k)
+                .and_modify(|known| {
+                    if known.as_ref() != Some(&w) {
+                        *known = None;
+                    }
+                })
+                .or_insert(Some(w));
+        }
+    }
+    exact.extend(national);
+    let longest = exact
+        .keys()
+        .map(|k| k.split(' ').count())
+        .max()
+        .unwrap_or(0);
+    Vocabulary {
+        exact,
+        near,
+        longest,
+    }
 });
-
-/// The longest phrase, in words.
-static LONGEST: LazyLock<usize> =
-    LazyLock::new(|| PHRASES.values().map(Vec::len).max().unwrap_or(0));
 
 /// A word as compared: folded, punctuation around it dropped.
 fn key(word: &str) -> String {
@@ -221,9 +274,71 @@ pub fn restore_words_near(words: &mut [String]) -> usize {
     restore_with(words, true)
 }
 
+/// The known name nearest `value` (a header's parent body or issuing agency, read
+/// whole), when it is a few letters off one name and clearly nearer that one than any
+/// other: up to one letter in a name of 8 letters or more, two from 16, in words that
+/// keep their first letter. Letters are compared without their marks; words OCR
+/// garbled (`HUYÍ` for `HUYỆN`, `PH` for `PHÁT`) are what this mends, not words it lost. `None` when `value` is a name already, or no name is
+/// that near, or two are.
+pub fn nearest_name(value: &str) -> Option<String> {
+    let words: Vec<String> = value
+        .split_whitespace()
+        .map(key)
+        .filter(|k| !k.is_empty())
+        .collect();
+    let read: Vec<char> = words.join(" ").chars().collect();
+    if VOCABULARY.exact.contains_key(&words.join(" ")) {
+        return None;
+    }
+    let allowed = match read.len() {
+        n if n >= 16 => 2,
+        n if n >= 8 => 1,
+        _ => return None,
+    };
+    let mut best: Option<(usize, Option<&Vec<String>>)> = None;
+    let mut tie = false;
+    for (k, phrase) in &VOCABULARY.exact {
+        if k.len().abs_diff(read.len()) > allowed + 2 {
+            continue;
+        }
+        // As many words, each read as it is or garbled (see `garbled`): a name whose
+        // word differs more is another place (`XÃ UY` is neither `XÃ XY` nor `XÃ UAR`).
+        let same_shape = k.split(' ').count() == words.len()
+            && k.split(' ')
+                .zip(&words)
+                .all(|(a, b)| a == b || garbled(a, b));
+        let k: Vec<char> = k.chars().collect();
+        if !same_shape || k.len().abs_diff(read.len()) > allowed {
+            continue;
+        }
+        let d = crate::measure::edit_distance(&k, &read);
+        match best {
+            Some((b, _)) if d > b => {}
+            Some((b, _)) if d == b => tie = true,
+            _ => {
+                best = Some((d, phrase.as_ref()));
+                tie = false;
+            }
+        }
+    }
+    match best {
+        Some((d, Some(phrase))) if d <= allowed && !tie => Some(phrase.join(" ")),
+        _ => None,
+    }
+}
+
+/// Whether `read` could be OCR's garbling of the word `known` (both folded): its
+/// beginning with the end lost (`PH`, `PHAT`), or the same first letter and at most
+/// one letter in two otherwise (`HUYI`, `HUYEN`; `NOP`, `NOI`; not `UY`, `UAR`).
+fn garbled(known: &str, read: &str) -> bool {
+    let (k, r): (Vec<char>, Vec<char>) = (known.chars().collect(), read.chars().collect());
+    (r.len() >= 2 && k.starts_with(&r))
+        || (k.first() == r.first() && 2 * crate::measure::edit_distance(&k, &r) < k.len())
+}
+
 /// The phrase of `keys.len()` words one letter away from `keys`, if there is one only.
 fn near_phrase(keys: &[String]) -> Option<&'static Vec<String>> {
-    let mut found = PHRASES.iter().filter(|(k, _)| {
+    let mut found = VOCABULARY.near.iter().filter(|(k, _)| {
         k.len() == keys.len() && {
             let mut off = k.iter().zip(keys).filter(|(a, b)| a != b);
             match (off.next(), off.next()) {
@@ -246,17 +361,21 @@ fn restore_with(words: &mut [String], near: bool) -> usize {
         |w: &str| w.chars().any(char::is_alphabetic) && w.chars().all(|c| !c.is_lowercase());
     let (mut changed, mut i) = (0, 0);
     while i < words.len() {
-        let found = (2..=(*LONGEST).min(words.len() - i)).rev().find_map(|n| {
-            let window = &words[i..i + n];
-            if !window.iter().all(|w| capitals(w)) {
-                return None;
-            }
-            let keys: Vec<String> = window.iter().map(|w| key(w)).collect();
-            PHRASES
-                .get(&keys)
-                .or_else(|| near.then(|| near_phrase(&keys)).flatten())
-                .map(|phrase| (n, phrase))
-        });
+        let found = (2..=VOCABULARY.longest.min(words.len() - i))
+            .rev()
+            .find_map(|n| {
+                let window = &words[i..i + n];
+                if !window.iter().all(|w| capitals(w)) {
+                    return None;
+                }
+                let keys: Vec<String> = window.iter().map(|w| key(w)).collect();
+                match VOCABULARY.exact.get(&keys.join(" ")) {
+                    Some(Some(phrase)) => Some((n, phrase)),
+                    // Two names of the national list fold alike: their marks cannot be told.
+                    Some(None) => None,
+                    None => near.then(|| near_phrase(&keys)).flatten().map(|p| (n, p)),
+                }
+            });
         let Some((n, phrase)) = found else {
             i += 1;
             continue;
@@ -299,13 +418,46 @@ mod tests {
             "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"
         );
         assert_eq!(restored("KT. CHỦ TICH"), "KT. CHỦ TỊCH");
-        // A commune the vocabulary does not hold stays as read; lower case is body text.
+        // Communes and districts come from the national list, with or without their
+        // committee before them.
         assert_eq!(
             restored("ỦY BAN NHÂN DÂN XÃ ĐA TỒN"),
-            "ỦY BAN NHÂN DÂN XÃ ĐA TỒN"
+            "ỦY BAN NHÂN DÂN XÃ ĐA TỐN"
         );
+        assert_eq!(restored("UBND HUYỆN GIA LAM"), "UBND HUYỆN GIA LÂM");
+        assert_eq!(restored("PHƯỜNG HANG BẠC"), "PHƯỜNG HÀNG BẠC");
+        // Two communes that fold alike keep what was read, and so does a name the
+        // national list does not hold; lower case is body text.
+        assert_eq!(restored("XÃ NGHĨA DẦN"), "XÃ NGHĨA DẦN");
+        assert_eq!(
+            restored("ỦY BAN NHÂN DAN XÃ NGHĨA DẦN"),
+            "ỦY BAN NHÂN DÂN XÃ NGHĨA DẦN"
+        );
+        assert_eq!(restored("XÃ KHÔNG CÓ THẬT"), "XÃ KHÔNG CÓ THẬT");
         assert_eq!(restored("ông Trương Phong"), "ông Trương Phong");
         assert_eq!(restored("TRƯƠNG"), "TRƯƠNG");
+    }
+
+    #[test]
+    fn a_header_name_a_few_letters_off_one_known_name_is_that_name() {
+        use super::nearest_name;
+        assert_eq!(
+            nearest_name("ỦY BAN NHÂN DÂN HUYÍ NGHĨA ĐÀN").as_deref(),
+            Some("ỦY BAN NHÂN DÂN HUYỆN NGHĨA ĐÀN")
+        );
+        assert_eq!(
+            nearest_name("SỞ NÔNG NGHIỆP VÀ PH TRIỂN NÔNG THÔN").as_deref(),
+            Some("SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN")
+        );
+        assert_eq!(
+            nearest_name("UBND THÀNH PHỐ HÀ NỘP").as_deref(),
+            Some("UBND THÀNH PHỐ HÀ NỘI")
+        );
+        // A name already, a short one, one too far off, or one as near two names.
+        assert_eq!(nearest_name("SỞ XÂY DỰNG"), None);
+        assert_eq!(nearest_name("BỘ Y TÊ"), None);
+        assert_eq!(nearest_name("ỦY BAN NHÂN DÂN XÃ UY"), None);
+        assert_eq!(nearest_name("XÃ NGHĨA DÂM"), None);
     }
 
     #[test]
@@ -318,9 +470,11 @@ mod tests {
         // A short word one letter off, or two letters off, is not a known name.
         assert_eq!(near("SỞ Y TẾE"), "SỞ Y TẾE");
         assert_eq!(near("SỞ GIAO THOÔNG VẠN TẢII"), "SỞ GIAO THOÔNG VẠN TẢII");
+        // The national list of communes is matched exactly only: its names are too
+        // close to one another to take one letter off as a name.
         assert_eq!(
-            near("ỦY BAN NHÂN DÂN XÃ ĐA TON"),
-            "ỦY BAN NHÂN DÂN XÃ ĐA TON"
+            near("ỦY BAN NHÂN DÂN XÃ ĐA TOM"),
+            "ỦY BAN NHÂN DÂN XÃ ĐA TOM"
         );
     }
 }

@@ -250,6 +250,25 @@ impl OcrEngine {
         result
     }
 
+    /// Read `block` (a crop of a page) as one block of text, Tesseract's page
+    /// segmentation mode 6: no search for columns, which a header's shared lines mislead.
+    pub fn recognize_block(
+        &mut self,
+        block: &GrayImage,
+        dpi: f32,
+        limit: Duration,
+    ) -> Result<PageText, PipelineError> {
+        // SAFETY: a handle we own; the mode is set back before the engine is used again.
+        let mode = unsafe { sys::TessBaseAPIGetPageSegMode(self.api.handle) };
+        unsafe {
+            sys::TessBaseAPISetPageSegMode(self.api.handle, sys::TessPageSegMode_PSM_SINGLE_BLOCK)
+        };
+        let result = self.recognize(block, dpi, limit);
+        // SAFETY: as above.
+        unsafe { sys::TessBaseAPISetPageSegMode(self.api.handle, mode) };
+        result
+    }
+
     fn read(&mut self, limit: Duration) -> Result<PageText, PipelineError> {
         let handle = self.api.handle;
         let started = Instant::now();

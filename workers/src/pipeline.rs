@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::PipelineError;
 use crate::decode::{self, DecodedPage, Limits};
+use crate::header;
 use crate::ocr::{OcrEngine, PageText};
 use crate::orient::{self, OsdEngine};
 use crate::pdf::{self, PageImage, PdfMeta, PdfPage};
@@ -324,6 +325,13 @@ impl Pipeline {
             Some(t) => t,
             None => self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?,
         };
+        // The header's left column (the issuing body) once more, on its own.
+        if let Some(r) = header::region(&text, gray.width(), gray.height()) {
+            let block = image::imageops::crop_imm(&gray, r.left, r.top, r.width, r.height);
+            let block = block.to_image();
+            let second = self.with_engine(|engine| engine.recognize_block(&block, dpi, limit))?;
+            header::merge(&mut text, r, second);
+        }
         drop(gray);
         // The gate judges the reading as Tesseract gave it; the text layer and the fields
         // get it without the seal's and signature's noise, and with the marks known
