@@ -57,6 +57,11 @@ pub struct Fields {
     pub personal_ids: Vec<Field>,
     /// 10-digit (or 10-3) numbers: candidate tax codes.
     pub tax_codes: Vec<Field>,
+    /// Who the record is for, as the page says it: personal IDs on a holder line
+    /// (`Số định danh cá nhân: …`, not a table of people) and tax codes after
+    /// `Mã số thuế:` or `Mã số doanh nghiệp:`. Checked against the owner the batch gives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holder_ids: Vec<Field>,
     /// The signer's title, e.g. `KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer_title: Option<Field>,
@@ -71,6 +76,9 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// A tax code: 10 digits, with its 3-digit branch after a dash when it has one.
+static TAX_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{10}(?:-\d{3})?\b").unwrap());
 /// `Place, ngày D tháng M năm YYYY`, the place in capitalised words.
 static PLACE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -329,7 +337,8 @@ pub fn extract(pages: &[PageText]) -> Fields {
     };
     (f.issued_on, f.place) = place_date(&segs);
     (f.parent, f.issuer) = header(&segs, f.doc_type.as_ref());
-    f.personal_ids = personal_ids(&segs);
+    (f.personal_ids, f.holder_ids) = personal_ids(&segs);
+    f.holder_ids.extend(holder_tax_codes(&segs));
     for s in &segs {
         for m in DIGITS.find_iter(&s.text) {
             if m.as_str().len() != 12 {
@@ -531,7 +540,16 @@ fn name_words(s: &Segment) -> Option<Field> {
     // A name neither begins nor ends with a dash (`- UBND HUYỆN …` is a list's).
     let named = |w: &&str| word_ok(w) && w.chars().any(char::is_alphabetic);
     let first = words.iter().position(named)?;
-    let last = words.iter().rposition(named)?;
+    // A numbered district or ward ends with its number (`UBND QUẬN 1`, `PHƯỜNG 12`).
+    let numbered = |i: usize| {
+        i > 0
+            && words[i].len() <= 2
+            && words[i].chars().all(|c| c.is_ascii_digit())
+            && matches!(fold(words[i - 1]).as_str(), "quan" | "phuong")
+    };
+    let last = (first..words.len())
+        .rev()
+        .find(|&i| named(&words[i]) || numbered(i))?;
     let (start, end) = (s.spans[first].0, s.spans[last].1);
     let value = s.text[start..end]
         .trim_end_matches(|c: char| !c.is_alphanumeric())
@@ -541,7 +559,8 @@ fn name_words(s: &Segment) -> Option<Field> {
 
 /// Personal IDs on a holder line (`Số định danh cá nhân: …`, or the line after one
 /// ending in those words) or below a table header naming the column.
-fn personal_ids(segs: &[Segment]) -> Vec<Field> {
+/// Returns every personal ID found, and those of them on a holder line.
+fn personal_ids(segs: &[Segment]) -> (Vec<Field>, Vec<Field>) {
     let names_id = |t: &str| {
         let f = fold(t);
         f.contains("dinh danh")
@@ -550,6 +569,7 @@ fn personal_ids(segs: &[Segment]) -> Vec<Field> {
             || f.contains("cmnd")
     };
     let mut out: Vec<Field> = Vec::new();
+    let mut holders: Vec<Field> = Vec::new();
     // (page, OCR line, bottom) of a table header naming the ID column.
     let mut table_from: Option<(usize, usize, u32)> = None;
     for (i, s) in segs.iter().enumerate() {
@@ -580,11 +600,35 @@ fn personal_ids(segs: &[Segment]) -> Vec<Field> {
             };
             let in_table =
                 table_from.is_some_and(|(p, l, y)| p == s.page && s.line > l && s.top + 1 >= y);
-            if names_id(before) || (before.trim().is_empty() && tail(previous)) || in_table {
+            let labelled = names_id(before) || (before.trim().is_empty() && tail(previous));
+            if labelled || in_table {
                 let field = s.field(m.as_str().to_owned(), m.start(), m.end());
+                if labelled && !in_table && !holders.iter().any(|o| o.value == field.value) {
+                    holders.push(field.clone());
+                }
                 if !out.iter().any(|o| o.value == field.value) {
                     out.push(field);
                 }
+            }
+        }
+    }
+    (out, holders)
+}
+
+/// Tax codes on a holder line: 10 digits, or 10 and a 3-digit branch, after
+/// `Mã số thuế:` / `MST:` / `Mã số doanh nghiệp:` on the same line.
+fn holder_tax_codes(segs: &[Segment]) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    for s in segs {
+        for m in TAX_CODE.find_iter(&s.text) {
+            let before = fold(&s.text[..m.start()]);
+            let before = before.trim_end_matches([':', ' ', '.']);
+            let labelled = ["ma so thue", "mst", "ma so doanh nghiep"]
+                .iter()
+                .any(|l| before.ends_with(l));
+            let field = s.field(m.as_str().to_owned(), m.start(), m.end());
+            if labelled && !out.iter().any(|o| o.value == field.value) {
+                out.push(field);
             }
         }
     }
@@ -796,6 +840,21 @@ doanh nghiệp mã số thuế 0100109106-001.";
     }
 
     #[test]
+    fn a_numbered_district_keeps_its_number() {
+        let f = extract(&[page(
+            "UBND QUẬN 1
+ỦY BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 12/TB-UBND",
+        )]);
+        assert_eq!(f.parent.map(|p| p.value).as_deref(), Some("UBND QUẬN 1"));
+        assert_eq!(
+            f.issuer.map(|p| p.value).as_deref(),
+            Some("ỦY BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ")
+        );
+    }
+
+    #[test]
     fn header_columns_sharing_lines_give_the_agency_and_its_parent() {
         // As Tesseract reads a Decree 30 header: the columns share lines, and the left
         // column's last word ran into the motto's first.
@@ -885,8 +944,24 @@ STT Họ và tên Số định danh Ghi chú
         let ids: Vec<&str> = f.personal_ids.iter().map(|p| p.value.as_str()).collect();
         // 003 is no province code.
         assert_eq!(ids, ["001203004567", "079199001234"]);
+        // The holder is the labelled one, not the people of the table.
+        let holders: Vec<&str> = f.holder_ids.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(holders, ["001203004567"]);
         // Twelve digits with no label and no ID column are not an ID.
         let f = extract(&[page("Hồ sơ lưu trữ 001203004567 tại kho")]);
         assert!(f.personal_ids.is_empty());
+        assert!(f.holder_ids.is_empty());
+    }
+
+    #[test]
+    fn a_tax_code_after_its_label_names_the_holder() {
+        let f = extract(&[page(
+            "Tên doanh nghiệp: CÔNG TY TNHH AN PHÚ
+Mã số thuế: 0312345678
+Chi nhánh, mã số doanh nghiệp: 0312345678-001
+Hợp đồng số 0398765432 ngày 01/02/2023",
+        )]);
+        let holders: Vec<&str> = f.holder_ids.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(holders, ["0312345678", "0312345678-001"]);
     }
 }

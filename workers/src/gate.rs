@@ -41,10 +41,11 @@ impl Default for GateConfig {
 }
 
 /// Why a document waits for a person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     /// `low_confidence`, `orientation_doubt`, `no_text`, `missing_field`, `unsure_field` (read with low
-    /// confidence), `number_grammar` or `date_grammar`.
+    /// confidence), `number_grammar`, `date_grammar` or `owner_mismatch` (the page names
+    /// another holder than the owner given).
     pub code: String,
     /// The same, for a person.
     pub message: String,
@@ -57,6 +58,32 @@ pub struct Reason {
     /// The field's likely right value, for the reviewer to take or leave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// The value given with the upload that the page disagrees with (the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given: Option<String>,
+}
+
+/// The reason to hold a record whose page names its holder (a personal ID on a holder
+/// line, a tax code after its label) when none of the holders it names is `owner`, the
+/// owner the batch, manifest or upload gave: a record is never filed in someone else's
+/// repository on a default. `None` when the page names no holder, or names the owner.
+pub fn owner_reason(fields: &Fields, owner: &str) -> Option<Reason> {
+    let named: Vec<&str> = fields.holder_ids.iter().map(|f| f.value.as_str()).collect();
+    if named.is_empty() || named.contains(&owner) {
+        return None;
+    }
+    Some(Reason {
+        code: "owner_mismatch".into(),
+        message: format!(
+            "the page names {} as its holder, but it was given to {owner}; check the owner before approving",
+            named.join(", ")
+        ),
+        field: Some("owner_id".into()),
+        // One holder named: the likely owner. Several: the reviewer chooses.
+        suggestion: (named.len() == 1).then(|| named[0].to_owned()),
+        given: Some(owner.to_owned()),
+        page: None,
+    })
 }
 
 /// Every reason `output` needs review; empty when it may go on.
@@ -74,6 +101,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
             page: None,
             field: None,
             suggestion: None,
+            given: None,
         });
     }
     for p in &read {
@@ -87,6 +115,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                 page: Some(p.page),
                 field: None,
                 suggestion: None,
+                given: None,
             });
         }
         if p.mean_confidence < config.min_page_confidence {
@@ -99,6 +128,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                 page: Some(p.page),
                 field: None,
                 suggestion: None,
+                given: None,
             });
         }
     }
@@ -124,6 +154,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                     page: None,
                     field: Some(name.to_owned()),
                     suggestion: None,
+                    given: None,
                 });
             }
             continue;
@@ -141,6 +172,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                 page: None,
                 field: Some(name.to_owned()),
                 suggestion: None,
+                given: None,
             });
         }
     }
@@ -159,6 +191,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                 page: None,
                 field: Some("number".into()),
                 suggestion: problem.suggestion,
+                given: None,
             });
         }
     }
@@ -171,6 +204,7 @@ pub fn review_reasons(output: &DocumentOutput, config: &GateConfig) -> Vec<Reaso
                 page: None,
                 field: Some("issued_on".into()),
                 suggestion: None,
+                given: None,
             });
         }
     }
@@ -240,6 +274,28 @@ mod tests {
             confidence: 90.0,
             words: vec![],
         })
+    }
+
+    #[test]
+    fn a_page_naming_another_holder_than_the_owner_given_is_held_with_both() {
+        let mut fields = Fields {
+            holder_ids: vec![field("001203004567").unwrap()],
+            ..Default::default()
+        };
+        assert_eq!(owner_reason(&fields, "001203004567"), None);
+        let r = owner_reason(&fields, "079199001234").expect("held");
+        assert_eq!(r.code, "owner_mismatch");
+        assert_eq!(r.field.as_deref(), Some("owner_id"));
+        assert_eq!(r.suggestion.as_deref(), Some("001203004567"));
+        assert_eq!(r.given.as_deref(), Some("079199001234"));
+        // Two holders named, neither the owner: held, and no single likely owner.
+        fields.holder_ids.push(field("0312345678").unwrap());
+        let r = owner_reason(&fields, "079199001234").expect("held");
+        assert_eq!(r.suggestion, None);
+        assert!(r.message.contains("001203004567, 0312345678"), "{}", r.message);
+        // The owner among them, or no holder named: nothing to hold for.
+        assert_eq!(owner_reason(&fields, "0312345678"), None);
+        assert_eq!(owner_reason(&Fields::default(), "079199001234"), None);
     }
 
     #[test]
