@@ -95,6 +95,9 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         .unwrap_or_default();
     let mut reasons = kho_workers::gate::review_reasons(&output, &app.config.gate());
     reasons.retain(|r| !r.field.as_deref().is_some_and(|f| entry.gives(f)));
+    // The owner was given (batch default, manifest or upload); a page that names
+    // another holder waits for a person whichever gave it.
+    reasons.extend(kho_workers::gate::owner_reason(&output.fields, &owner_id));
     let fields = &output.fields;
     let value = |f: &Option<kho_workers::extract::Field>| f.as_ref().map(|f| f.value.clone());
     let doc_type = entry.doc_type.clone().or_else(|| value(&fields.doc_type));

@@ -650,3 +650,76 @@ async fn metrics_count_jobs_documents_stages_and_verdicts(backend: Backend) {
 }
 
 both_backends!(metrics_count_jobs_documents_stages_and_verdicts);
+
+async fn a_page_naming_another_holder_than_the_batch_owner_is_held_and_filed_to_the_right_one(
+    backend: Backend,
+) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    // A certificate for 001169413200, uploaded as the default owner's (CITIZEN's).
+    let printed = "001169413200";
+    let page = std::fs::read(repo_path("samples/realistic/certificate-skewed.jpg")).unwrap();
+    let job_id = job_id_of(t.upload(CITIZEN, &[("certificate.jpg", page)]).await).await;
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "review", "never filed silently: {job}");
+    let reason = job["review"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "owner_mismatch")
+        .unwrap_or_else(|| panic!("{job}"))
+        .clone();
+    assert_eq!(reason["field"], "owner_id");
+    assert_eq!(reason["suggestion"], printed, "{reason}");
+    assert_eq!(reason["given"], CITIZEN, "{reason}");
+    for owner in [CITIZEN, printed] {
+        let (_, list) = t
+            .get_json(&format!("/api/v1/subjects/{owner}/documents"))
+            .await;
+        assert_eq!(list["documents"].as_array().unwrap().len(), 0, "{list}");
+    }
+    // The reviewer sees both IDs, in Vietnamese, and the printed one offered as owner.
+    let review = kho::db::reviews::for_job(&t.app.db, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    account(&t, "ban-so-hoa", Role::Staff, None, None).await;
+    let (cookie, _) = sign_in(&t, "ban-so-hoa").await;
+    let html = t
+        .page_as(&format!("/staff/reviews/{}", review.id), &cookie)
+        .await;
+    assert!(
+        html.contains(&format!(
+            "Trang ghi người được cấp là {printed}, khác chủ sở hữu đã giao ({CITIZEN})"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"class="suggestion" data-field="owner_id" data-value="{printed}""#
+        )),
+        "{html}"
+    );
+    // Reassigned on approval: filed in the printed holder's repository only.
+    let staff = t.token(Role::Staff, None).await;
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/reviews/{}/approve", review.id)))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({ "owner_id": printed }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, list) = t
+        .get_json(&format!("/api/v1/subjects/{printed}/documents"))
+        .await;
+    assert_eq!(list["documents"].as_array().unwrap().len(), 1, "{list}");
+    let (_, list) = t
+        .get_json(&format!("/api/v1/subjects/{CITIZEN}/documents"))
+        .await;
+    assert_eq!(list["documents"].as_array().unwrap().len(), 0, "{list}");
+    t.finish().await;
+}
+both_backends!(
+    a_page_naming_another_holder_than_the_batch_owner_is_held_and_filed_to_the_right_one
+);

@@ -611,6 +611,11 @@ fn reason_text(l: Lang, r: &kho_workers::gate::Reason) -> String {
             "Số, ký hiệu không đúng thể thức của Nghị định 30/2020/NĐ-CP hoặc không khớp loại văn bản, cơ quan ban hành".into()
         }
         "date_grammar" => "Ngày ban hành muộn hơn hôm nay".into(),
+        "owner_mismatch" => format!(
+            "Trang ghi người được cấp là {}, khác chủ sở hữu đã giao ({}); kiểm tra và sửa chủ sở hữu trước khi duyệt",
+            r.suggestion.as_deref().unwrap_or("người khác"),
+            r.given.as_deref().unwrap_or("?"),
+        ),
         _ => r.message.clone(),
     }
 }

@@ -450,8 +450,12 @@ pub fn terminate(mut child: std::process::Child) {
     assert!(status.success(), "process exited with {status}");
 }
 
-/// A valid citizen ID and tax code for tests.
-pub const CITIZEN: &str = "001203004567";
+/// A valid citizen ID and tax code for tests. CITIZEN is the holder `STRAIGHT_PAGE`
+/// prints (`samples/pages/straight-01.fields.txt`): a page that names another holder
+/// than the owner it is uploaded for waits in review.
+pub const CITIZEN: &str = "027064225127";
+/// The holder `samples/pages/jpeg-01.jpg` prints.
+pub const JPEG_PAGE_HOLDER: &str = "046305700675";
 pub const OTHER_CITIZEN: &str = "079199001234";
 pub const COMPANY: &str = "0100109106";
 

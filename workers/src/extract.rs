@@ -77,8 +77,7 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 /// A tax code: 10 digits, with its 3-digit branch after a dash when it has one.
-static TAX_CODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{10}(?:-\d{3})?\b").unwrap());
+static TAX_CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{10}(?:-\d{3})?\b").unwrap());
 /// `Place, ngày D tháng M năm YYYY`, the place in capitalised words.
 static PLACE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(

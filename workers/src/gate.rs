@@ -292,7 +292,11 @@ mod tests {
         fields.holder_ids.push(field("0312345678").unwrap());
         let r = owner_reason(&fields, "079199001234").expect("held");
         assert_eq!(r.suggestion, None);
-        assert!(r.message.contains("001203004567, 0312345678"), "{}", r.message);
+        assert!(
+            r.message.contains("001203004567, 0312345678"),
+            "{}",
+            r.message
+        );
         // The owner among them, or no holder named: nothing to hold for.
         assert_eq!(owner_reason(&fields, "0312345678"), None);
         assert_eq!(owner_reason(&Fields::default(), "079199001234"), None);
