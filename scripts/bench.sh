@@ -28,8 +28,8 @@ trap 'rm -rf "$work"' EXIT
 # Seed 9413 is used by no test and was not used while tuning: pages the pipeline has not seen.
 .venv/bin/python samples/generate.py "$work/mixed" --variants mixed --count 40 --seed 9413
 .venv/bin/python samples/generate.py "$work/straight" --variants straight --count 12 --seed 7
-# Seed 6061 was not used while tuning the realistic set (seeds 101, 777, 778, 2026 and 5150 were).
-.venv/bin/python samples/realistic.py "$work/realistic" --count 40 --seed 6061
+# Seed 8819 was not used while tuning the realistic set (seeds 101, 777, 778, 2026, 5150 and 6061 were).
+.venv/bin/python samples/realistic.py "$work/realistic" --count 40 --seed 8819
 echo "== 40 unseen realistic colour pages (Decree 30 layout, seal, signature, tables)"
 evaluate "$work/realistic"
 echo "== 40 unseen mixed pages"

@@ -141,6 +141,15 @@ pub struct Config {
           global = true, value_parser = parse_required_fields)]
     pub required_fields: RequiredFields,
 
+    /// Who runs this deployment, named on the home page (e.g. `Sở Nội vụ tỉnh Ninh Bình`).
+    #[arg(
+        long,
+        env = "KHO_DEPLOYMENT_NAME",
+        default_value = "Kho",
+        global = true
+    )]
+    pub deployment_name: String,
+
     /// Public base URL of this deployment, written into certificates (the CRL
     /// distribution point) and into the QR code of signed documents (verification URL).
     #[arg(

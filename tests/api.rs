@@ -723,3 +723,55 @@ async fn a_page_naming_another_holder_than_the_batch_owner_is_held_and_filed_to_
 both_backends!(
     a_page_naming_another_holder_than_the_batch_owner_is_held_and_filed_to_the_right_one
 );
+
+/// `/` is the home page; an unknown page path gets the 404 page; only `/api/` answers JSON.
+async fn the_home_page_and_unknown_paths_answer_as_a_person_or_a_program_expects(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &[]).await;
+    let r = t.get("/").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    for (link, text) in [
+        ("/login", "Đăng nhập"),
+        ("/verify", "Kiểm tra tệp PDF có ký số"),
+        ("/verify/qr", "Kiểm tra mã QR trên bản in"),
+    ] {
+        assert!(
+            html.contains(&format!(r#"<a href="{link}">{text}</a>"#)),
+            "{link}: {html}"
+        );
+    }
+    assert!(html.contains(r#"<html lang="vi">"#), "{html}");
+    let en = t.get("/?lang=en").await.text().await.unwrap();
+    assert!(
+        en.contains(r#"<a href="/verify?lang=en">Check a signed PDF</a>"#),
+        "{en}"
+    );
+
+    let r = t.get("/khong-co-trang-nay").await;
+    assert_eq!(r.status(), 404);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Không có trang này"), "{html}");
+    assert!(
+        !html.contains("khong-co-trang-nay"),
+        "the path is not echoed: {html}"
+    );
+
+    let r = t.get("/api/v1/khong-co").await;
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+    t.finish().await;
+}
+both_backends!(the_home_page_and_unknown_paths_answer_as_a_person_or_a_program_expects);

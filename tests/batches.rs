@@ -111,12 +111,24 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
     assert_eq!(polled["report"]["totals"], progress["report"]["totals"]);
     let totals = &progress["report"]["totals"];
     assert_eq!(totals["documents"], 2, "{progress}");
-    assert_eq!(totals["filed"], 2, "{progress}");
+    // The page names CITIZEN as its holder: filed for CITIZEN, held when the manifest
+    // gives it to OTHER_CITIZEN.
+    assert_eq!(totals["filed"], 1, "{progress}");
+    assert_eq!(totals["review"], 1, "{progress}");
     assert_eq!(totals["pages"], 3, "{progress}");
     let docs = progress["report"]["documents"].as_array().unwrap();
     assert_eq!(docs[0]["owner"], CITIZEN);
     assert_eq!(docs[0]["pages"], 2);
+    assert_eq!(docs[0]["state"], "filed");
     assert_eq!(docs[1]["owner"], OTHER_CITIZEN);
+    assert_eq!(docs[1]["state"], "review", "{progress}");
+    assert!(
+        docs[1]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("names {CITIZEN} as its holder")),
+        "{progress}"
+    );
     assert_eq!(
         docs[1]["number"], "77/GCN-LOT",
         "the manifest's page range: {progress}"

@@ -18,7 +18,8 @@
 //! | [`oauth`] | `POST /oauth/token`, `GET /.well-known/oauth-authorization-server`, `POST /api/v1/requesters` |
 //! | [`audit`] | `GET /api/v1/audit/checkpoints` (public) |
 //!
-//! The web pages ([`crate::web`]) are routed here too. Every API route but health,
+//! The web pages ([`crate::web`]) are routed here too; a path no route takes gets the
+//! JSON 404 under `/api/` and the HTML 404 page elsewhere. Every API route but health,
 //! trust, verify, the printout routes, the OAuth endpoints and the OpenAPI document
 //! needs `Authorization: Bearer TOKEN` or a web session ([`caller::Caller`]). Errors are
 //! [`error::ApiError`].
@@ -54,7 +55,6 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::app::App;
-use error::ApiError;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,7 +71,7 @@ use error::ApiError;
           crate::web::owner::access_log_page, crate::web::consent::authorize_page,
           crate::web::consent::decide, crate::web::staff::batches_page,
           crate::web::staff::batch_page, crate::web::staff::reviews_page,
-          crate::web::staff::review_page),
+          crate::web::staff::review_page, crate::web::home::home_page),
     components(schemas(error::ErrorBody, error::ErrorDetail, push::PushMetadata)),
     modifiers(&BearerAuth),
 )]
@@ -187,7 +187,8 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/documents/{id}/revoke", post(revoke::revoke))
         .route("/api/v1/documents/{id}/original", get(documents::original))
         .route("/metrics", get(health::metrics))
-        .fallback(|| async { ApiError::NotFound("route") })
+        .route("/", get(crate::web::home::home_page))
+        .fallback(crate::web::home::not_found)
         // Every request gets an id (the client's `x-request-id`, or a new UUID), which
         // names its log span and comes back in the response.
         .layer(axum::middleware::map_response(error::json_errors))

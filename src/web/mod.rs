@@ -4,6 +4,7 @@
 //!
 //! | module | pages |
 //! |---|---|
+//! | [`home`] | `GET /` (what this deployment is, the ways in; signed in: to the account's home), the 404 page of every unknown path outside `/api/` |
 //! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code) |
 //! | [`account`] | `GET/POST /login`, `POST /logout` |
 //! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
@@ -16,6 +17,7 @@
 
 pub mod account;
 pub mod consent;
+pub mod home;
 pub mod owner;
 pub mod staff;
 pub mod verify;
@@ -129,10 +131,12 @@ pub fn signed_in(
 /// Where an account's pages start: records staff at their batches, owners at their
 /// repository.
 pub fn home(user: &User) -> &'static str {
-    if user.role == crate::auth::Role::Staff {
-        "/staff/batches"
-    } else {
-        "/me"
+    match user.role {
+        crate::auth::Role::Staff => "/staff/batches",
+        crate::auth::Role::Citizen | crate::auth::Role::OrgMember => "/me",
+        // An officer verifies; an admin (and any other role) starts on the home page.
+        crate::auth::Role::Officer => "/verify",
+        _ => "/",
     }
 }
 
