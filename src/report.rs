@@ -146,32 +146,63 @@ impl Report {
         let csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        std::fs::write(path, self.to_bytes(csv)?)
+        std::fs::write(path, self.to_bytes(csv, false)?)
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// The report as CSV (one row per document) or JSON.
-    pub fn to_bytes(&self, csv: bool) -> anyhow::Result<Vec<u8>> {
+    /// The report as CSV (one row per document) or JSON. The CSV starts with a UTF-8
+    /// byte-order mark, so a spreadsheet reads its Vietnamese as Vietnamese; its headers
+    /// and states are the names programs read, or words for people in Vietnamese when
+    /// `vietnamese` (the staff page's download).
+    pub fn to_bytes(&self, csv: bool, vietnamese: bool) -> anyhow::Result<Vec<u8>> {
         Ok(if csv {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record([
-                "label",
-                "state",
-                "owner",
-                "pages",
-                "doc_type",
-                "number",
-                "issued_on",
-                "confidence",
-                "job_id",
-                "document_id",
-                "reasons",
-            ])?;
+            let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+            w.write_record(if vietnamese {
+                [
+                    "Tệp, trang",
+                    "Trạng thái",
+                    "Chủ sở hữu",
+                    "Số trang",
+                    "Loại văn bản",
+                    "Số, ký hiệu",
+                    "Ngày ban hành",
+                    "Độ tin cậy",
+                    "Mã công việc",
+                    "Mã văn bản",
+                    "Lý do",
+                ]
+            } else {
+                [
+                    "label",
+                    "state",
+                    "owner",
+                    "pages",
+                    "doc_type",
+                    "number",
+                    "issued_on",
+                    "confidence",
+                    "job_id",
+                    "document_id",
+                    "reasons",
+                ]
+            })?;
             for l in &self.documents {
                 let text = |v: Option<&String>| inert(v.map(String::as_str).unwrap_or_default());
+                let state = if vietnamese {
+                    match l.state.as_str() {
+                        "filed" => "Đã lưu",
+                        "review" => "Chờ duyệt",
+                        "failed" => "Lỗi",
+                        "refused" => "Bị từ chối",
+                        _ => "Đang chờ xử lý",
+                    }
+                    .to_owned()
+                } else {
+                    l.state.clone()
+                };
                 w.write_record([
                     inert(&l.label),
-                    l.state.clone(),
+                    state,
                     text(l.owner.as_ref()),
                     l.pages.map(|p| p.to_string()).unwrap_or_default(),
                     text(l.doc_type.as_ref()),

@@ -714,6 +714,18 @@ async fn a_page_naming_another_holder_than_the_batch_owner_is_held_and_filed_to_
         .get_json(&format!("/api/v1/subjects/{printed}/documents"))
         .await;
     assert_eq!(list["documents"].as_array().unwrap().len(), 1, "{list}");
+    // The download is named for people: type, number (its `/` made `-`) and date.
+    let doc_id = list["documents"][0]["id"].as_str().unwrap();
+    let r = t.get(&format!("/api/v1/documents/{doc_id}/pdf")).await;
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        "inline; filename=\"Giay chung nhan 3892-GCN-UBND 2021-04-17.pdf\"; \
+         filename*=UTF-8''Gi%E1%BA%A5y%20ch%E1%BB%A9ng%20nh%E1%BA%ADn%203892-GCN-UBND%202021-04-17.pdf"
+    );
     let (_, list) = t
         .get_json(&format!("/api/v1/subjects/{CITIZEN}/documents"))
         .await;

@@ -150,6 +150,28 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
     .await
     .unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.starts_with("\u{feff}label,state,owner"),
+        "a BOM, then the names programs read: {csv}"
+    );
+    // For people (the staff page's link): headers and states in Vietnamese.
+    let vi = get_with(
+        &t.client,
+        t.url(&format!("/api/v1/batches/{id}/report?format=csv&lang=vi")),
+        &staff,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        vi.starts_with("\u{feff}\"Tệp, trang\",Trạng thái,Chủ sở hữu"),
+        "{vi}"
+    );
+    assert!(
+        vi.contains(",Đã lưu,") && vi.contains(",Chờ duyệt,"),
+        "{vi}"
+    );
     assert!(csv.lines().nth(2).unwrap().contains("77/GCN-LOT"), "{csv}");
     // Rights: another agency's staff 404, a citizen 403; bad requests 400.
     let hn = kho::db::tokens::create(&t.app.db, Role::Staff, None, Some("HN"))

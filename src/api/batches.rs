@@ -460,6 +460,9 @@ pub async fn events(
 pub struct ReportParams {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// CSV headers and states: `vi` in Vietnamese words for people; otherwise (and by
+    /// default) the names programs read.
+    pub lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/batches/{id}/report", tag = "batches",
@@ -481,7 +484,7 @@ pub async fn report(
     };
     let bytes = report_of(&app, &batch)
         .await?
-        .to_bytes(csv)
+        .to_bytes(csv, p.lang.as_deref() == Some("vi"))
         .map_err(ApiError::Internal)?;
     let kind = if csv {
         "text/csv; charset=utf-8"

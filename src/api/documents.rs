@@ -209,11 +209,16 @@ pub async fn pdf(
 ) -> Result<Response, ApiError> {
     let d = readable(&app, &caller, &id, "pdf").await?;
     let bytes = app.store.get(&d.pdf_sha256).await?;
-    Ok(file_response(
-        bytes,
-        "application/pdf",
-        &format!("{}.pdf", d.id),
-    ))
+    let name = crate::domain::text::download_name(
+        [
+            d.doc_type.as_deref(),
+            d.number.as_deref(),
+            d.issued_on.as_deref(),
+        ],
+        &d.id,
+        "pdf",
+    );
+    Ok(file_response(bytes, "application/pdf", &name))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -243,20 +248,45 @@ pub async fn original(
         .ok_or(ApiError::NotFound("original file"))?;
     let bytes = app.store.get(&f.sha256).await?;
     let ext = f.content_type.rsplit('/').next().unwrap_or("bin");
-    Ok(file_response(
-        bytes,
-        &f.content_type,
-        &format!("{}-{}.{}", d.id, position, ext),
-    ))
+    let name = crate::domain::text::download_name(
+        [
+            d.doc_type.as_deref(),
+            d.number.as_deref(),
+            d.issued_on.as_deref(),
+        ],
+        &d.id,
+        &format!("{position}.{ext}"),
+    );
+    Ok(file_response(bytes, &f.content_type, &name))
 }
 
+/// The file with its name for people: an ASCII `filename` (marks taken off) for old
+/// clients and the exact name as RFC 6266 / 8187 `filename*`.
 fn file_response(bytes: bytes::Bytes, content_type: &str, filename: &str) -> Response {
+    let ascii: String = crate::domain::text::without_marks(filename)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut exact = String::new();
+    for b in filename.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            exact.push(b as char);
+        } else {
+            exact.push_str(&format!("%{b:02X}"));
+        }
+    }
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{filename}\""),
+                format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{exact}"),
             ),
         ],
         Body::from(bytes),

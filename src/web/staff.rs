@@ -268,7 +268,7 @@ pub async fn batch_page(
 <h2 id="batch-name" data-batch-id="{id}">{name}</h2>
 <p><progress id="progress" value="0" max="1"></progress> <span id="state" role="status" aria-live="polite" data-finished="false">{running}</span></p>
 <p id="totals"></p>
-<p>{report}: <a href="/api/v1/batches/{id}/report?format=json" download="batch-{id}.json">JSON</a> · <a href="/api/v1/batches/{id}/report?format=csv" download="batch-{id}.csv">CSV</a></p>
+<p>{report}: <a href="/api/v1/batches/{id}/report?format=json" download="batch-{id}.json">JSON</a> · <a href="/api/v1/batches/{id}/report?format=csv&amp;lang={csv_lang}" download="batch-{id}.csv">CSV</a></p>
 <table id="documents"><thead><tr><th>{doc}</th><th>{state}</th><th>{owner}</th><th>{pages}</th><th>{number}</th><th>{conf}</th><th>{reasons}</th></tr></thead><tbody></tbody></table>
 <noscript>{noscript}</noscript>
 {data}
@@ -279,6 +279,7 @@ pub async fn batch_page(
         name = esc(&batch.name),
         running = l.t("Đang số hóa…", "Digitizing…"),
         report = l.t("Báo cáo lô", "Batch report"),
+        csv_lang = l.t("vi", "en"),
         doc = l.t("Văn bản", "Document"),
         state = l.t("Trạng thái", "State"),
         owner = l.t("Chủ sở hữu", "Owner"),
