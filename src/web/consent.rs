@@ -145,7 +145,7 @@ pub async fn authorize_page(
             esc(&v)
         ));
     }
-    let until = crate::signing::stamp::iso_time(crate::db::now_ms() / 1000 + a.days * 86400);
+    let until = super::local_time(crate::db::now_ms() / 1000 + a.days * 86400);
     let body = format!(
         r#"<p id="requester"><strong>{req}</strong> {asks}</p>
 <table><tr><th>{purpose_l}</th><td id="purpose">{purpose}</td></tr>

@@ -69,7 +69,14 @@ pub fn to_login(lang: Lang, back: &str) -> Response {
 
 /// A time for people, from Unix milliseconds.
 pub fn ms_to_time(ms: i64) -> String {
-    crate::signing::stamp::iso_time(ms / 1000)
+    local_time(ms.div_euclid(1000))
+}
+
+/// Vietnam's time (UTC+7 all year, no daylight saving), as people write it:
+/// `dd/mm/yyyy HH:MM`. The pages show every time this way.
+pub fn local_time(unix: i64) -> String {
+    let (y, mo, d, h, mi, _) = crate::domain::civil(unix + 7 * 3600);
+    format!("{d:02}/{mo:02}/{y:04} {h:02}:{mi:02}")
 }
 
 /// An error page for a signed-in account.
@@ -269,4 +276,14 @@ form.inline{{display:inline}} table{{border-collapse:collapse;width:100%}} td,th
         sep = if path.contains('?') { '&' } else { '?' },
         path = esc(path),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_shown_in_vietnam_s_time_day_first() {
+        // 2026-12-04T20:30:00Z is 03:30 the next morning in Hà Nội.
+        assert_eq!(super::local_time(1_796_416_200), "05/12/2026 03:30");
+        assert_eq!(super::ms_to_time(0), "01/01/1970 07:00");
+    }
 }
