@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::db::documents;
-use crate::web::verify::LangQuery;
+use crate::web::LangQuery;
 use crate::web::{Lang, esc, layout};
 
 /// The vault's public record of a document.

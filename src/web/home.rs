@@ -8,20 +8,10 @@
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
-use super::{Lang, MaybeSession, esc, home, page};
+use super::{Lang, LangQuery, MaybeSession, esc, home, lang_q, page};
 use crate::api::error::ApiError;
 use crate::app::App;
-
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    pub lang: Option<String>,
-}
-
-fn lang_q(l: Lang) -> &'static str {
-    if l == Lang::En { "?lang=en" } else { "" }
-}
 
 /// `GET /`: what this deployment is and the ways in; a signed-in user goes home.
 #[utoipa::path(get, path = "/", tag = "pages",

@@ -199,6 +199,17 @@ pub fn page(lang: Lang, path: &str, title: &str, body: &str, s: Option<&Session>
     layout(lang, path, title, &format!("{nav}{body}"))
 }
 
+/// A page's `?lang=` query (`en` for English).
+#[derive(Debug, serde::Deserialize)]
+pub struct LangQuery {
+    pub lang: Option<String>,
+}
+
+/// The query that keeps `l` on a link: `?lang=en`, or nothing for Vietnamese.
+pub fn lang_q(l: Lang) -> &'static str {
+    if l == Lang::En { "?lang=en" } else { "" }
+}
+
 /// The page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

@@ -14,18 +14,14 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
-use super::{Lang, MaybeSession, Session, error_page, esc, ms_to_time, page, signed_in};
+use super::{
+    Lang, LangQuery, MaybeSession, Session, error_page, esc, lang_q, ms_to_time, page, signed_in,
+};
 use crate::api::caller::principal;
 use crate::api::error::ApiError;
 use crate::app::App;
 use crate::auth::Role;
-
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    pub lang: Option<String>,
-}
 
 /// The agency of a signed-in records staff member, or an error page.
 fn staff(l: Lang, s: &Session) -> Result<String, Response> {
@@ -85,10 +81,6 @@ fn api_failure(l: Lang, s: &Session) -> impl FnOnce(ApiError) -> Response + '_ {
             )
         }
     }
-}
-
-fn lang_q(l: Lang) -> &'static str {
-    if l == Lang::En { "?lang=en" } else { "" }
 }
 
 /// What the page scripts need: the CSRF token for API writes and the texts they show.

@@ -3,14 +3,8 @@
 
 use axum::extract::Query;
 use axum::response::Html;
-use serde::Deserialize;
 
-use super::{Lang, layout};
-
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    pub lang: Option<String>,
-}
+use super::{Lang, LangQuery, layout};
 
 /// `GET /verify`: check a signed PDF.
 #[utoipa::path(get, path = "/verify", tag = "pages",

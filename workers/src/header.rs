@@ -13,7 +13,7 @@
 //! reading in place of the first's words there when it reads with more confidence.
 
 use crate::grammar::fold;
-use crate::ocr::{Line, PageText, Word};
+use crate::ocr::{Line, PageText, Word, mean_confidence as confidence};
 
 /// A rectangle of the page, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,15 +101,6 @@ pub fn region(text: &PageText, width: u32, height: u32) -> Option<Region> {
         .flat_map(|l| &l.words)
         .any(|w| region.holds(w) && capitals(w));
     (bottom > top + h && column).then_some(region)
-}
-
-/// Length-weighted mean confidence of `words` (0 for none).
-fn confidence<'a>(words: impl Iterator<Item = &'a Word>) -> f32 {
-    let (sum, n) = words.fold((0.0f64, 0usize), |(s, n), w| {
-        let len = w.text.chars().count();
-        (s + w.confidence as f64 * len as f64, n + len)
-    });
-    if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
 }
 
 /// Put `second` (read from the crop at `region`, its boxes relative to the crop) in place

@@ -63,15 +63,7 @@ impl PageText {
 
     /// Mean word confidence (0–100), weighted by word length; 0 for a page without words.
     pub fn mean_confidence(&self) -> f32 {
-        let (sum, n) =
-            self.lines
-                .iter()
-                .flat_map(|l| &l.words)
-                .fold((0.0f64, 0usize), |(s, n), w| {
-                    let len = w.text.chars().count();
-                    (s + w.confidence as f64 * len as f64, n + len)
-                });
-        if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
+        mean_confidence(self.lines.iter().flat_map(|l| &l.words))
     }
 
     pub fn word_count(&self) -> usize {
@@ -115,6 +107,15 @@ impl PageText {
         });
         before - self.word_count()
     }
+}
+
+/// Mean confidence (0–100) of `words`, weighted by word length; 0 for none.
+pub fn mean_confidence<'a>(words: impl Iterator<Item = &'a Word>) -> f32 {
+    let (sum, n) = words.fold((0.0f64, 0usize), |(s, n), w| {
+        let len = w.text.chars().count();
+        (s + w.confidence as f64 * len as f64, n + len)
+    });
+    if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
 }
 
 /// Below this confidence a word is dropped as noise whatever it looks like.
