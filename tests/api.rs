@@ -234,6 +234,17 @@ async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_
 }
 both_backends!(a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_not_filed);
 
+/// The reason `code` of a job held for review (the test fails when there is none).
+fn held_reason(job: &serde_json::Value, code: &str) -> serde_json::Value {
+    job["review"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} reason: {job}"))
+        .clone()
+}
+
 async fn a_realistic_page_whose_number_fails_decree_30_is_held_with_the_correction_offered(
     backend: Backend,
 ) {
@@ -244,13 +255,7 @@ async fn a_realistic_page_whose_number_fails_decree_30_is_held_with_the_correcti
     let job_id = job_id_of(t.upload(holder, &[("notice.jpg", page)]).await).await;
     let job = t.wait_for_job(&job_id).await;
     assert_eq!(job["state"], "review", "{job}");
-    let reason = job["review"]["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "number_grammar")
-        .unwrap_or_else(|| panic!("{job}"))
-        .clone();
+    let reason = held_reason(&job, "number_grammar");
     assert_eq!(reason["field"], "number");
     assert_eq!(reason["suggestion"], "1813/2022/TB-UBND", "{reason}");
     // Nothing was sealed or filed.
@@ -661,13 +666,7 @@ async fn a_page_naming_another_holder_than_the_batch_owner_is_held_and_filed_to_
     let job_id = job_id_of(t.upload(CITIZEN, &[("certificate.jpg", page)]).await).await;
     let job = t.wait_for_job(&job_id).await;
     assert_eq!(job["state"], "review", "never filed silently: {job}");
-    let reason = job["review"]["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "owner_mismatch")
-        .unwrap_or_else(|| panic!("{job}"))
-        .clone();
+    let reason = held_reason(&job, "owner_mismatch");
     assert_eq!(reason["field"], "owner_id");
     assert_eq!(reason["suggestion"], printed, "{reason}");
     assert_eq!(reason["given"], CITIZEN, "{reason}");

@@ -273,14 +273,21 @@ fn file_response(bytes: bytes::Bytes, content_type: &str, filename: &str) -> Res
             }
         })
         .collect();
-    let mut exact = String::new();
-    for b in filename.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            exact.push(b as char);
-        } else {
-            exact.push_str(&format!("%{b:02X}"));
-        }
-    }
+    // RFC 8187 attr-char: letters, digits and `!#$&+-.^_`|~` stay, the rest is %XX.
+    const ATTR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    let exact = percent_encoding::utf8_percent_encode(filename, ATTR);
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -10,13 +10,7 @@ pub fn exact(s: &str) -> String {
 
 /// Lower-case, without diacritics, `đ` → `d`, words separated by single spaces.
 pub fn fold(s: &str) -> String {
-    let stripped: String = s
-        .nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect();
-    words(&stripped).join(" ")
+    words(&without_marks(s).to_lowercase()).join(" ")
 }
 
 /// `s` with its marks taken off (`Quyết định` → `Quyet dinh`, `Đ` → `D`), case and

@@ -76,8 +76,6 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
-/// A tax code: 10 digits, with its 3-digit branch after a dash when it has one.
-static TAX_CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{10}(?:-\d{3})?\b").unwrap());
 /// `Place, ngày D tháng M năm YYYY`, the place in capitalised words.
 static PLACE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -475,7 +473,9 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
         .into_iter()
         .filter_map(|s| name_words(s).map(|f| (s, f)))
         .skip_while(|(s, f)| !s.is_capitals() && speck(f))
-        .take_while(|(s, _)| s.is_capitals() && !NUMBER.is_match(&s.text) && !number_line(s))
+        .take_while(|(s, _)| {
+            s.is_capitals() && !NUMBER.is_match(&s.text) && !grammar::is_number_label(&s.text)
+        })
         .take(5)
         .collect();
     if lines.is_empty() {
@@ -510,16 +510,6 @@ fn header(segs: &[Segment], doc_type: Option<&Field>) -> (Option<Field>, Option<
         restored(joined(&fields[..split])),
         restored(joined(&fields[split..])),
     )
-}
-
-/// Whether `s` is the `Số:` line (`Số: 45QĐÐ-SKHĐT` reads as capitals, and its number
-/// may fail the grammar), not a name: `SỞ`, which folds alike, has no colon or digit.
-fn number_line(s: &Segment) -> bool {
-    let f = fold(s.text.trim_start());
-    f.strip_prefix("so").is_some_and(|rest| {
-        rest.trim_start()
-            .starts_with(|c: char| c == ':' || c.is_ascii_digit())
-    })
 }
 
 /// A header line without the specks OCR read at its ends (`_ BỘ Y TẾ.` → `BỘ Y TẾ`):
@@ -619,7 +609,8 @@ fn personal_ids(segs: &[Segment]) -> (Vec<Field>, Vec<Field>) {
 fn holder_tax_codes(segs: &[Segment]) -> Vec<Field> {
     let mut out: Vec<Field> = Vec::new();
     for s in segs {
-        for m in TAX_CODE.find_iter(&s.text) {
+        // The numbers that are not 12-digit personal IDs: 10 digits, or 10 and a branch.
+        for m in DIGITS.find_iter(&s.text).filter(|m| m.as_str().len() != 12) {
             let before = fold(&s.text[..m.start()]);
             let before = before.trim_end_matches([':', ' ', '.']);
             let labelled = ["ma so thue", "mst", "ma so doanh nghiep"]

@@ -260,6 +260,18 @@ pub const PROVINCE_CODES: &[u16] = &[
     79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
 ];
 
+/// Whether `text` begins with the number's label, `Số:` or `Số` before its digits
+/// (`Số: 45QĐÐ-SKHĐT`, `Số 12/…`), even when the number fails the grammar — and not
+/// `SỞ …`, which folds alike but has neither a colon nor a digit after it.
+pub fn is_number_label(text: &str) -> bool {
+    fold(text.trim_start())
+        .strip_prefix("so")
+        .is_some_and(|rest| {
+            rest.trim_start()
+                .starts_with(|c: char| c == ':' || c.is_ascii_digit())
+        })
+}
+
 /// Twelve digits that begin with a province code.
 pub fn is_personal_id(s: &str) -> bool {
     s.len() == 12

@@ -12,7 +12,7 @@
 //! (`CỘNG`), from a line above it down to the `Số:` line. [`merge`] puts the second
 //! reading in place of the first's words there when it reads with more confidence.
 
-use crate::grammar::fold;
+use crate::grammar::{fold, is_number_label};
 use crate::ocr::{Line, PageText, Word, mean_confidence as confidence};
 
 /// A rectangle of the page, in pixels.
@@ -64,17 +64,8 @@ pub fn region(text: &PageText, width: u32, height: u32) -> Option<Region> {
             // `Số:`, `Số: 12`, `Số 12/…` left of the motto (a speck may come first) —
             // not `SỞ`, which folds alike.
             l.words.iter().enumerate().find_map(|(i, w)| {
-                let f = fold(&w.text);
-                let next_digit = l
-                    .words
-                    .get(i + 1)
-                    .is_some_and(|n| n.text.starts_with(|c: char| c.is_ascii_digit()));
-                let number = f.starts_with("so")
-                    && match f[2..].chars().next() {
-                        Some(c) => c == ':' || c.is_ascii_digit(),
-                        None => next_digit,
-                    };
-                (w.left < motto_left && number).then_some(w.top)
+                let from_here: Vec<&str> = l.words[i..].iter().map(|w| w.text.as_str()).collect();
+                (w.left < motto_left && is_number_label(&from_here.join(" "))).then_some(w.top)
             })
         });
     let top = motto_top.saturating_sub(h);

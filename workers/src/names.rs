@@ -203,7 +203,8 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         .iter()
         .map(|(k, w)| (k.join(" "), Some(w.clone())))
         .collect();
-    // The national list fills only what the closed lists leave; its own clashes are none.
+    // The national list fills only the keys the closed lists leave; a key two of its
+    // names share is `None`.
     let mut national: HashMap<String, Option<Vec<String>>> = HashMap::new();
     for name in UNIT_NAMES
         .lines()
@@ -275,11 +276,12 @@ pub fn restore_words_near(words: &mut [String]) -> usize {
 }
 
 /// The known name nearest `value` (a header's parent body or issuing agency, read
-/// whole), when it is a few letters off one name and clearly nearer that one than any
-/// other: up to one letter in a name of 8 letters or more, two from 16, in words that
-/// keep their first letter. Letters are compared without their marks; words OCR
-/// garbled (`HUYÍ` for `HUYỆN`, `PH` for `PHÁT`) are what this mends, not words it lost. `None` when `value` is a name already, or no name is
-/// that near, or two are.
+/// whole), when it is a few letters off one name and nearer that one than any other:
+/// up to one letter in a name of 8 letters or more, two from 16, with as many words,
+/// each read as it is or garbled (see [`garbled`]). Letters are compared without their
+/// marks; words OCR garbled (`HUYÍ` for `HUYỆN`, `PH` for `PHÁT`) are what this mends,
+/// not words it lost. `None` when `value` is a name already, or no name is that near,
+/// or two are.
 pub fn nearest_name(value: &str) -> Option<String> {
     let words: Vec<String> = value
         .split_whitespace()
