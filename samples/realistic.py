@@ -183,11 +183,24 @@ def header(page, rng, parent, agency, number, place_date):
     cx_l, cx_r = sum(col_l) / 2, sum(col_r) / 2
     y0 = page.mm(15) + rng.randint(0, page.mm(4))
     lh = page.line_height(size)
+    # The two columns are cells of one table: nothing in the left one runs into the
+    # motto, so a long name wraps (as a typist's table cell wraps it).
+    # A wide name moves the columns apart (toward the paper's edges) before it wraps.
+    motto = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    motto_half = page.width(motto, size, "b") / 2
+    room = col_l[1] - col_l[0] - page.mm(6)
+    widest = min(room, max(page.width(parent, size, "r"), page.width(agency, size, "b")))
+    short = widest / 2 + page.mm(4) + motto_half - (cx_r - cx_l)
+    if short > 0:
+        moved = min(short, page.w - page.mm(8) - motto_half - cx_r)
+        cx_r += moved
+        cx_l -= min(short - moved, cx_l - page.mm(10) - widest / 2)
+    room = min(room, 2 * (cx_r - motto_half - page.mm(4) - cx_l))
     # Left: parent body, then the agency in bold (wrapped onto two lines when long).
-    left_lines = [(parent, "r")]
-    for part in page.wrap(agency, size, "b", col_l[1] - col_l[0] - page.mm(6)):
+    left_lines = [(part, "r") for part in page.wrap(parent, size, "r", room)]
+    for part in page.wrap(agency, size, "b", room):
         left_lines.append((part, "b"))
-    right_lines = [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "b", size), ("Độc lập - Tự do - Hạnh phúc", "b", size + 1)]
+    right_lines = [(motto, "b", size), ("Độc lập - Tự do - Hạnh phúc", "b", size + 1)]
     rows = max(len(left_lines), len(right_lines))
     for i in range(rows):
         y = y0 + i * lh
@@ -205,7 +218,16 @@ def header(page, rng, parent, agency, number, place_date):
     page.draw.line((cx_r - half, rule_y_r, cx_r + half, rule_y_r), fill=INK, width=max(2, page.dpi // 120))
     y = y0 + rows * lh + page.mm(4)
     page.text(cx_l, y, f"Số: {number}", size, "r", anchor="ma")
-    page.text(cx_r, y, place_date, size + 1, "i", anchor="ma")
+    # The place-date line stays in its cell: right of the number and on the paper, in a
+    # smaller size when a long place name needs it.
+    number_right = cx_l + page.width(f"Số: {number}", size) / 2 + page.mm(5)
+    edge = page.w - page.mm(10)
+    date_size = size + 1
+    while date_size > 11 and page.width(place_date, date_size, "i") > edge - number_right:
+        date_size -= 1
+    half = page.width(place_date, date_size, "i") / 2
+    x = min(max(cx_r, number_right + half), edge - half)
+    page.text(x, y, place_date, date_size, "i", anchor="ma")
     return y + lh + page.mm(6)
 
 

@@ -354,12 +354,7 @@ fn number(segs: &[Segment]) -> Option<Field> {
         NUMBER.captures(&s.text).map(|c| {
             let m = c.get(1).expect("group 1");
             let start = c.get(0).expect("match").start();
-            let value: String = m
-                .as_str()
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .map(|c| if c == 'Ð' { 'Đ' } else { c })
-                .collect();
+            let value: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
             let value = value.trim_end_matches(['-', '/']).to_owned();
             (
                 s.text[..start].trim().is_empty(),

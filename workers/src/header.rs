@@ -11,8 +11,13 @@
 //! [`region`] finds the block from the first reading: left of the motto's first word
 //! (`CỘNG`), from a line above it down to the `Số:` line. [`merge`] puts the second
 //! reading in place of the first's words there when it reads with more confidence.
+//!
+//! The `Số:` line is the other place where one slip costs a field: the whole-page reading
+//! now and then drops the number's slash (`45QĐ-SKHĐT`). When the number lacks Decree
+//! 30's shape, [`number_region`] gives that line (left of the motto) to read alone as a
+//! single line, and [`merge_number`] takes that reading only if it has the shape.
 
-use crate::grammar::{fold, is_number_label};
+use crate::grammar::{check_number, fold, is_number_label};
 use crate::ocr::{Line, PageText, Word, mean_confidence as confidence};
 
 /// A rectangle of the page, in pixels.
@@ -37,37 +42,14 @@ impl Region {
 /// The header's left block on a page of `width` × `height` pixels, if the page has the
 /// national motto in its top third and words in capitals left of it.
 pub fn region(text: &PageText, width: u32, height: u32) -> Option<Region> {
-    // The motto's first word: `CỘNG` followed by `HÒA`, or the two joined to the left
-    // column's last word (`NAMCỘNG`), in which case the motto starts 4 letters from its end.
-    let (motto_left, motto_top, h) = text.lines.iter().find_map(|l| {
-        l.words.windows(2).find_map(|pair| {
-            let (w, next) = (&pair[0], &pair[1]);
-            let f = fold(&w.text);
-            if !(f.ends_with("cong") && fold(&next.text).starts_with("hoa")) {
-                return None;
-            }
-            let chars = w.text.chars().count().max(1) as u32;
-            let left = w.left + w.width * chars.saturating_sub(4) / chars;
-            Some((left, w.top, w.height.max(1)))
-        })
-    })?;
+    let (motto_left, motto_top, h) = motto(text)?;
     if motto_top > height / 3 || motto_left < 4 * h {
         return None;
     }
     // Down to the line that gives the number (`Số:`), which sits below both columns;
     // without one, five lines below the motto.
-    let number_top = text
-        .lines
-        .iter()
-        .filter(|l| l.top > motto_top + h / 2)
-        .find_map(|l| {
-            // `Số:`, `Số: 12`, `Số 12/…` left of the motto (a speck may come first) —
-            // not `SỞ`, which folds alike.
-            l.words.iter().enumerate().find_map(|(i, w)| {
-                let from_here: Vec<&str> = l.words[i..].iter().map(|w| w.text.as_str()).collect();
-                (w.left < motto_left && is_number_label(&from_here.join(" "))).then_some(w.top)
-            })
-        });
+    let number_top =
+        number_label(text, (motto_left, motto_top, h)).map(|(i, j)| text.lines[i].words[j].top);
     let top = motto_top.saturating_sub(h);
     let bottom = number_top
         .map(|t| t.saturating_sub(h / 4))
@@ -92,6 +74,129 @@ pub fn region(text: &PageText, width: u32, height: u32) -> Option<Region> {
         .flat_map(|l| &l.words)
         .any(|w| region.holds(w) && capitals(w));
     (bottom > top + h && column).then_some(region)
+}
+
+/// The motto's first word, `CỘNG` followed by `HÒA`, or the two joined to the left
+/// column's last word (`NAMCỘNG`), in which case the motto starts 4 letters from its end:
+/// its left, top and height.
+fn motto(text: &PageText) -> Option<(u32, u32, u32)> {
+    text.lines.iter().find_map(|l| {
+        l.words.windows(2).find_map(|pair| {
+            let (w, next) = (&pair[0], &pair[1]);
+            let f = fold(&w.text);
+            if !(f.ends_with("cong") && fold(&next.text).starts_with("hoa")) {
+                return None;
+            }
+            let chars = w.text.chars().count().max(1) as u32;
+            let left = w.left + w.width * chars.saturating_sub(4) / chars;
+            Some((left, w.top, w.height.max(1)))
+        })
+    })
+}
+
+/// The label of the number (`Số:`, `Số: 12`, `Số 12/…`) below the motto and left of it
+/// (a speck may come first), as (line, word) — not `SỞ`, which folds alike.
+fn number_label(
+    text: &PageText,
+    (motto_left, motto_top, h): (u32, u32, u32),
+) -> Option<(usize, usize)> {
+    text.lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.top > motto_top + h / 2)
+        .find_map(|(i, l)| {
+            l.words.iter().enumerate().find_map(|(j, w)| {
+                let from_here: Vec<&str> = l.words[j..].iter().map(|w| w.text.as_str()).collect();
+                (w.left < motto_left && is_number_label(&from_here.join(" "))).then_some((i, j))
+            })
+        })
+}
+
+/// The number and symbol the words of `line` inside `region` give, without its label
+/// and spaces (`Số: 994/QĐ- SLĐTBXH` → `994/QĐ-SLĐTBXH`).
+fn number_in(line: &Line, region: Region) -> String {
+    let joined: String = line
+        .words
+        .iter()
+        .filter(|w| region.holds(w))
+        .map(|w| w.text.as_str())
+        .collect();
+    // After the label (`Số`, however its marks were read, past any speck before it)
+    // and its colon or full stop.
+    let Some(at) = joined
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| is_number_label(&joined[i..]))
+    else {
+        return String::new();
+    };
+    let mut chars = joined[at..].chars();
+    chars.by_ref().take(2).for_each(drop);
+    chars.as_str().trim_start_matches([':', '.']).to_owned()
+}
+
+/// The `Số:` line's number, left of the motto, when it does not have Decree 30's shape
+/// (`45QĐ-SKHĐT`, a slash lost): the line to read again on its own. The whole-page
+/// reading drops or doubles a character there now and then that the line alone does not.
+pub fn number_region(text: &PageText, width: u32, height: u32) -> Option<Region> {
+    let motto = motto(text)?;
+    let (motto_left, motto_top, h) = motto;
+    if motto_top > height / 3 || motto_left < 4 * h {
+        return None;
+    }
+    let (i, j) = number_label(text, motto)?;
+    let label = &text.lines[i].words[j];
+    let top = label.top.saturating_sub(h / 2);
+    let region = Region {
+        left: label.left.saturating_sub(h / 2),
+        top,
+        width: motto_left
+            .min(width)
+            .saturating_sub(label.left.saturating_sub(h / 2)),
+        height: (2 * h).min(height.saturating_sub(top)),
+    };
+    let read = number_in(&text.lines[i], region);
+    (region.width > h && check_number(&read, None, None).is_err()).then_some(region)
+}
+
+/// Put `second` (the line at `region` read alone, boxes relative to the crop) in place of
+/// the number's words when what it reads has Decree 30's shape. Returns whether it did.
+pub fn merge_number(text: &mut PageText, region: Region, second: PageText) -> bool {
+    let mut words: Vec<Word> = second
+        .lines
+        .into_iter()
+        .flat_map(|l| l.words)
+        .filter(|w| !w.text.trim().is_empty())
+        .map(|mut w| {
+            w.left += region.left;
+            w.top += region.top;
+            w
+        })
+        .collect();
+    let Some(line) = text
+        .lines
+        .iter_mut()
+        .find(|l| l.words.iter().any(|w| region.holds(w)))
+    else {
+        return false;
+    };
+    words.retain(|w| region.holds(w));
+    let mut candidate = line.clone();
+    candidate.words = words;
+    if candidate.words.is_empty()
+        || check_number(&number_in(&candidate, region), None, None).is_err()
+    {
+        return false;
+    }
+    line.words.retain(|w| !region.holds(w));
+    let at = line
+        .words
+        .iter()
+        .position(|w| w.left > region.left)
+        .unwrap_or(line.words.len());
+    line.words.splice(at..at, candidate.words);
+    refit(line);
+    true
 }
 
 /// Put `second` (read from the crop at `region`, its boxes relative to the crop) in place
@@ -275,5 +380,38 @@ mod tests {
         assert!(!merge(&mut text, r, second));
         assert_eq!(text, first_reading());
         assert!(!merge(&mut text, r, PageText::default()));
+    }
+
+    #[test]
+    fn a_number_without_decree_30_s_shape_is_read_again_as_a_line() {
+        // `45QĐ-SKHĐT`: the slash lost in the whole-page reading.
+        let mut text = first_reading();
+        text.lines[2].words[1].text = "45QĐ-SKHĐT".into();
+        let r = number_region(&text, 2400, 3300).expect("the number's line");
+        assert!(r.holds(&text.lines[2].words[1]) && r.left + r.width <= 1600);
+        assert!(!r.holds(&text.lines[1].words[0]));
+        // A line reading that still lacks the shape changes nothing.
+        let unchanged = text.clone();
+        let bad = PageText {
+            lines: vec![line(vec![
+                word("Số:", 20, 20, 90.0),
+                word("45QĐ-SKHĐT", 120, 20, 95.0),
+            ])],
+        };
+        assert!(!merge_number(&mut text, r, bad));
+        assert_eq!(text, unchanged);
+        // One that has it takes the number's place, boxes back in page pixels.
+        let good = PageText {
+            lines: vec![line(vec![
+                word("Số:", 20, 20, 90.0),
+                word("45/QĐ-SKHĐT", 120, 20, 80.0),
+            ])],
+        };
+        assert!(merge_number(&mut text, r, good));
+        assert_eq!(text.lines[2].words.len(), 2);
+        assert_eq!(text.text().lines().nth(2), Some("Số: 45/QĐ-SKHĐT"));
+        assert_eq!(text.lines[2].words[1].left, r.left + 120);
+        // A number that already has the shape is not read again.
+        assert_eq!(number_region(&first_reading(), 2400, 3300), None);
     }
 }

@@ -259,14 +259,32 @@ impl OcrEngine {
         dpi: f32,
         limit: Duration,
     ) -> Result<PageText, PipelineError> {
+        self.recognize_as(block, sys::TessPageSegMode_PSM_SINGLE_BLOCK, dpi, limit)
+    }
+
+    /// Read `line` (a crop of a page) as a single line of text, mode 7.
+    pub fn recognize_line(
+        &mut self,
+        line: &GrayImage,
+        dpi: f32,
+        limit: Duration,
+    ) -> Result<PageText, PipelineError> {
+        self.recognize_as(line, sys::TessPageSegMode_PSM_SINGLE_LINE, dpi, limit)
+    }
+
+    fn recognize_as(
+        &mut self,
+        crop: &GrayImage,
+        mode: sys::TessPageSegMode,
+        dpi: f32,
+        limit: Duration,
+    ) -> Result<PageText, PipelineError> {
         // SAFETY: a handle we own; the mode is set back before the engine is used again.
-        let mode = unsafe { sys::TessBaseAPIGetPageSegMode(self.api.handle) };
-        unsafe {
-            sys::TessBaseAPISetPageSegMode(self.api.handle, sys::TessPageSegMode_PSM_SINGLE_BLOCK)
-        };
-        let result = self.recognize(block, dpi, limit);
-        // SAFETY: as above.
+        let before = unsafe { sys::TessBaseAPIGetPageSegMode(self.api.handle) };
         unsafe { sys::TessBaseAPISetPageSegMode(self.api.handle, mode) };
+        let result = self.recognize(crop, dpi, limit);
+        // SAFETY: as above.
+        unsafe { sys::TessBaseAPISetPageSegMode(self.api.handle, before) };
         result
     }
 
@@ -355,7 +373,7 @@ pub fn parse_tsv(tsv: &str) -> PageText {
                     .clamp(0.0, 100.0);
                 if let Some(l) = lines.last_mut() {
                     l.words.push(Word {
-                        text: text.to_owned(),
+                        text: vietnamese_letters(text),
                         left,
                         top,
                         width,
@@ -371,9 +389,47 @@ pub fn parse_tsv(tsv: &str) -> PageText {
     PageText { lines }
 }
 
+/// `text` with the letters Tesseract's `vie` model can give that Vietnamese does not
+/// have put back as the Vietnamese letter they look like: the Icelandic eth `Ð`/`ð`
+/// (U+00D0, U+00F0) is drawn as `Đ`/`đ`. The two are separate classes to the model, so
+/// its decoder can emit both for one glyph (`QĐÐ` for `QĐ`); such a pair is one letter.
+pub fn vietnamese_letters(text: &str) -> String {
+    if !text.contains(['Ð', 'ð']) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    // The last letter written, and whether it was read as an eth.
+    let mut last: Option<(char, bool)> = None;
+    for c in text.chars() {
+        let (c, eth) = match c {
+            'Ð' => ('Đ', true),
+            'ð' => ('đ', true),
+            c => (c, false),
+        };
+        // One of the pair was an eth: the same letter twice in a row is one letter.
+        let twice = last.is_some_and(|(l, l_eth)| l == c && (eth || l_eth));
+        if !twice {
+            out.push(c);
+        }
+        last = Some((c, eth));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_eth_is_the_vietnamese_d_with_stroke_and_is_not_read_twice() {
+        assert_eq!(vietnamese_letters("994/QĐÐ-SLĐTBXH"), "994/QĐ-SLĐTBXH");
+        assert_eq!(vietnamese_letters("ÐĐỊNH"), "ĐỊNH");
+        assert_eq!(vietnamese_letters("Ðường"), "Đường");
+        assert_eq!(vietnamese_letters("ðất"), "đất");
+        // A genuine double letter, with no eth in it, stays.
+        assert_eq!(vietnamese_letters("ĐĐ"), "ĐĐ");
+        assert_eq!(vietnamese_letters("QĐ-UBND"), "QĐ-UBND");
+    }
 
     const TSV: &str = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext
 1\t1\t0\t0\t0\t0\t0\t0\t2480\t3508\t-1\t

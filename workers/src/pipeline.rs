@@ -332,6 +332,13 @@ impl Pipeline {
             let second = self.with_engine(|engine| engine.recognize_block(&block, dpi, limit))?;
             header::merge(&mut text, r, second);
         }
+        // The number's line once more, on its own, when it lacks Decree 30's shape.
+        if let Some(r) = header::number_region(&text, gray.width(), gray.height()) {
+            let line = image::imageops::crop_imm(&gray, r.left, r.top, r.width, r.height);
+            let second =
+                self.with_engine(|engine| engine.recognize_line(&line.to_image(), dpi, limit))?;
+            header::merge_number(&mut text, r, second);
+        }
         drop(gray);
         // The gate judges the reading as Tesseract gave it; the text layer and the fields
         // get it without the seal's and signature's noise, and with the marks known
