@@ -35,6 +35,12 @@ pub enum AccountError {
     BadCredentials,
     #[error("too many failed sign-ins; try again in {0} minutes")]
     RateLimited(i64),
+    #[error("a username has 3 to 64 letters, digits, '.', '-', '_' or '@'")]
+    BadUsername,
+    #[error("a password has 10 to 256 characters")]
+    BadPassword,
+    #[error("username {0:?} is taken")]
+    Taken(String),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -65,9 +71,7 @@ fn password_matches(password: &str, phc: &str) -> bool {
 pub fn check_password(password: &str) -> Result<(), AccountError> {
     let n = password.chars().count();
     if !(10..=256).contains(&n) {
-        return Err(AccountError::Invalid(
-            "a password has 10 to 256 characters".into(),
-        ));
+        return Err(AccountError::BadPassword);
     }
     Ok(())
 }
@@ -79,9 +83,7 @@ pub fn check_username(username: &str) -> Result<(), AccountError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !ok {
-        return Err(AccountError::Invalid(
-            "a username has 3 to 64 letters, digits, '.', '-', '_' or '@'".into(),
-        ));
+        return Err(AccountError::BadUsername);
     }
     Ok(())
 }
@@ -191,9 +193,60 @@ pub fn secure_cookies(public_url: &str) -> bool {
     }
 }
 
-/// Create an account from the command line or an admin.
+/// Create an account from the command line.
 pub async fn create_user(
     db: &Db,
+    new: &crate::db::accounts::NewUser<'_>,
+    password: &str,
+) -> Result<String, AccountError> {
+    create_user_by(db, "-", new, password).await
+}
+
+/// Create an account under every rule the command line and the admin pages share: what
+/// the role is bound to (a subject of the right kind, an agency of this deployment), the
+/// username and password rules, and for staff a personal certificate (their uploads are
+/// signed for custody). `actor` is who the trail names (`-` for the command line).
+pub async fn create_account(
+    db: &Db,
+    keys: &crate::signing::keys::Keyring,
+    agencies: &[crate::signing::keys::Agency],
+    actor: &str,
+    new: &crate::db::accounts::NewUser<'_>,
+    password: &str,
+) -> Result<String, AccountError> {
+    let subject = new
+        .subject_id
+        .map(crate::domain::SubjectId::parse)
+        .transpose()
+        .map_err(|e| AccountError::Invalid(e.to_string()))?;
+    crate::auth::check_binding(
+        new.role,
+        subject.as_ref(),
+        new.agency,
+        new.org_role,
+        agencies,
+    )
+    .map_err(AccountError::Invalid)?;
+    let id = create_user_by(db, actor, new, password).await?;
+    if new.role == crate::auth::Role::Staff
+        && let Some(agency) = agencies
+            .iter()
+            .find(|a| Some(a.code.as_str()) == new.agency)
+    {
+        let signer = new.display_name.unwrap_or(new.username);
+        let key = keys
+            .issue_staff(signer, agency)
+            .await
+            .map_err(|e| AccountError::Invalid(format!("no personal certificate: {e}")))?;
+        accounts::bind_signing_key(db, &id, &key.id).await?;
+        tracing::info!(signer, serial = %key.serial, "personal certificate issued");
+    }
+    Ok(id)
+}
+
+pub(crate) async fn create_user_by(
+    db: &Db,
+    actor: &str,
     new: &crate::db::accounts::NewUser<'_>,
     password: &str,
 ) -> Result<String, AccountError> {
@@ -208,9 +261,9 @@ pub async fn create_user(
     let mut tx = db.pool.begin().await.map_err(DbError::from)?;
     let id = accounts::create(&mut tx, &u)
         .await?
-        .ok_or_else(|| AccountError::Invalid(format!("username {:?} is taken", new.username)))?;
+        .ok_or_else(|| AccountError::Taken(new.username.to_owned()))?;
     let detail = serde_json::json!({"role": format!("{:?}", new.role), "username": new.username});
-    crate::db::audit::append(&mut tx, &Entry::new("-", Action::UserCreate, &id, detail)).await?;
+    crate::db::audit::append(&mut tx, &Entry::new(actor, Action::UserCreate, &id, detail)).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
 }

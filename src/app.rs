@@ -53,6 +53,8 @@ pub struct App {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Slots for heavy requests (verify, QR photos, uploads).
     pub heavy: crate::admission::Heavy,
+    /// The first-run setup link, while no admin exists.
+    pub setup: crate::setup::SetupGate,
 }
 
 impl App {
@@ -115,6 +117,7 @@ impl App {
             keys: Arc::new(keys),
             metrics: Arc::default(),
             heavy: crate::admission::Heavy::new(config.max_heavy_requests),
+            setup: Default::default(),
             config: Arc::new(config),
         })
     }

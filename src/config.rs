@@ -150,6 +150,11 @@ pub struct Config {
     )]
     pub deployment_name: String,
 
+    /// Let the first-run setup link (printed by `kho serve` while no admin account
+    /// exists) work from other machines too; by default only from this one.
+    #[arg(long, env = "KHO_SETUP_PUBLIC", global = true)]
+    pub setup_public: bool,
+
     /// Public base URL of this deployment, written into certificates (the CRL
     /// distribution point) and into the QR code of signed documents (verification URL).
     #[arg(

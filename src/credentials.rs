@@ -48,27 +48,32 @@ pub async fn create_token(db: &Db, new: &tokens::NewToken<'_>) -> Result<String,
     Ok(token)
 }
 
-/// Revoke a token by id, with its event; false when there is no such live token.
-pub async fn revoke_token(db: &Db, id: &str) -> Result<bool, DbError> {
+/// Revoke a token by id, with its event naming `actor` (`-` for the command line);
+/// false when there is no such live token.
+pub async fn revoke_token(db: &Db, actor: &str, id: &str) -> Result<bool, DbError> {
     let mut tx = db.pool.begin().await?;
     let done = tokens::revoke(&mut tx, id).await?;
     if done {
-        let event = Entry::new("-", Action::TokenRevoke, id, serde_json::json!({}));
+        let event = Entry::new(actor, Action::TokenRevoke, id, serde_json::json!({}));
         crate::db::audit::append(&mut tx, &event).await?;
     }
     tx.commit().await?;
     Ok(done)
 }
 
-/// Disable an account and end its sessions, with its event; false when there is no
-/// such enabled account.
-pub async fn disable_user(db: &Db, username: &str) -> Result<bool, DbError> {
+/// Disable an account and end its sessions, with its event naming `actor`; false when
+/// there is no such enabled account.
+pub async fn disable_user(db: &Db, actor: &str, username: &str) -> Result<bool, DbError> {
     let mut tx = db.pool.begin().await?;
     let Some(id) = accounts::disable(&mut tx, username).await? else {
         return Ok(false);
     };
     let detail = serde_json::json!({"username": username});
-    crate::db::audit::append(&mut tx, &Entry::new("-", Action::UserDisable, &id, detail)).await?;
+    crate::db::audit::append(
+        &mut tx,
+        &Entry::new(actor, Action::UserDisable, &id, detail),
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -32,6 +32,7 @@ pub mod report;
 pub mod search;
 pub mod separator;
 pub mod server;
+pub mod setup;
 pub mod signing;
 pub mod storage;
 pub mod vault;

@@ -84,13 +84,6 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     name,
                 },
         } => {
-            let subject = bound(
-                role,
-                subject.as_deref(),
-                agency.as_deref(),
-                org_role.as_deref(),
-                &cli.config,
-            )?;
             let password = match std::env::var("KHO_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -99,28 +92,18 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            // Staff get a personal certificate (custody signatures of what they upload),
-            // as staff tokens with --name do: that needs the keyring.
-            let app = if role == kho::auth::Role::Staff {
-                Some(App::open(cli.config.clone()).await?)
-            } else {
-                None
-            };
-            let d = match &app {
-                Some(app) => app.db.clone(),
-                None => {
-                    let d = db::Db::connect(&cli.config.database_url()).await?;
-                    d.migrate().await?;
-                    d
-                }
-            };
-            let id = kho::accounts::create_user(
-                &d,
+            // The admin pages' rule: binding, username, password, a staff certificate.
+            let app = App::open(cli.config).await?;
+            let id = kho::accounts::create_account(
+                &app.db,
+                &app.keys,
+                &app.config.agencies.0,
+                "-",
                 &db::accounts::NewUser {
                     username: &username,
                     password_hash: "",
                     role,
-                    subject_id: subject.as_ref().map(|s| s.as_str()),
+                    subject_id: subject.as_deref(),
                     agency: agency.as_deref(),
                     org_role: org_role.as_deref(),
                     display_name: name.as_deref(),
@@ -128,20 +111,6 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &password,
             )
             .await?;
-            if let (Some(app), Some(code)) = (&app, agency.as_deref()) {
-                let agency = app
-                    .config
-                    .agencies
-                    .0
-                    .iter()
-                    .find(|a| a.code == code)
-                    .cloned()
-                    .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))?;
-                let signer = name.as_deref().unwrap_or(&username);
-                let key = app.keys.issue_staff(signer, &agency).await?;
-                db::accounts::bind_signing_key(&d, &id, &key.id).await?;
-                eprintln!("personal certificate for {signer}: serial {}", key.serial);
-            }
             println!("{id}");
         }
         Command::Tokens {
@@ -157,7 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let d = open_db(&cli.config).await?;
             anyhow::ensure!(
-                kho::credentials::revoke_token(&d, &id).await?,
+                kho::credentials::revoke_token(&d, "-", &id).await?,
                 "no live token with id {id} (see kho tokens list)"
             );
             println!("revoked {id}");
@@ -167,7 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let d = open_db(&cli.config).await?;
             anyhow::ensure!(
-                kho::credentials::disable_user(&d, &username).await?,
+                kho::credentials::disable_user(&d, "-", &username).await?,
                 "no enabled account named {username}"
             );
             println!("disabled {username}; its sessions have ended");

@@ -19,6 +19,17 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     // Printed on stdout so scripts and tests can find the port when it was 0.
     println!("Kho is serving on http://{local}  (workers: {workers}; stop with Ctrl-C)");
     tracing::info!(%local, workers, "serving");
+    // No admin yet: a one-time link to create the first (for whoever started the server).
+    if let Some(token) = crate::setup::open(&app.db, &app.setup).await? {
+        let base = app.config.public_url.trim_end_matches('/');
+        // Whoever reads stdout may have stopped (a script that took the first line):
+        // a closed pipe must not stop the server.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout(),
+            "No admin account yet. Create the first within an hour at: {base}/setup?token={token}"
+        );
+    }
     let checkpoints = tokio::spawn(sign_checkpoints(app.clone(), stop_rx.clone()));
     let mut stop_http = stop_rx.clone();
     let service = api::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -786,3 +786,285 @@ async fn the_home_page_and_unknown_paths_answer_as_a_person_or_a_program_expects
     t.finish().await;
 }
 both_backends!(the_home_page_and_unknown_paths_answer_as_a_person_or_a_program_expects);
+
+/// A fresh deployment: the one-time setup link creates the first admin (once, from this
+/// machine), who then creates, lists and disables accounts on `/admin`, each audited
+/// under the admin's account; errors come back in Vietnamese with what was typed.
+async fn first_run_setup_then_the_admin_pages_manage_accounts(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &["--client-ip-header", "x-real-ip"]).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = kho::setup::open(&t.app.db, &t.app.setup)
+        .await
+        .unwrap()
+        .expect("no admin yet: a setup token");
+    // Without the token, or with a wrong one: no form.
+    for q in ["", "?token=00", "?token="] {
+        let r = client
+            .get(t.url(&format!("/setup{q}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{q}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Liên kết thiết lập này không dùng được")
+        );
+    }
+    // From another machine (behind the proxy): refused, even with the token.
+    let r = client
+        .get(t.url(&format!("/setup?token={token}")))
+        .header("x-real-ip", "203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client
+        .get(t.url(&format!("/setup?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Tạo tài khoản quản trị"), "{html}");
+    let setup = |user: &'static str, pass: &'static str, confirm: &'static str| {
+        client
+            .post(t.url("/setup"))
+            .form(&[
+                ("token", token.as_str()),
+                ("username", user),
+                ("name", "Nguyễn Quản Trị"),
+                ("password", pass),
+                ("confirm", confirm),
+            ])
+            .send()
+    };
+    let r = setup("quantri", PASSWORD, "khác-hẳn-mật-khẩu")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Hai lần nhập mật khẩu không giống nhau"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="quantri""#),
+        "what was typed is kept: {html}"
+    );
+    assert!(html.contains(r#"value="Nguyễn Quản Trị""#), "{html}");
+    let r = setup("quantri", "ngắn", "ngắn").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Mật khẩu cần từ 10 đến 256 ký tự")
+    );
+    let r = setup("quantri", PASSWORD, PASSWORD).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fadmin");
+    // The link is spent, and no new one is given while an admin exists.
+    assert_eq!(
+        setup("quantri2", PASSWORD, PASSWORD)
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert!(
+        kho::setup::open(&t.app.db, &t.app.setup)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let sign_in = |user: &'static str| {
+        client
+            .post(t.url("/login"))
+            .form(&[("username", user), ("password", PASSWORD)])
+            .send()
+    };
+    let r = sign_in("quantri").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin", "an admin's home");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = t.page_as("/admin", &cookie).await;
+    assert!(
+        html.contains("quantri") && html.contains("Quản trị viên"),
+        "{html}"
+    );
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let create = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ];
+        form.extend(fields);
+        client
+            .post(t.url("/admin/accounts"))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    // A citizen with a personal ID that has no province code: the reason, and the form as typed.
+    let r = create(vec![
+        ("username", "congdan-a"),
+        ("role", "citizen"),
+        ("subject", "999064225127"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Công dân cần số định danh cá nhân hợp lệ"),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="congdan-a""#) && html.contains(r#"value="999064225127""#));
+    assert!(!html.contains(PASSWORD), "a password is never sent back");
+    let r = create(vec![
+        ("username", "congdan-a"),
+        ("role", "citizen"),
+        ("subject", CITIZEN),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    // Staff need an agency, and get their personal certificate.
+    let r = create(vec![
+        ("username", "canbo-a"),
+        ("role", "staff"),
+        ("name", "Trần Văn Cán"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Cán bộ số hóa cần thuộc một cơ quan")
+    );
+    let r = create(vec![
+        ("username", "canbo-a"),
+        ("role", "staff"),
+        ("name", "Trần Văn Cán"),
+        ("agency", "KHO"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let staff = kho::db::accounts::by_username(&t.app.db, "canbo-a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(staff.agency.as_deref(), Some("KHO"));
+    let key: Option<String> =
+        sqlx::query_scalar("SELECT signing_key_id FROM users WHERE username = 'canbo-a'")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert!(key.is_some(), "staff get a personal certificate");
+    // A taken name.
+    let r = create(vec![("username", "congdan-a"), ("role", "officer")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("đã có người dùng"));
+    // Without the CSRF token: refused.
+    let r = client
+        .post(t.url("/admin/accounts"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("username", "x-y-z"),
+            ("role", "officer"),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The citizen signs in, and cannot open the admin pages.
+    let r = sign_in("congdan-a").await.unwrap();
+    assert_eq!(r.headers()["location"], "/me");
+    let citizen = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = client
+        .get(t.url("/admin"))
+        .header("cookie", &citizen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Disabled by the admin: the session ends and signing in fails.
+    let r = client
+        .post(t.url("/admin/accounts/disable"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("target", "congdan-a")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = client
+        .get(t.url("/me"))
+        .header("cookie", &citizen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the session has ended");
+    assert_eq!(sign_in("congdan-a").await.unwrap().status(), 401);
+    // An admin cannot lock themselves out.
+    let r = client
+        .post(t.url("/admin/accounts/disable"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("target", "quantri")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Each change is in the trail under the admin's account (the first under setup).
+    let admin = kho::db::accounts::by_username(&t.app.db, "quantri")
+        .await
+        .unwrap()
+        .unwrap();
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, action FROM audit_log WHERE action IN ('user_create', 'user_disable') ORDER BY seq",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            ("setup".to_owned(), "user_create".to_owned()),
+            (admin.id.clone(), "user_create".to_owned()),
+            (admin.id.clone(), "user_create".to_owned()),
+            (admin.id.clone(), "user_disable".to_owned()),
+        ]
+    );
+    t.finish().await;
+}
+both_backends!(first_run_setup_then_the_admin_pages_manage_accounts);

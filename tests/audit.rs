@@ -366,7 +366,11 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
     );
 
     let token_id = kho::db::tokens::list(db).await.unwrap()[0].id.clone();
-    assert!(kho::credentials::revoke_token(db, &token_id).await.is_err());
+    assert!(
+        kho::credentials::revoke_token(db, "-", &token_id)
+            .await
+            .is_err()
+    );
     assert!(
         kho::db::tokens::list(db).await.unwrap()[0]
             .revoked_at
@@ -421,7 +425,11 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
     kho::accounts::create_user(db, &user, "mật khẩu đủ dài 123")
         .await
         .unwrap();
-    assert!(kho::credentials::revoke_token(db, &token_id).await.unwrap());
+    assert!(
+        kho::credentials::revoke_token(db, "-", &token_id)
+            .await
+            .unwrap()
+    );
     let events = kho::db::audit::page(db, before.0, 100).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["document_revoke", "user_create", "token_revoke"]);

@@ -66,6 +66,9 @@ use crate::app::App;
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
           crate::web::account::login_page, crate::web::account::login, crate::web::account::logout,
+          crate::web::setup::setup_page, crate::web::setup::create_admin,
+          crate::web::admin::admin_page, crate::web::admin::create_account,
+          crate::web::admin::disable_account, crate::web::admin::revoke_token,
           crate::web::owner::documents_page, crate::web::owner::document_page,
           crate::web::owner::grants_page, crate::web::owner::revoke_grant,
           crate::web::owner::access_log_page, crate::web::consent::authorize_page,
@@ -147,6 +150,14 @@ pub fn router(app: App) -> Router {
             get(crate::web::account::login_page).post(crate::web::account::login),
         )
         .route("/logout", post(crate::web::account::logout))
+        .route(
+            "/setup",
+            get(crate::web::setup::setup_page).post(crate::web::setup::create_admin),
+        )
+        .route("/admin", get(crate::web::admin::admin_page))
+        .route("/admin/accounts", post(crate::web::admin::create_account))
+        .route("/admin/accounts/disable", post(crate::web::admin::disable_account))
+        .route("/admin/tokens/revoke", post(crate::web::admin::revoke_token))
         .route("/me", get(crate::web::owner::documents_page))
         .route("/me/documents/{id}", get(crate::web::owner::document_page))
         .route("/me/grants", get(crate::web::owner::grants_page))

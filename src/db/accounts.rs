@@ -55,6 +55,42 @@ pub async fn disable(
     Ok(id)
 }
 
+/// Whether an enabled admin account exists.
+pub async fn admin_exists(db: &Db) -> Result<bool, DbError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// An account as the admin pages list it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub user: User,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+/// Every account, newest first.
+pub async fn list(db: &Db) -> Result<Vec<Listed>, DbError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, created_at, disabled_at FROM users ORDER BY created_at DESC, username"
+    )))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Listed {
+                user: from_row(r)?,
+                created_at: r.try_get("created_at")?,
+                disabled_at: r.try_get("disabled_at")?,
+            })
+        })
+        .collect()
+}
+
 /// Bind a staff account's personal signing key: what it uploads is signed for custody
 /// with it.
 pub async fn bind_signing_key(db: &Db, user_id: &str, key_id: &str) -> Result<(), DbError> {

@@ -44,7 +44,11 @@ pub(crate) fn local(next: Option<&str>) -> Option<String> {
 
 /// The client's address: the last entry of the configured proxy header
 /// (`--client-ip-header`) when Kho runs behind a reverse proxy, else the peer's.
-fn client_address(app: &App, headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+pub(crate) fn client_address(
+    app: &App,
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+) -> String {
     let from_proxy = app.config.client_ip_header.as_deref().and_then(|name| {
         headers
             .get_all(name)

@@ -7,6 +7,8 @@
 //! | [`home`] | `GET /` (what this deployment is, the ways in; signed in: to the account's home), the 404 page of every unknown path outside `/api/` |
 //! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code) |
 //! | [`account`] | `GET/POST /login`, `POST /logout` |
+//! | [`setup`] | `GET/POST /setup`: the first admin, through the one-time link `kho serve` prints while none exists |
+//! | [`admin`] | `GET /admin` (accounts and API tokens), `POST /admin/accounts` (create), `POST /admin/accounts/disable`, `POST /admin/tokens/revoke` |
 //! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
 //! | [`consent`] | `GET/POST /oauth/authorize`: the consent page |
 //! | [`staff`] | `GET /staff/batches` (upload a batch; the agency's batches), `GET /staff/batches/{id}` (live progress), `GET /staff/reviews` (the queue), `GET /staff/reviews/{id}` (pages beside text; correct, approve, reject) |
@@ -16,9 +18,11 @@
 //! origin are refused.
 
 pub mod account;
+pub mod admin;
 pub mod consent;
 pub mod home;
 pub mod owner;
+pub mod setup;
 pub mod staff;
 pub mod verify;
 
@@ -141,8 +145,9 @@ pub fn home(user: &User) -> &'static str {
     match user.role {
         crate::auth::Role::Staff => "/staff/batches",
         crate::auth::Role::Citizen | crate::auth::Role::OrgMember => "/me",
-        // An officer verifies; an admin (and any other role) starts on the home page.
+        // An officer verifies; an admin manages accounts; any other role starts on `/`.
         crate::auth::Role::Officer => "/verify",
+        crate::auth::Role::Admin => "/admin",
         _ => "/",
     }
 }
@@ -178,6 +183,14 @@ pub fn page(lang: Lang, path: &str, title: &str, body: &str, s: Option<&Session>
                     ("/me", lang.t("Hồ sơ của tôi", "My documents")),
                     ("/me/grants", lang.t("Chia sẻ", "Consents")),
                     ("/me/access-log", lang.t("Nhật ký truy cập", "Access log")),
+                ],
+                crate::auth::Role::Admin => vec![
+                    ("/admin", lang.t("Quản trị", "Administration")),
+                    ("/verify", lang.t("Kiểm tra văn bản", "Verify")),
+                ],
+                crate::auth::Role::Officer => vec![
+                    ("/verify", lang.t("Kiểm tra tệp PDF", "Verify a PDF")),
+                    ("/verify/qr", lang.t("Kiểm tra mã QR", "Verify a QR code")),
                 ],
                 _ => vec![],
             };
@@ -274,6 +287,8 @@ a:focus,button:focus,input:focus{{outline:3px solid #1d4ed8}}
 nav.user{{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.5rem 0}} nav.user a{{margin:0}}
 form.inline{{display:inline}} table{{border-collapse:collapse;width:100%}} td,th{{padding:.25rem .5rem .25rem 0;border-bottom:1px solid #eee}}
 .err{{color:#a4161a}} label{{display:block;margin-top:.5rem}} fieldset{{margin:.5rem 0}}
+select{{font-size:1rem;margin:.25rem 0}} .scroll{{overflow-x:auto}}
+.sr{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
 </style>
 </head>
 <body>
