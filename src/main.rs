@@ -84,6 +84,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     name,
                 },
         } => {
+            // What the role is bound to is checked before the password is asked for.
+            bound(
+                role,
+                subject.as_deref(),
+                agency.as_deref(),
+                org_role.as_deref(),
+                &cli.config,
+            )?;
             let password = match std::env::var("KHO_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {

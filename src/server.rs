@@ -16,6 +16,14 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut worker_set = queue::spawn_workers(&app, workers, stop_rx.clone());
+    // Signals are taken from here on: a SIGTERM right after the line below stops the
+    // server gracefully, not by the default action.
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let signal = tokio::spawn(async move {
+        shutdown_signal_with(term).await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    });
     // Printed on stdout so scripts and tests can find the port when it was 0.
     println!("Kho is serving on http://{local}  (workers: {workers}; stop with Ctrl-C)");
     tracing::info!(%local, workers, "serving");
@@ -35,11 +43,6 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     let service = api::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = stop_http.wait_for(|s| *s).await;
-    });
-    let signal = tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
     });
     server.await?;
     while worker_set.join_next().await.is_some() {}
@@ -84,9 +87,14 @@ pub async fn work(app: App, workers: usize) -> anyhow::Result<()> {
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("install SIGTERM handler");
+    shutdown_signal_with(term).await
+}
+
+/// Ctrl-C, or a SIGTERM on the listener `term` (installed by the caller).
+async fn shutdown_signal_with(mut term: tokio::signal::unix::Signal) {
+    let ctrl_c = tokio::signal::ctrl_c();
     tokio::select! {
         _ = ctrl_c => {}
         _ = term.recv() => {}

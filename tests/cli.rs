@@ -68,6 +68,61 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
 }
 both_backends!(ingest_wait_then_the_api_lists_the_document_and_serves_its_text);
 
+/// A fresh deployment's `kho serve` prints a one-time link that opens the first-run
+/// setup page; once an admin exists (made on the command line) it prints none.
+async fn serve_prints_a_setup_link_while_no_admin_exists(backend: Backend) {
+    use std::io::{BufRead, BufReader};
+    let db = TestDb::new(backend).await;
+    let serve = || {
+        kho(&db)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = serve();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("Kho is serving on http://"), "{first}");
+    let second = lines.next().unwrap().unwrap();
+    let link = second
+        .split_whitespace()
+        .find(|w| w.contains("/setup?token="))
+        .unwrap_or_else(|| panic!("no setup link: {second}"))
+        .to_owned();
+    // The link names the public URL; the page is served on the port actually bound.
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap();
+    let path = &link[link.find("/setup").unwrap()..];
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Tạo tài khoản quản trị"));
+    drop(lines);
+    terminate(server);
+
+    let out = kho(&db)
+        .args(["users", "create", "--role", "admin", "--username", "admin"])
+        .env("KHO_PASSWORD", "mật-khẩu-quản-trị-2026")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut server = serve();
+    let mut out = String::new();
+    let mut reader = BufReader::new(server.stdout.take().unwrap());
+    reader.read_line(&mut out).unwrap();
+    assert!(out.contains("Kho is serving on"), "{out}");
+    // Nothing more is printed: the next read would block, so stop the server first.
+    terminate(server);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    assert!(!rest.contains("setup"), "{rest}");
+    db.drop_database().await;
+}
+both_backends!(serve_prints_a_setup_link_while_no_admin_exists);
+
 #[test]
 fn help_documents_every_option_with_its_environment_variable() {
     let out = Command::new(env!("CARGO_BIN_EXE_kho"))

@@ -365,12 +365,7 @@ type Bound<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
 /// Check what the role is bound to, with a message in the page's language; the subject,
 /// agency and organization role the account gets (none where the role takes none).
-fn binding<'a>(
-    l: Lang,
-    app: &App,
-    role: Role,
-    f: &'a AccountForm,
-) -> Result<Bound<'a>, String> {
+fn binding<'a>(l: Lang, app: &App, role: Role, f: &'a AccountForm) -> Result<Bound<'a>, String> {
     let subject = f.subject.trim();
     let agency = f.agency.trim();
     let org_role = f.org_role.trim();
