@@ -77,13 +77,68 @@ pub fn colour_weight(image: &DynamicImage) -> Option<GrayImage> {
     let rgb = image.to_rgb8();
     let (w, h) = rgb.dimensions();
     let mut weight = GrayImage::new(w, h);
-    for (o, p) in weight.as_mut().iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+    // Pixels that lean blue without reaching INK_CHROMA: a signature's dark core where
+    // JPEG's halved colour resolution smeared its blue away.
+    let mut bluish = Vec::new();
+    for (i, (o, p)) in weight
+        .as_mut()
+        .iter_mut()
+        .zip(rgb.as_raw().chunks_exact(3))
+        .enumerate()
+    {
         let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
         let chroma = (r - g.max(b)).max(b - r.max(g));
         let k = ((chroma - INK_CHROMA) / (COLOUR_CHROMA - INK_CHROMA)).clamp(0.0, 1.0);
         *o = (k * 255.0).round() as u8;
+        if *o < 255 && b - r.max(g) >= BLUE_LEAN {
+            bluish.push(i);
+        }
+    }
+    // Such a pixel takes the strongest colour weight within SMEAR_PX of it: a stroke of
+    // the signature is dropped whole, not left as a grey outline Tesseract reads as
+    // letters. Red is left alone: black text printed over the seal leans red there.
+    if !bluish.is_empty() {
+        let near = max_filter(&weight, SMEAR_PX);
+        let (out, near) = (weight.as_mut(), near.as_raw());
+        for i in bluish {
+            out[i] = out[i].max(near[i]);
+        }
     }
     Some(weight)
+}
+
+/// How far blue must stand above red and green for a pixel to count as leaning blue.
+const BLUE_LEAN: f32 = 6.0;
+/// How far (pixels) a leaning pixel looks for the colour it lost: JPEG halves the colour
+/// resolution, so a stroke's colour is smeared over about two pixels.
+const SMEAR_PX: u32 = 2;
+
+/// Each pixel's greatest value within `r` pixels (a square), in two passes.
+fn max_filter(image: &GrayImage, r: u32) -> GrayImage {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let r = r as usize;
+    let src = image.as_raw();
+    let mut across = vec![0u8; w * h];
+    for (row, out) in src.chunks_exact(w).zip(across.chunks_exact_mut(w)) {
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = row[x.saturating_sub(r)..=(x + r).min(w - 1)]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0);
+        }
+    }
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        let (from, to) = (y.saturating_sub(r), (y + r).min(h - 1));
+        let dst = &mut out[y * w..(y + 1) * w];
+        for j in from..=to {
+            for (o, &v) in dst.iter_mut().zip(&across[j * w..(j + 1) * w]) {
+                *o = (*o).max(v);
+            }
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).expect("the image's own size")
 }
 
 /// `gray` with coloured ink blended towards white paper by its `weight` (see
@@ -545,6 +600,26 @@ fn despeckle(page: &mut GrayImage, threshold: u8) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_s_smeared_dark_core_goes_with_its_blue_and_black_over_red_stays() {
+        // Paper; a blue stroke (rows 10-16) whose dark middle row lost most of its blue
+        // (JPEG); a black letter stroke (rows 30-34) printed over a red seal that tints
+        // it a little red.
+        let img = image::RgbImage::from_fn(40, 50, |_, y| match y {
+            10..=12 | 14..=16 => image::Rgb([40, 50, 160]),
+            13 => image::Rgb([40, 42, 52]),
+            25..=29 | 35..=39 => image::Rgb([200, 60, 60]),
+            30..=34 => image::Rgb([52, 40, 40]),
+            _ => image::Rgb([235, 230, 210]),
+        });
+        let weight = colour_weight(&DynamicImage::ImageRgb8(img)).unwrap();
+        assert_eq!(weight.get_pixel(20, 11).0[0], 255, "blue ink");
+        assert_eq!(weight.get_pixel(20, 13).0[0], 255, "its smeared core");
+        assert_eq!(weight.get_pixel(20, 27).0[0], 255, "red ink");
+        assert_eq!(weight.get_pixel(20, 32).0[0], 0, "black over red is text");
+        assert_eq!(weight.get_pixel(20, 45).0[0], 0, "paper");
+    }
 
     fn text_like(w: u32, h: u32) -> GrayImage {
         // Dark "strokes" every 40 px on white paper.
