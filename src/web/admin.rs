@@ -120,6 +120,22 @@ fn admin(l: Lang, s: Option<Session>) -> Result<Session, Response> {
     Ok(s)
 }
 
+/// An admin's form post: the session, its CSRF token and this site's origin checked.
+#[allow(clippy::result_large_err)]
+fn admin_form(
+    app: &App,
+    l: Lang,
+    s: Option<Session>,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, Response> {
+    let s = admin(l, s)?;
+    if csrf != s.csrf || !same_origin(headers, &app.config.public_url) {
+        return Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response());
+    }
+    Ok(s)
+}
+
 fn title(l: Lang) -> &'static str {
     l.t("Quản trị", "Administration")
 }
@@ -421,10 +437,7 @@ pub async fn create_account(
     Form(f): Form<AccountForm>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(f.lang.as_deref());
-    let s = admin(l, s)?;
-    if f.csrf != s.csrf || !same_origin(&headers, &app.config.public_url) {
-        return Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response());
-    }
+    let s = admin_form(&app, l, s, &headers, &f.csrf)?;
     let refused = match created(&app, l, &s, &f).await {
         Ok(Ok(username)) => return Ok(done(l, "created", &username)),
         Ok(Err(msg)) => msg,
@@ -532,10 +545,7 @@ pub async fn disable_account(
     Form(f): Form<TargetForm>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(f.lang.as_deref());
-    let s = admin(l, s)?;
-    if f.csrf != s.csrf || !same_origin(&headers, &app.config.public_url) {
-        return Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response());
-    }
+    let s = admin_form(&app, l, s, &headers, &f.csrf)?;
     if f.target == s.user.username {
         return Err(super::error_page(
             l,
@@ -577,10 +587,7 @@ pub async fn revoke_token(
     Form(f): Form<TargetForm>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(f.lang.as_deref());
-    let s = admin(l, s)?;
-    if f.csrf != s.csrf || !same_origin(&headers, &app.config.public_url) {
-        return Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response());
-    }
+    let s = admin_form(&app, l, s, &headers, &f.csrf)?;
     if !crate::credentials::revoke_token(&app.db, &s.user.id, &f.target)
         .await
         .map_err(super::unavailable(l, &s))?

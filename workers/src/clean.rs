@@ -17,7 +17,9 @@
 //!    around a skewed sheet) and large solid round blobs in the margin (punch holes). Nothing small is
 //!    removed here: a diacritic is a small piece of its own.
 //!    Grey lighter than halfway from the ink threshold to white (the back page showing
-//!    through) becomes paper, and red and blue ink (seal, signature) become paper too.
+//!    through) becomes paper, and red and blue ink (seal, signature) become paper too —
+//!    a signature's whole stroke, including the dark core JPEG's halved colour
+//!    resolution leaves nearly grey (a pixel leaning blue takes the colour around it).
 //! 5. **Despeckle**: isolated ink pixels (no ink among their 8 neighbours) are
 //!    whitened; dust and salt noise go, strokes stay (a dot of `ạ` is several pixels).
 //!
