@@ -105,12 +105,21 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
         seen["qr"]["status"].as_str().unwrap().starts_with("VALID"),
         "{seen}"
     );
+    // The record in words: the document's number and its date of issue day first,
+    // under labels in the page's language; no raw id.
+    let (_, doc) = t.get_json(&format!("/api/v1/documents/{doc_id}")).await;
+    let record = seen["qr"]["record"].as_array().unwrap();
+    assert!(record.iter().any(|v| v == &doc["number"]), "{seen} {doc}");
+    let issued = doc["issued_on"].as_str().unwrap();
+    let day_first = format!("{}/{}/{}", &issued[8..10], &issued[5..7], &issued[..4]);
+    assert!(record.iter().any(|v| v == day_first.as_str()), "{seen}");
+    assert!(!record.iter().any(|v| v == doc_id.as_str()), "{seen}");
     assert!(
-        seen["qr"]["record"]
+        seen["qr"]["labels"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|v| v == doc_id.as_str()),
+            .any(|v| v == "Number"),
         "{seen}"
     );
     assert_eq!(

@@ -836,8 +836,16 @@ async fn sign_in_is_rate_limited_and_sessions_need_csrf(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/me");
-    // Five wrong passwords, then even the right one waits.
-    for _ in 0..5 {
+    // A wrong password: the form again, in Vietnamese, with the username kept and the
+    // password not.
+    let r = login("citizen-a", "wrong-password-123").await.unwrap();
+    assert_eq!(r.status(), 401);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Sai tên đăng nhập hoặc mật khẩu"), "{html}");
+    assert!(html.contains(r#"value="citizen-a""#), "{html}");
+    assert!(!html.contains("wrong-password-123"), "{html}");
+    // Five wrong passwords in all, then even the right one waits.
+    for _ in 0..4 {
         assert_eq!(
             login("citizen-a", "wrong-password-123")
                 .await

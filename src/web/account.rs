@@ -64,14 +64,15 @@ pub(crate) fn client_address(
         .unwrap_or_default()
 }
 
-fn form(l: Lang, next: &str, error: Option<&str>) -> String {
+/// The sign-in form; after a refusal it keeps the username typed (never the password).
+fn form(l: Lang, next: &str, username: &str, error: Option<&str>) -> String {
     let lang = if l == Lang::En { "en" } else { "vi" };
     format!(
         r#"{err}<form method="post" action="/login">
 <input type="hidden" name="next" value="{next}">
 <input type="hidden" name="lang" value="{lang}">
 <label for="username">{user}</label>
-<input id="username" name="username" autocomplete="username" required maxlength="64" autofocus>
+<input id="username" name="username" autocomplete="username" required maxlength="64" value="{typed}" autofocus>
 <label for="password">{pass}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
 <p><button id="sign-in" type="submit">{go}</button></p>
@@ -80,6 +81,7 @@ fn form(l: Lang, next: &str, error: Option<&str>) -> String {
             .map(|e| format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)))
             .unwrap_or_default(),
         next = esc(next),
+        typed = esc(username),
         user = l.t("Tên đăng nhập", "Username"),
         pass = l.t("Mật khẩu", "Password"),
         go = l.t("Đăng nhập", "Sign in"),
@@ -98,7 +100,7 @@ pub async fn login_page(Query(q): Query<LoginQuery>) -> Html<String> {
         l,
         "/login",
         l.t("Đăng nhập", "Sign in"),
-        &form(l, &next, None),
+        &form(l, &next, "", None),
     ))
 }
 
@@ -164,7 +166,12 @@ pub async fn login(
             );
             (
                 StatusCode::UNAUTHORIZED,
-                Html(layout(l, "/login", title, &form(l, &next, Some(msg)))),
+                Html(layout(
+                    l,
+                    "/login",
+                    title,
+                    &form(l, &next, username, Some(msg)),
+                )),
             )
                 .into_response()
         }
@@ -175,7 +182,12 @@ pub async fn login(
             };
             let mut r = (
                 StatusCode::TOO_MANY_REQUESTS,
-                Html(layout(l, "/login", title, &form(l, &next, Some(&msg)))),
+                Html(layout(
+                    l,
+                    "/login",
+                    title,
+                    &form(l, &next, username, Some(&msg)),
+                )),
             )
                 .into_response();
             r.headers_mut()

@@ -124,7 +124,7 @@ pub async fn authorize_page(
             title = esc(d.title.as_deref().unwrap_or("—")),
             typ = esc(typ),
             num = esc(d.number.as_deref().unwrap_or("")),
-            date = esc(d.issued_on.as_deref().unwrap_or("")),
+            date = esc(&super::day_first(d.issued_on.as_deref().unwrap_or(""))),
         ));
     }
     if boxes.is_empty() {

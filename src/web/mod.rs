@@ -83,6 +83,23 @@ pub fn local_time(unix: i64) -> String {
     format!("{d:02}/{mo:02}/{y:04} {h:02}:{mi:02}")
 }
 
+/// A calendar date as people write it: `2024-06-09` → `09/06/2024`; anything that is
+/// not an ISO date is shown as it is.
+pub fn day_first(iso: &str) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d]
+            if y.len() == 4
+                && m.len() == 2
+                && d.len() == 2
+                && iso.bytes().all(|b| b.is_ascii_digit() || b == b'-') =>
+        {
+            format!("{d}/{m}/{y}")
+        }
+        _ => iso.to_owned(),
+    }
+}
+
 /// An error page for a signed-in account.
 pub fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
     (
@@ -311,5 +328,13 @@ mod tests {
         // 2026-12-04T20:30:00Z is 03:30 the next morning in Hà Nội.
         assert_eq!(super::local_time(1_796_416_200), "05/12/2026 03:30");
         assert_eq!(super::ms_to_time(0), "01/01/1970 07:00");
+    }
+
+    #[test]
+    fn dates_of_issue_are_written_day_first() {
+        assert_eq!(super::day_first("2024-06-09"), "09/06/2024");
+        assert_eq!(super::day_first(""), "");
+        assert_eq!(super::day_first("06/2024"), "06/2024");
+        assert_eq!(super::day_first("2024-6-9"), "2024-6-9");
     }
 }

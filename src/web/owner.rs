@@ -56,7 +56,7 @@ fn doc_rows(l: Lang, docs: &[Document], lang_q: &str) -> String {
             title = esc(d.title.as_deref().unwrap_or("—")),
             typ = esc(d.doc_type.as_deref().unwrap_or("")),
             num = esc(d.number.as_deref().unwrap_or("")),
-            date = esc(d.issued_on.as_deref().unwrap_or("")),
+            date = esc(&super::day_first(d.issued_on.as_deref().unwrap_or(""))),
             status = status_label(l, d.status),
             dl = l.t("Tải PDF", "Download PDF"),
         ));
@@ -187,10 +187,19 @@ pub async fn document_page(
         row(l.t("Tên", "Title"), d.title.as_deref()),
         row(l.t("Loại", "Type"), d.doc_type.as_deref()),
         row(l.t("Số, ký hiệu", "Number"), d.number.as_deref()),
-        row(l.t("Ngày ban hành", "Issued"), d.issued_on.as_deref()),
+        row(
+            l.t("Ngày ban hành", "Issued"),
+            d.issued_on.as_deref().map(super::day_first).as_deref(),
+        ),
         row(l.t("Cơ quan ban hành", "Issued by"), d.issuer.as_deref()),
-        row(l.t("Hiệu lực từ", "Valid from"), d.valid_from.as_deref()),
-        row(l.t("Hiệu lực đến", "Valid to"), d.valid_to.as_deref()),
+        row(
+            l.t("Hiệu lực từ", "Valid from"),
+            d.valid_from.as_deref().map(super::day_first).as_deref(),
+        ),
+        row(
+            l.t("Hiệu lực đến", "Valid to"),
+            d.valid_to.as_deref().map(super::day_first).as_deref(),
+        ),
         row(l.t("Tình trạng", "Status"), Some(status_label(l, d.status))),
         row("SHA-256", Some(&d.pdf_sha256)),
         id = esc(&d.id),

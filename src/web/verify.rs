@@ -83,7 +83,8 @@ pub async fn qr_page(Query(q): Query<LangQuery>) -> Html<String> {
 <p id="status" role="status" aria-live="polite"></p>
 <table id="record"></table>
 <script>
-const L = {{valid:"{valid}", notvalid:"{notvalid}", none:"{none}"}};
+const L = {{valid:"{valid}", notvalid:"{notvalid}", none:"{none}", title:"{title_l}", number:"{number_l}", issued:"{issued_l}", owner:"{owner_l}", reason:"{reason_l}"}};
+const dayFirst = (d) => /^\d{{4}}-\d{{2}}-\d{{2}}$/.test(d || "") ? d.split("-").reverse().join("/") : d;
 document.getElementById("form").addEventListener("submit", async (e) => {{
   e.preventDefault();
   const f = document.getElementById("file").files[0];
@@ -95,7 +96,7 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   if (!r.ok) {{ s.textContent = L.none + " (" + j.error.message + ")"; s.className = "bad"; return; }}
   s.textContent = j.status.toUpperCase() + " — " + (j.status === "valid" ? L.valid : L.notvalid);
   s.className = j.status === "valid" ? "good" : "bad";
-  for (const [k, v] of [["id", j.document_id], ["title", j.title], ["number", j.number], ["issued", j.issued_on], ["owner", j.owner_masked], ["reason", j.revocation_reason]]) {{
+  for (const [k, v] of [[L.title, j.title], [L.number, j.number], [L.issued, dayFirst(j.issued_on)], [L.owner, j.owner_masked], [L.reason, j.revocation_reason]]) {{
     if (!v) continue;
     const tr = document.createElement("tr"); const th = document.createElement("th"); const td = document.createElement("td");
     th.textContent = k; td.textContent = v; tr.appendChild(th); tr.appendChild(td); t.appendChild(tr);
@@ -107,6 +108,11 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Take or choose a photo of the printout's QR code"
         ),
         check = l.t("Tra cứu", "Look up"),
+        title_l = l.t("Tên văn bản", "Title"),
+        number_l = l.t("Số, ký hiệu", "Number"),
+        issued_l = l.t("Ngày ban hành", "Date of issue"),
+        owner_l = l.t("Chủ sở hữu", "Owner"),
+        reason_l = l.t("Lý do thu hồi", "Reason for revocation"),
         valid = l.t("văn bản còn hiệu lực", "the document is valid"),
         notvalid = l.t("văn bản không còn hiệu lực", "the document is not valid"),
         none = l.t(

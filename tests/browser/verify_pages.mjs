@@ -41,6 +41,7 @@ await page.waitForFunction(() => {
 seen.qr = {
   status: await page.textContent("#status"),
   record: await page.locator("#record td").allTextContents(),
+  labels: await page.locator("#record th").allTextContents(),
 };
 await page.screenshot({ path: `${shots}/verify-qr.png`, fullPage: true });
 
