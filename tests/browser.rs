@@ -88,14 +88,50 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
     ]
     .into();
     let seen = run_script("verify_pages.mjs", args).await;
+    // Verdicts in words (the code kept for programs in data-verdict); each signature
+    // by the signer's name, the time in Vietnam's time day first, what it covers.
+    assert_eq!(seen["good"]["code"], "VALID", "{seen}");
     let good = seen["good"]["verdict"].as_str().unwrap();
-    assert!(good.starts_with("VALID"), "{seen}");
+    assert!(good.starts_with("Hợp lệ"), "{seen}");
     assert!(
-        seen["good"]["vault"].as_str().unwrap().contains("valid"),
+        seen["good"]["vault"]
+            .as_str()
+            .unwrap()
+            .contains("văn bản còn hiệu lực — tệp trùng khớp bản lưu"),
         "{seen}"
     );
+    let rows = seen["good"]["signatures"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{seen}");
+    for row in rows {
+        let cells: Vec<&str> = row
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            !cells[0].contains("CN=") && !cells[0].is_empty(),
+            "a name, not a DN: {seen}"
+        );
+        // dd/mm/yyyy HH:MM
+        let shape: String = cells[1]
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '9' } else { c })
+            .collect();
+        assert_eq!(shape, "99/99/9999 99:99", "{seen}");
+        assert!(!cells[1].starts_with("D:"), "{seen}");
+        assert_eq!(cells[3], "hợp lệ", "{seen}");
+    }
     let forged = seen["forged"]["verdict"].as_str().unwrap();
-    assert!(!forged.starts_with("VALID"), "{seen}");
+    assert_ne!(seen["forged"]["code"], "VALID", "{seen}");
+    assert!(!forged.starts_with("Hợp lệ"), "{seen}");
+    assert!(
+        !seen["forged"]["vault"]
+            .as_str()
+            .unwrap()
+            .contains("trùng khớp"),
+        "a changed copy is not the vault's copy: {seen}"
+    );
     assert!(
         !seen["forged"]["reasons"].as_array().unwrap().is_empty(),
         "{seen}"

@@ -1,5 +1,8 @@
 //! The officer's verification pages: upload a signed PDF (`/verify`) or a photo of a
-//! printout (`/verify/qr`); the page sends it to the public API and shows the verdict.
+//! printout (`/verify/qr`); the page sends it to the public API and shows the verdict in
+//! words: each signer by name and organization (not the certificate's DN), the signing
+//! time in Vietnam's time day first, what each signature covers; the verdict's code stays
+//! in `data-verdict` for programs.
 
 use axum::extract::Query;
 use axum::response::Html;
@@ -20,31 +23,56 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 </form>
 <p id="verdict" role="status" aria-live="polite"></p>
 <ul id="reasons"></ul>
-<table id="signatures"></table>
+<div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{covers_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
 <p id="vault"></p>
 <p><a href="/verify/qr{lang}">{qr}</a></p>
 <script>
-const L = {{valid:"{valid}", not:"{not}", vault:"{vault}", same:"{same}", differs:"{differs}"}};
+const L = {{same:"{same}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
+  VALID:"{v_valid}", UNKNOWN_SIGNER:"{v_unknown}", REVOKED:"{v_revoked}", MODIFIED_AFTER_SIGNING:"{v_modified}", INVALID:"{v_invalid}",
+  sigOk:"{sig_ok}", sigBad:"{sig_bad}"}};
+// The signer's name (CN) and organization (O), not the whole certificate subject.
+const person = (dn) => {{
+  if (!dn) return "";
+  const part = (k) => (new RegExp("(?:^|,\\s*)" + k + "=([^,]+)").exec(dn) || [])[1];
+  const cn = part("CN"), o = part("O");
+  return cn ? (o && o !== cn ? cn + " — " + o : cn) : dn;
+}};
+// A PDF date (D:YYYYMMDDHHmmSS+07'00') as Vietnam's time, day first.
+const when = (m) => {{
+  const x = /^D:(\d{{4}})(\d{{2}})(\d{{2}})(\d{{2}})?(\d{{2}})?(\d{{2}})?(Z|[+-]\d{{2}}'?\d{{2}}'?)?/.exec(m || "");
+  if (!x) return m || "";
+  let t = Date.UTC(+x[1], +x[2] - 1, +x[3], +(x[4] || 0), +(x[5] || 0), +(x[6] || 0));
+  const z = x[7];
+  if (z && z !== "Z") {{ const h = +z.slice(1, 3), mi = +z.replace(/'/g, "").slice(3, 5); t -= (z[0] === "-" ? -1 : 1) * (h * 60 + mi) * 60000; }}
+  const d = new Date(t + 7 * 3600000), p = (n) => String(n).padStart(2, "0");
+  return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
+}};
 document.getElementById("form").addEventListener("submit", async (e) => {{
   e.preventDefault();
   const f = document.getElementById("file").files[0];
   const v = document.getElementById("verdict");
-  v.textContent = "…"; v.className = "";
+  v.textContent = "…"; v.className = ""; delete v.dataset.verdict;
   const r = await fetch("/api/v1/verify", {{method: "POST", body: f, headers: {{"Content-Type": "application/pdf"}}}});
   const j = await r.json();
   if (!r.ok) {{ v.textContent = j.error.message; v.className = "bad"; return; }}
-  v.textContent = j.verdict + (j.verdict === "VALID" ? " — " + L.valid : " — " + L.not);
+  v.dataset.verdict = j.verdict;
+  v.textContent = L[j.verdict] || L.INVALID;
   v.className = j.verdict === "VALID" ? "good" : "bad";
   const ul = document.getElementById("reasons"); ul.innerHTML = "";
   for (const reason of j.reasons) {{ const li = document.createElement("li"); li.textContent = reason; ul.appendChild(li); }}
-  const t = document.getElementById("signatures"); t.innerHTML = "";
+  const t = document.getElementById("signatures"); const body = t.querySelector("tbody"); body.innerHTML = "";
   for (const s of j.signatures) {{
     const tr = document.createElement("tr");
-    for (const x of [s.field, s.verdict, s.signer, s.claimed_time, s.covers]) {{ const td = document.createElement("td"); td.textContent = x ?? ""; tr.appendChild(td); }}
-    t.appendChild(tr);
+    const ok = s.verdict === "VALID";
+    for (const x of [person(s.signer), when(s.claimed_time), s.covers === "the whole file" ? L.whole : L.part, ok ? L.sigOk : L.sigBad]) {{
+      const td = document.createElement("td"); td.textContent = x; tr.appendChild(td);
+    }}
+    tr.lastChild.className = ok ? "good" : "bad";
+    body.appendChild(tr);
   }}
+  t.hidden = j.signatures.length === 0;
   document.getElementById("vault").textContent = j.vault
-    ? L.vault + ": " + j.vault.status + " — " + (j.vault.identical ? L.same : L.differs) : "";
+    ? L.vault + ": " + (j.vault.status === "valid" ? L.docValid : L.docNot) + " — " + (j.vault.identical ? L.same : L.differs) : "";
 }});
 </script>"#,
         pick = l.t("Chọn tệp PDF đã ký số", "Choose a signed PDF"),
@@ -54,11 +82,48 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Check the QR code of a printout"
         ),
         lang = if l == Lang::En { "?lang=en" } else { "" },
-        valid = l.t("chữ ký hợp lệ", "the signatures are valid"),
-        not = l.t("không được chấp nhận", "not accepted"),
-        vault = l.t("Kho dữ liệu", "Vault"),
+        who_h = l.t("Người ký", "Signed by"),
+        when_h = l.t(
+            "Thời điểm ký (theo người ký)",
+            "Signed at (as the signer states)"
+        ),
+        covers_h = l.t("Phạm vi", "Covers"),
+        verdict_h = l.t("Chữ ký", "Signature"),
+        vault = l.t("Bản lưu trong Kho", "The vault's record"),
         same = l.t("tệp trùng khớp bản lưu", "the file is the vault's copy"),
         differs = l.t("tệp KHÁC bản lưu", "the file DIFFERS from the vault's copy"),
+        whole = l.t("toàn bộ tệp", "the whole file"),
+        part = l.t(
+            "tệp đến trước các phần thêm sau (như chữ ký kế tiếp)",
+            "the file before later additions (such as the next signature)"
+        ),
+        doc_valid = l.t("văn bản còn hiệu lực", "the document is valid"),
+        doc_not = l.t(
+            "văn bản không còn hiệu lực",
+            "the document is no longer valid"
+        ),
+        v_valid = l.t(
+            "Hợp lệ: các chữ ký số đều đúng và tệp không bị sửa",
+            "Valid: every signature is right and the file is unchanged"
+        ),
+        v_unknown = l.t(
+            "Không xác định được người ký: chứng thư không thuộc nơi cấp được tin cậy",
+            "Signer unknown: the certificate is not from a trusted issuer"
+        ),
+        v_revoked = l.t(
+            "Chứng thư của người ký đã bị thu hồi",
+            "The signer's certificate has been revoked"
+        ),
+        v_modified = l.t(
+            "Tệp đã bị thay đổi sau khi ký",
+            "The file was changed after signing"
+        ),
+        v_invalid = l.t(
+            "Không hợp lệ: chữ ký số không khớp với tệp",
+            "Not valid: a signature does not match the file"
+        ),
+        sig_ok = l.t("hợp lệ", "valid"),
+        sig_bad = l.t("không hợp lệ", "not valid"),
     );
     Html(layout(
         l,

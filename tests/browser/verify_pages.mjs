@@ -21,6 +21,9 @@ async function verifyPdf(file, name) {
   });
   seen[name] = {
     verdict: await page.textContent("#verdict"),
+    code: await page.getAttribute("#verdict", "data-verdict"),
+    signatures: await page.locator("#signatures tbody tr").evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.cells, (c) => c.textContent))),
     reasons: await page.locator("#reasons li").allTextContents(),
     vault: await page.textContent("#vault"),
   };
