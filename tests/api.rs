@@ -1068,3 +1068,27 @@ async fn first_run_setup_then_the_admin_pages_manage_accounts(backend: Backend) 
     t.finish().await;
 }
 both_backends!(first_run_setup_then_the_admin_pages_manage_accounts);
+
+/// Empty lists say what the person can do: an owner with no documents (and a search
+/// that finds none), a staff member with no batches and nothing to review.
+async fn empty_pages_say_what_to_do_next(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &[]).await;
+    account(&t, "congdan-rong", Role::Citizen, Some(CITIZEN), None).await;
+    account(&t, "canbo-rong", Role::Staff, None, None).await;
+    let (citizen, _) = sign_in(&t, "congdan-rong").await;
+    let html = t.page_as("/me", &citizen).await;
+    assert!(html.contains("Kho của bạn chưa có văn bản nào"), "{html}");
+    assert!(!html.contains(r#"<table id="documents""#), "{html}");
+    let html = t.page_as("/me?q=khai+sinh&lang=en", &citizen).await;
+    assert!(
+        html.contains("No document matches. Try fewer words"),
+        "{html}"
+    );
+    let (staff, _) = sign_in_to(&t, "canbo-rong", "/staff/batches").await;
+    let html = t.page_as("/staff/batches", &staff).await;
+    assert!(html.contains("Chưa có lô nào."), "{html}");
+    let html = t.page_as("/staff/reviews", &staff).await;
+    assert!(html.contains("Không có văn bản nào chờ duyệt."), "{html}");
+    t.finish().await;
+}
+both_backends!(empty_pages_say_what_to_do_next);

@@ -100,6 +100,20 @@ pub fn day_first(iso: &str) -> String {
     }
 }
 
+/// `table`, or when it has no rows (`rows` is empty) what the person can do instead.
+pub fn or_empty(rows: &str, table: String, empty: &str) -> String {
+    if rows.is_empty() {
+        empty_state(empty)
+    } else {
+        table
+    }
+}
+
+/// An empty list's place: what the person can do.
+pub fn empty_state(text: &str) -> String {
+    format!(r#"<p class="empty" role="status">{}</p>"#, esc(text))
+}
+
 /// An error page for a signed-in account.
 pub fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Response {
     (

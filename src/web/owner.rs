@@ -138,7 +138,22 @@ pub async fn documents_page(
             ""
         },
         go = l.t("Tìm", "Search"),
-        table = doc_rows(l, &docs, lang_q),
+        table = if docs.is_empty() {
+            let empty = if words.is_empty() {
+                l.t(
+                    "Kho của bạn chưa có văn bản nào. Khi cơ quan số hóa hồ sơ giấy hoặc cấp kết quả điện tử cho bạn, văn bản sẽ hiện ở đây.",
+                    "Your repository holds no documents yet. When an agency digitizes your papers or issues you a result, it appears here.",
+                )
+            } else {
+                l.t(
+                    "Không có văn bản nào khớp. Hãy thử ít từ hơn, hoặc một từ trong tên, số hay cơ quan ban hành.",
+                    "No document matches. Try fewer words, or one word of the title, number or issuing body.",
+                )
+            };
+            super::empty_state(empty)
+        } else {
+            doc_rows(l, &docs, lang_q)
+        },
     );
     Ok(Html(page(
         l,

@@ -159,9 +159,23 @@ pub async fn batches_page(
 <p id="upload-status" role="status" aria-live="polite"></p>
 </form>
 <h2>{batches}</h2>
-<table id="batches"><thead><tr><th>{name_h}</th><th>{created}</th><th>{docs}</th><th>{split_h}</th></tr></thead><tbody>{rows}</tbody></table>
+{table}
 {data}
 <script>{script}</script>"#,
+        table = super::or_empty(
+            &rows,
+            format!(
+                r#"<div class="scroll"><table id="batches"><thead><tr><th>{name_h}</th><th>{created}</th><th>{docs}</th><th>{split_h}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+                name_h = l.t("Tên", "Name"),
+                created = l.t("Tạo lúc", "Created"),
+                docs = l.t("Văn bản", "Documents"),
+                split_h = l.t("Tách chồng", "Split"),
+            ),
+            l.t(
+                "Chưa có lô nào. Chọn các tệp quét ở trên rồi bấm Tải lên và số hóa để tạo lô đầu tiên.",
+                "No batches yet. Choose the scanned files above and press Upload and digitize to make the first.",
+            ),
+        ),
         new = l.t("Lô mới", "New batch"),
         name = l.t(
             "Tên lô (ví dụ: Hộp 17 — hồ sơ khai sinh 2009)",
@@ -182,10 +196,6 @@ pub async fn batches_page(
         ),
         upload = l.t("Tải lên và số hóa", "Upload and digitize"),
         batches = l.t("Các lô của cơ quan", "The agency's batches"),
-        name_h = l.t("Tên", "Name"),
-        created = l.t("Tạo lúc", "Created"),
-        docs = l.t("Văn bản", "Documents"),
-        split_h = l.t("Tách chồng", "Split"),
         data = script_data(l, &s),
         script = UPLOAD_JS,
     );
@@ -366,17 +376,27 @@ pub async fn reviews_page(
     let body = format!(
         r#"<p>{intro}</p>
 <p id="review-total">{total_label}: {total}</p>
-<table id="reviews"><thead><tr><th>{doc}</th><th>{owner}</th><th>{pages}</th><th>{conf}</th><th>{reasons}</th><th>{when}</th></tr></thead><tbody>{rows}</tbody></table>"#,
+{table}"#,
+        table = super::or_empty(
+            &rows,
+            format!(
+                r#"<div class="scroll"><table id="reviews"><thead><tr><th>{doc}</th><th>{owner}</th><th>{pages}</th><th>{conf}</th><th>{reasons}</th><th>{when}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+                doc = l.t("Văn bản", "Document"),
+                owner = l.t("Chủ sở hữu", "Owner"),
+                pages = l.t("Trang", "Pages"),
+                conf = l.t("Độ tin cậy", "Confidence"),
+                reasons = l.t("Lý do", "Reasons"),
+                when = l.t("Từ lúc", "Since"),
+            ),
+            l.t(
+                "Không có văn bản nào chờ duyệt. Văn bản máy chưa chắc chắn sẽ hiện ở đây; lô mới tải lên ở trang Lô số hóa.",
+                "Nothing waits for review. Documents the pipeline is unsure of appear here; new batches are uploaded on the Batches page.",
+            ),
+        ),
         intro = l.t(
             "Văn bản máy chưa chắc chắn: xem trang, sửa các trường, rồi duyệt (ký số và lưu) hoặc từ chối.",
             "Documents the pipeline was unsure of: look at the pages, correct the fields, then approve (signed and filed) or reject.",
         ),
-        doc = l.t("Văn bản", "Document"),
-        owner = l.t("Chủ sở hữu", "Owner"),
-        pages = l.t("Trang", "Pages"),
-        conf = l.t("Độ tin cậy", "Confidence"),
-        reasons = l.t("Lý do", "Reasons"),
-        when = l.t("Từ lúc", "Since"),
         total_label = l.t("Số văn bản đang chờ duyệt", "Documents waiting"),
         total = queue.total,
     );
