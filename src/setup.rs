@@ -59,13 +59,7 @@ fn matches(pending: Option<&Pending>, token: &str) -> bool {
     let Some(p) = pending else {
         return false;
     };
-    let given = digest(token);
-    let same = given
-        .iter()
-        .zip(p.hash.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0;
-    same && now_ms() < p.expires_ms
+    crate::consent::constant_eq(&digest(token), &p.hash) && now_ms() < p.expires_ms
 }
 
 /// Why the first admin was not created.

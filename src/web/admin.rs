@@ -28,6 +28,14 @@ pub fn role_label(l: Lang, role: &str) -> &'static str {
     }
 }
 
+/// The message for a password typed twice differently.
+pub fn passwords_differ(l: Lang) -> &'static str {
+    l.t(
+        "Hai lần nhập mật khẩu không giống nhau.",
+        "The two passwords differ.",
+    )
+}
+
 /// What to tell a person whose new account was refused; `None` for a failure that is
 /// not theirs (logged, never shown).
 pub fn account_message(l: Lang, e: &AccountError) -> Option<String> {
@@ -482,12 +490,7 @@ async fn created(
         return Ok(Err(l.t("Hãy chọn một vai trò.", "Choose a role.").into()));
     };
     if f.password != f.confirm {
-        return Ok(Err(l
-            .t(
-                "Hai lần nhập mật khẩu không giống nhau.",
-                "The two passwords differ.",
-            )
-            .into()));
+        return Ok(Err(passwords_differ(l).into()));
     }
     let (subject, agency, org_role) = match binding(l, app, role, f) {
         Ok(b) => b,

@@ -186,10 +186,7 @@ pub async fn create_admin(
             .into_response()
     };
     if f.password != f.confirm {
-        return again(l.t(
-            "Hai lần nhập mật khẩu không giống nhau.",
-            "The two passwords differ.",
-        ));
+        return again(super::admin::passwords_differ(l));
     }
     let display = (!name.is_empty()).then_some(name);
     match setup::create_admin(
