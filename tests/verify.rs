@@ -377,3 +377,112 @@ fn a_signature_field_listed_a_thousand_times_is_checked_once() {
     let r = verify(&hostile, std::slice::from_ref(&pki.root));
     assert_eq!(r.signatures.len(), 2, "{:?}", r.reasons);
 }
+
+/// Signatures as other signing systems make them — pyHanko with RSA PKCS#1 v1.5,
+/// RSA-PSS, ECDSA P-256 through an intermediate CA, ECDSA P-384 and Ed448, each as
+/// `adbe.pkcs7.detached` and as `ETSI.CAdES.detached`, under test roots (built by
+/// `tests/pyhanko_fixtures.py`). Kho says VALID exactly when pyHanko does; where Kho has
+/// no verifier (Ed448) it says INDETERMINATE with its reason, never INVALID; a flipped
+/// signed byte is INVALID, and without the roots each is an unknown signer.
+#[test]
+fn signatures_made_by_other_systems_get_the_verdict_pyhanko_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = dir.path().join("unsigned.pdf");
+    std::fs::write(&unsigned, unsigned_pdf()).unwrap();
+    let out = dir.path().join("fixtures");
+    let made = std::process::Command::new(venv_tool("python"))
+        .arg(repo_path("tests/pyhanko_fixtures.py"))
+        .arg(&unsigned)
+        .arg(&out)
+        .output()
+        .expect("python from the test venv (scripts/setup.sh --test)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let roots_pem = std::fs::read_to_string(out.join("roots.pem")).unwrap();
+    let roots = kho::signing::certs::all_from_pem(&roots_pem).unwrap();
+    assert_eq!(roots.len(), 2);
+    let stranger = make_pki();
+    for signer in ["rsa", "rsa-pss", "p256", "p384", "ed448"] {
+        for form in ["pkcs7", "cades"] {
+            let name = format!("{signer}-{form}");
+            let file = out.join(format!("{name}.pdf"));
+            let pdf = std::fs::read(&file).unwrap();
+            let report = verify(&pdf, &roots);
+            let (pyhanko_valid, said) = pyhanko_validate_roots(&file, &out.join("roots.pem"));
+            if signer == "ed448" {
+                assert_eq!(
+                    report.verdict,
+                    Verdict::Indeterminate,
+                    "{name}: {report:#?}"
+                );
+                assert_eq!(
+                    report.signatures[0].sub_indication.as_deref(),
+                    Some("CRYPTO_CONSTRAINTS_FAILURE"),
+                    "{name}"
+                );
+            } else {
+                assert_eq!(
+                    report.verdict == Verdict::Valid,
+                    pyhanko_valid,
+                    "{name}: Kho and pyHanko disagree\n{report:#?}\n{said}"
+                );
+                assert_eq!(report.verdict, Verdict::Valid, "{name}: {report:#?}");
+            }
+            if signer == "p256" {
+                assert_eq!(
+                    report.signatures[0].chain.len(),
+                    3,
+                    "leaf, CA, root: {report:#?}"
+                );
+            }
+            // A signed byte changed: proven wrong where Kho has the algorithm, and never
+            // VALID where it has not (Ed448 signs a SHAKE256 digest Kho does not make).
+            let mut flipped = pdf.clone();
+            flipped[pdf.len() / 5] ^= 0x01;
+            let changed = verify(&flipped, &roots).verdict;
+            if signer == "ed448" {
+                assert_ne!(changed, Verdict::Valid, "{name} flipped");
+            } else {
+                assert_eq!(changed, Verdict::Invalid, "{name} flipped");
+            }
+            // Under roots that do not include theirs.
+            let other = verify(&pdf, std::slice::from_ref(&stranger.root)).verdict;
+            if signer != "ed448" {
+                assert_eq!(other, Verdict::UnknownSigner, "{name} without its root");
+            }
+        }
+    }
+}
+
+/// pyHanko's executive summary of `file` trusting every certificate in `roots_pem`.
+fn pyhanko_validate_roots(file: &std::path::Path, roots_pem: &std::path::Path) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "sign".to_string(),
+        "validate".into(),
+        "--executive-summary".into(),
+    ];
+    let text = std::fs::read_to_string(roots_pem).unwrap();
+    for (i, block) in text
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .enumerate()
+    {
+        let path = dir.path().join(format!("root{i}.pem"));
+        std::fs::write(&path, block).unwrap();
+        args.extend(["--trust".into(), path.display().to_string()]);
+    }
+    args.extend(["--trust-replace".into(), file.display().to_string()]);
+    let out = std::process::Command::new(venv_tool("pyhanko"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success() && said.contains(":VALID"), said)
+}

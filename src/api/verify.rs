@@ -2,7 +2,7 @@
 //! vault's view (status, byte-identical or not). Public (no token), bounded by its own
 //! body limit (`--max-verify-bytes`, 64 MiB by default) and by the heavy-request slots;
 //! the verdict is one of VALID, INVALID, MODIFIED_AFTER_SIGNING,
-//! UNKNOWN_SIGNER, REVOKED.
+//! UNKNOWN_SIGNER, REVOKED, INDETERMINATE (with its ETSI sub-indication).
 
 use axum::Json;
 use axum::body::Bytes;

@@ -311,7 +311,7 @@ pub fn layout(lang: Lang, path: &str, title: &str, body: &str) -> String {
 body{{font-family:system-ui,sans-serif;max-width:44rem;margin:0 auto;padding:0 1rem;line-height:1.45}}
 header{{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ccc}}
 nav a{{margin-left:1rem}}
-.good{{color:#0a6b2d;font-weight:bold}} .bad{{color:#a4161a;font-weight:bold}}
+.good{{color:#0a6b2d;font-weight:bold}} .bad{{color:#a4161a;font-weight:bold}} .warn{{color:#7a4a00;font-weight:bold}}
 th{{text-align:left;padding-right:1rem;vertical-align:top}}
 button,input{{font-size:1rem;margin:.25rem 0}}
 a:focus,button:focus,input:focus{{outline:3px solid #1d4ed8}}

@@ -29,7 +29,7 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 <script>
 const L = {{same:"{same}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
   VALID:"{v_valid}", UNKNOWN_SIGNER:"{v_unknown}", REVOKED:"{v_revoked}", MODIFIED_AFTER_SIGNING:"{v_modified}", INVALID:"{v_invalid}",
-  sigOk:"{sig_ok}", sigBad:"{sig_bad}"}};
+  INDETERMINATE:"{v_indeterminate}", sigOk:"{sig_ok}", sigBad:"{sig_bad}", sigUndecided:"{sig_undecided}"}};
 // The signer's name (CN) and organization (O), not the whole certificate subject.
 const person = (dn) => {{
   if (!dn) return "";
@@ -57,17 +57,17 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   if (!r.ok) {{ v.textContent = j.error.message; v.className = "bad"; return; }}
   v.dataset.verdict = j.verdict;
   v.textContent = L[j.verdict] || L.INVALID;
-  v.className = j.verdict === "VALID" ? "good" : "bad";
+  v.className = j.verdict === "VALID" ? "good" : j.verdict === "INDETERMINATE" ? "warn" : "bad";
   const ul = document.getElementById("reasons"); ul.innerHTML = "";
   for (const reason of j.reasons) {{ const li = document.createElement("li"); li.textContent = reason; ul.appendChild(li); }}
   const t = document.getElementById("signatures"); const body = t.querySelector("tbody"); body.innerHTML = "";
   for (const s of j.signatures) {{
     const tr = document.createElement("tr");
-    const ok = s.verdict === "VALID";
-    for (const x of [person(s.signer), when(s.claimed_time), s.covers === "the whole file" ? L.whole : L.part, ok ? L.sigOk : L.sigBad]) {{
+    const ok = s.verdict === "VALID", undecided = s.verdict === "INDETERMINATE";
+    for (const x of [person(s.signer), when(s.claimed_time), s.covers === "the whole file" ? L.whole : L.part, ok ? L.sigOk : undecided ? L.sigUndecided : L.sigBad]) {{
       const td = document.createElement("td"); td.textContent = x; tr.appendChild(td);
     }}
-    tr.lastChild.className = ok ? "good" : "bad";
+    tr.lastChild.className = ok ? "good" : undecided ? "warn" : "bad";
     body.appendChild(tr);
   }}
   t.hidden = j.signatures.length === 0;
@@ -122,6 +122,11 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Không hợp lệ: chữ ký số không khớp với tệp",
             "Not valid: a signature does not match the file"
         ),
+        v_indeterminate = l.t(
+            "Chưa kết luận được: Kho chưa kiểm tra được loại chữ ký số này (điều đó không có nghĩa là chữ ký sai)",
+            "Undecided: Kho cannot check this kind of signature (which does not mean it is wrong)"
+        ),
+        sig_undecided = l.t("chưa kiểm tra được", "could not be checked"),
         sig_ok = l.t("hợp lệ", "valid"),
         sig_bad = l.t("không hợp lệ", "not valid"),
     );

@@ -4,12 +4,17 @@
 //! For every signature field it checks, refusing rather than skipping anything malformed:
 //! `/ByteRange` is exactly `[0 a b c]`; the gap `a..b` is exactly this signature
 //! dictionary's own `/Contents` hex string (found at the dictionary's offset from the
-//! cross-reference data, not by searching); the CMS parses completely, with one
-//! SignerInfo, SHA-512 + Ed25519 only, a messageDigest equal to the digest of the two
-//! ranges, contentType id-data and a signingCertificateV2 naming the signer's
-//! certificate; the Ed25519 signature over the signed attributes verifies; the signer's
-//! certificate chains to a trusted root whose signature verifies, and was valid at the
-//! claimed signing time. Then every revision after a signed one is classified: only a
+//! cross-reference data, not by searching); `/SubFilter` is `ETSI.CAdES.detached` or
+//! `adbe.pkcs7.detached`; the CMS parses completely, with one SignerInfo naming its
+//! certificate by issuer and serial or by key identifier; the signed attributes (which
+//! only the PKCS#7 form may omit) carry contentType id-data, a messageDigest equal to
+//! the digest of the two ranges and a signingCertificate(V2) naming the signer's
+//! certificate; the signature verifies ([`algorithms`]: Ed25519, RSA PKCS#1 v1.5 and
+//! PSS, ECDSA P-256/P-384, with SHA-256/384/512); the certificate chains, through CA
+//! certificates carried in the CMS, to a trusted root, each link's signature verifying
+//! and each certificate valid at the claimed signing time. What the verifier cannot
+//! decide (another algorithm, another format) is INDETERMINATE with its ETSI
+//! sub-indication, never INVALID, which is kept for what is proven wrong. Then every revision after a signed one is classified: only a
 //! later signature (its dictionary, widget, the AcroForm and page 1's /Annots growing)
 //! and validation data (/DSS) may follow; any other changed, added or freed object, a
 //! changed /Info, or trailing bytes that are not a well-formed revision make the
@@ -21,20 +26,24 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use lopdf::{Document, Object, ObjectId};
 use serde::Serialize;
 use sha2::Digest;
 use x509_cert::certificate::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
+
+mod algorithms;
+
+use algorithms::{Failure, Hash, Input};
 
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
-const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const ID_SIGNING_CERT_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const ID_SIGNING_CERT: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
 
 /// The one verdict of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
@@ -42,6 +51,9 @@ const ID_SIGNING_CERT_V2: ObjectIdentifier =
 pub enum Verdict {
     Valid,
     UnknownSigner,
+    /// Neither proven good nor proven wrong (ETSI EN 319 102-1): an algorithm the
+    /// verifier does not support, a format it does not check; `sub_indication` says why.
+    Indeterminate,
     Revoked,
     ModifiedAfterSigning,
     Invalid,
@@ -63,6 +75,10 @@ pub struct SignatureReport {
     pub covers: String,
     /// Why, when it is not VALID.
     pub reasons: Vec<String>,
+    /// The ETSI EN 319 102-1 sub-indication when the verdict is INDETERMINATE or
+    /// UNKNOWN_SIGNER: `CRYPTO_CONSTRAINTS_FAILURE`, `FORMAT_FAILURE`,
+    /// `NO_CERTIFICATE_CHAIN_FOUND`.
+    pub sub_indication: Option<String>,
     /// The signer certificate's serial number, hex.
     pub serial: Option<String>,
     /// The vault document this signature names (`/Kho_DocumentID`), if any.
@@ -100,6 +116,7 @@ impl Verdict {
         match self {
             Verdict::Valid => "VALID",
             Verdict::UnknownSigner => "UNKNOWN_SIGNER",
+            Verdict::Indeterminate => "INDETERMINATE",
             Verdict::Revoked => "REVOKED",
             Verdict::ModifiedAfterSigning => "MODIFIED_AFTER_SIGNING",
             Verdict::Invalid => "INVALID",
@@ -118,7 +135,10 @@ impl Report {
             out.push_str(&format!(
                 "{}: {}\n  signer: {}\n  chain: {}\n  signed at: {}\n  covers: {}\n",
                 s.field.as_deref().unwrap_or("signature"),
-                s.verdict.as_str(),
+                match &s.sub_indication {
+                    Some(sub) => format!("{} ({sub})", s.verdict.as_str()),
+                    None => s.verdict.as_str().to_string(),
+                },
                 s.signer.as_deref().unwrap_or("?"),
                 s.chain.join(" ← "),
                 s.claimed_time.as_deref().unwrap_or("?"),
@@ -225,19 +245,16 @@ const MAX_SIGNATURES: usize = 32;
 /// distinct signed byte range, and the classification of what follows each revision.
 #[derive(Default)]
 struct Cache {
-    digests: std::collections::HashMap<(usize, usize, usize), Vec<u8>>,
+    digests: std::collections::HashMap<(Hash, usize, usize, usize), Vec<u8>>,
     later: std::collections::HashMap<usize, Result<(), String>>,
 }
 
 impl Cache {
-    /// SHA-512 of `pdf[..a]` followed by `pdf[b..end]`.
-    fn digest(&mut self, pdf: &[u8], a: usize, b: usize, end: usize) -> &[u8] {
-        self.digests.entry((a, b, end)).or_insert_with(|| {
-            let mut h = sha2::Sha512::new();
-            h.update(&pdf[..a]);
-            h.update(&pdf[b..end]);
-            h.finalize().to_vec()
-        })
+    /// The `hash` of `pdf[..a]` followed by `pdf[b..end]`.
+    fn digest(&mut self, pdf: &[u8], hash: Hash, a: usize, b: usize, end: usize) -> &[u8] {
+        self.digests
+            .entry((hash, a, b, end))
+            .or_insert_with(|| hash.digest(&[&pdf[..a], &pdf[b..end]]))
     }
 
     fn later(&mut self, pdf: &[u8], doc: &Document, revision_end: usize) -> Result<(), String> {
@@ -306,6 +323,7 @@ fn check_signature(
         claimed_time: None,
         covers: String::new(),
         reasons: vec![],
+        sub_indication: None,
         serial: None,
         document_id: None,
     };
@@ -384,6 +402,22 @@ fn check(
     } else {
         format!("the file up to byte {revision_end} of {}", pdf.len())
     };
+    // Only the two detached CMS formats in use are checked.
+    let cades = match sig.get(b"SubFilter").and_then(Object::as_name) {
+        Ok(b"ETSI.CAdES.detached") => true,
+        Ok(b"adbe.pkcs7.detached") => false,
+        Ok(other) => {
+            return Ok(undecided(
+                r,
+                "FORMAT_FAILURE",
+                format!(
+                    "the signature format {} is not one Kho checks",
+                    String::from_utf8_lossy(other)
+                ),
+            ));
+        }
+        Err(_) => return Err("no /SubFilter name".into()),
+    };
     // The CMS: parse completely (trailing zero padding aside).
     let der_len = der_length(&contents).ok_or("the CMS is not DER")?;
     if contents[der_len..].iter().any(|&x| x != 0) {
@@ -404,28 +438,17 @@ fn check(
         return Err("the CMS is not detached".into());
     }
     let si = sd.signer_infos.0.get(0).expect("one signer info");
-    if si.digest_alg.oid != ID_SHA512 || si.signature_algorithm.oid != ID_ED25519 {
-        return Err(format!(
-            "algorithms {} with {}: only Ed25519 with SHA-512 is accepted",
-            si.digest_alg.oid, si.signature_algorithm.oid
+    let Some(hash) = Hash::from_oid(&si.digest_alg.oid) else {
+        return Ok(undecided(
+            r,
+            "CRYPTO_CONSTRAINTS_FAILURE",
+            format!(
+                "the digest algorithm {} is not accepted (SHA-256, SHA-384 or SHA-512 are)",
+                si.digest_alg.oid
+            ),
         ));
-    }
-    let attrs = si.signed_attrs.as_ref().ok_or("no signed attributes")?;
-    let attr = |oid: ObjectIdentifier| {
-        attrs
-            .iter()
-            .find(|a| a.oid == oid)
-            .and_then(|a| (a.values.len() == 1).then(|| a.values.get(0)).flatten())
     };
-    let ct = attr(ID_CONTENT_TYPE).ok_or("no contentType attribute")?;
-    if ct.decode_as::<ObjectIdentifier>().ok() != Some(ID_DATA) {
-        return Err("contentType is not id-data".into());
-    }
-    let md = attr(ID_MESSAGE_DIGEST).ok_or("no messageDigest attribute")?;
-    let md = md
-        .decode_as::<der::asn1::OctetString>()
-        .map_err(|_| "messageDigest is not an OCTET STRING")?;
-    // The signer's certificate, named by the SignerInfo and by signingCertificateV2.
+    // The signer's certificate, named by the SignerInfo.
     let certs: Vec<Certificate> = sd
         .certificates
         .as_ref()
@@ -439,66 +462,120 @@ fn check(
                 .collect()
         })
         .unwrap_or_default();
-    let SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
-        return Err("the signer is not named by issuer and serial number".into());
-    };
-    let cert = certs
-        .iter()
-        .find(|c| {
+    let cert = match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => certs.iter().find(|c| {
             c.tbs_certificate().issuer() == &ias.issuer
                 && c.tbs_certificate().serial_number() == &ias.serial_number
-        })
-        .ok_or("the signer's certificate is not in the CMS")?;
+        }),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => certs.iter().find(|c| {
+            c.tbs_certificate()
+                .get_extension::<SubjectKeyIdentifier>()
+                .ok()
+                .flatten()
+                .is_some_and(|(_, own)| own.0 == ski.0)
+        }),
+    }
+    .ok_or("the signer's certificate is not in the CMS")?;
     r.signer = Some(cert.tbs_certificate().subject().to_string());
     r.serial = Some(hex::encode(
         cert.tbs_certificate().serial_number().as_bytes(),
     ));
-    let cert_der = cert.to_der().map_err(|e| e.to_string())?;
-    let scv2 = attr(ID_SIGNING_CERT_V2).ok_or("no signingCertificateV2 attribute")?;
-    let scv2 = scv2.to_der().map_err(|e| e.to_string())?;
-    let cert_hash = sha2::Sha256::digest(&cert_der);
-    if !scv2.windows(32).any(|w| w == cert_hash.as_slice()) {
-        return Err("signingCertificateV2 does not name the signer's certificate".into());
-    }
-    // The signature over the signed attributes.
-    let key = ed25519_key(cert)?;
-    let signed = attrs.to_der().map_err(|e| e.to_string())?;
-    let signature = Signature::from_slice(si.signature.as_bytes())
-        .map_err(|_| "the signature value is not an Ed25519 signature")?;
-    key.verify(&signed, &signature)
-        .map_err(|_| "the signature does not verify".to_string())?;
-
-    // The chain: a trusted root issued and signed the signer's certificate.
-    r.chain = vec![cert.tbs_certificate().subject().to_string()];
-    let root = roots.iter().find(|root| {
-        root.tbs_certificate().subject() == cert.tbs_certificate().issuer()
-            && ed25519_key(root).is_ok_and(|k| {
-                let tbs = cert.tbs_certificate().to_der().unwrap_or_default();
-                Signature::from_slice(cert.signature().raw_bytes())
-                    .is_ok_and(|s| k.verify(&tbs, &s).is_ok())
-            })
-    });
     let claimed = r
         .claimed_time
         .as_deref()
         .and_then(pdf_time)
         .ok_or("no readable signing time (/M)")?;
+    // What was signed: the signed attributes, which name the content's digest and the
+    // signer's certificate; or, in the older PKCS#7 form only, the content's digest.
+    let (message_digest, attrs_der) = match si.signed_attrs.as_ref() {
+        Some(attrs) => {
+            let attr = |oid: ObjectIdentifier| {
+                attrs
+                    .iter()
+                    .find(|a| a.oid == oid)
+                    .and_then(|a| (a.values.len() == 1).then(|| a.values.get(0)).flatten())
+            };
+            let ct = attr(ID_CONTENT_TYPE).ok_or("no contentType attribute")?;
+            if ct.decode_as::<ObjectIdentifier>().ok() != Some(ID_DATA) {
+                return Err("contentType is not id-data".into());
+            }
+            let md = attr(ID_MESSAGE_DIGEST).ok_or("no messageDigest attribute")?;
+            let md = md
+                .decode_as::<der::asn1::OctetString>()
+                .map_err(|_| "messageDigest is not an OCTET STRING")?;
+            names_signer(cert, attr(ID_SIGNING_CERT_V2), attr(ID_SIGNING_CERT), cades)?;
+            (Some(md), attrs.to_der().map_err(|e| e.to_string())?)
+        }
+        None if cades => return Err("a CAdES signature without signed attributes".into()),
+        None => (None, vec![]),
+    };
     // Only now, with everything cheap checked, the signed bytes are hashed (once per
-    // distinct range in a file).
-    if md.as_bytes() != cache.digest(pdf, a, b, revision_end) {
+    // distinct range and digest in a file).
+    let content_digest = cache.digest(pdf, hash, a, b, revision_end).to_vec();
+    if let Some(md) = &message_digest
+        && md.as_bytes() != content_digest.as_slice()
+    {
         return Err("the signed bytes were changed: their digest does not match".into());
     }
-    let Some(root) = root else {
-        r.reasons
-            .push("the signer's certificate does not chain to a trusted root".into());
-        return Ok(Verdict::UnknownSigner);
+    let input = match message_digest {
+        Some(_) => Input::Message(&attrs_der),
+        None => Input::Digest(hash, &content_digest),
     };
-    r.chain.push(root.tbs_certificate().subject().to_string());
-    let validity = cert.tbs_certificate().validity();
-    let from = validity.not_before.to_unix_duration().as_secs() as i64;
-    let to = validity.not_after.to_unix_duration().as_secs() as i64;
-    if claimed < from || claimed > to {
-        return Err("the certificate was not valid at the claimed signing time".into());
+    match algorithms::verify(
+        cert.tbs_certificate().subject_public_key_info(),
+        &si.signature_algorithm,
+        Some(hash),
+        input,
+        si.signature.as_bytes(),
+    ) {
+        Ok(()) => {}
+        Err(Failure::Wrong) => return Err("the signature does not verify".into()),
+        Err(Failure::Unsupported(what)) => {
+            return Ok(undecided(
+                r,
+                "CRYPTO_CONSTRAINTS_FAILURE",
+                format!("{what} is not supported, so the signature could not be checked"),
+            ));
+        }
+    }
+
+    // The chain: up through the CMS's CA certificates to a trusted root.
+    let path = match chain(cert, &certs, roots) {
+        Chain::Trusted(path) => path,
+        Chain::Undecided(what) => {
+            r.chain = vec![cert.tbs_certificate().subject().to_string()];
+            return Ok(undecided(
+                r,
+                "CRYPTO_CONSTRAINTS_FAILURE",
+                format!("{what} is not supported, so the certificate chain could not be checked"),
+            ));
+        }
+        Chain::Untrusted => {
+            r.chain = vec![cert.tbs_certificate().subject().to_string()];
+            r.sub_indication = Some("NO_CERTIFICATE_CHAIN_FOUND".into());
+            r.reasons
+                .push("the signer's certificate does not chain to a trusted root".into());
+            return Ok(Verdict::UnknownSigner);
+        }
+    };
+    r.chain = path
+        .iter()
+        .map(|c| c.tbs_certificate().subject().to_string())
+        .collect();
+    for c in &path {
+        let validity = c.tbs_certificate().validity();
+        let from = validity.not_before.to_unix_duration().as_secs() as i64;
+        let to = validity.not_after.to_unix_duration().as_secs() as i64;
+        if claimed < from || claimed > to {
+            return Err(if std::ptr::eq(*c, cert) {
+                "the certificate was not valid at the claimed signing time".into()
+            } else {
+                format!(
+                    "the certificate of {} was not valid at the claimed signing time",
+                    c.tbs_certificate().subject()
+                )
+            });
+        }
     }
     // What came after this signature's revision.
     if revision_end < pdf.len()
@@ -510,17 +587,122 @@ fn check(
     Ok(Verdict::Valid)
 }
 
-fn ed25519_key(cert: &Certificate) -> Result<VerifyingKey, String> {
-    let spki = cert.tbs_certificate().subject_public_key_info();
-    if spki.algorithm.oid != ID_ED25519 {
-        return Err("the certificate's key is not Ed25519".into());
+/// Record an undecided outcome and its ETSI sub-indication.
+fn undecided(r: &mut SignatureReport, sub_indication: &str, reason: String) -> Verdict {
+    r.sub_indication = Some(sub_indication.into());
+    r.reasons.push(reason);
+    Verdict::Indeterminate
+}
+
+/// The signing-certificate attribute names the signer's certificate: signingCertificateV2
+/// (a SHA-2 hash of it) where present, else the older signingCertificate (SHA-1). A
+/// CAdES signature must carry one (ETSI EN 319 122-1); the older PKCS#7 form may not.
+fn names_signer(
+    cert: &Certificate,
+    v2: Option<&der::Any>,
+    v1: Option<&der::Any>,
+    cades: bool,
+) -> Result<(), String> {
+    let cert_der = cert.to_der().map_err(|e| e.to_string())?;
+    let names = |attr: &der::Any, hashes: &[Vec<u8>]| {
+        let der = attr.to_der().unwrap_or_default();
+        hashes
+            .iter()
+            .any(|h| der.windows(h.len()).any(|w| w == h.as_slice()))
+    };
+    if let Some(v2) = v2 {
+        let hashes = [Hash::Sha256, Hash::Sha384, Hash::Sha512].map(|h| h.digest(&[&cert_der]));
+        return if names(v2, &hashes) {
+            Ok(())
+        } else {
+            Err("signingCertificateV2 does not name the signer's certificate".into())
+        };
     }
-    let bytes: [u8; 32] = spki
-        .subject_public_key
-        .raw_bytes()
-        .try_into()
-        .map_err(|_| "malformed Ed25519 key".to_string())?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| "malformed Ed25519 key".into())
+    if let Some(v1) = v1 {
+        return if names(v1, &[sha1::Sha1::digest(&cert_der).to_vec()]) {
+            Ok(())
+        } else {
+            Err("signingCertificate does not name the signer's certificate".into())
+        };
+    }
+    if cades {
+        return Err("no signingCertificateV2 attribute".into());
+    }
+    Ok(())
+}
+
+/// Where a signer's certificate leads.
+enum Chain<'a> {
+    /// From the signer's certificate up to a trusted root, both included.
+    Trusted(Vec<&'a Certificate>),
+    /// A link is signed with an algorithm the verifier does not support.
+    Undecided(String),
+    /// No trusted root is reached.
+    Untrusted,
+}
+
+/// Most CA certificates between a signer and a root (national root, licensed CA, and a
+/// few more in any real hierarchy).
+const MAX_CHAIN: usize = 5;
+
+/// Build the chain from `cert` through CA certificates carried in the CMS (each one
+/// marked a CA, each link's signature checked) to one of `roots`.
+fn chain<'a>(
+    cert: &'a Certificate,
+    pool: &'a [Certificate],
+    roots: &'a [Certificate],
+) -> Chain<'a> {
+    let mut path = vec![cert];
+    let mut unsupported = None;
+    let mut issued = |issuer: &Certificate, child: &Certificate| {
+        if issuer.tbs_certificate().subject() != child.tbs_certificate().issuer() {
+            return false;
+        }
+        let Ok(tbs) = child.tbs_certificate().to_der() else {
+            return false;
+        };
+        match algorithms::verify(
+            issuer.tbs_certificate().subject_public_key_info(),
+            child.signature_algorithm(),
+            None,
+            Input::Message(&tbs),
+            child.signature().raw_bytes(),
+        ) {
+            Ok(()) => true,
+            Err(Failure::Unsupported(what)) => {
+                unsupported = Some(what);
+                false
+            }
+            Err(Failure::Wrong) => false,
+        }
+    };
+    for _ in 0..=MAX_CHAIN {
+        let current = *path.last().expect("the signer");
+        if let Some(root) = roots.iter().find(|root| issued(root, current)) {
+            path.push(root);
+            return Chain::Trusted(path);
+        }
+        let next = pool
+            .iter()
+            .find(|c| !path.iter().any(|p| p == c) && is_ca(c) && issued(c, current));
+        match next {
+            Some(c) => path.push(c),
+            None => break,
+        }
+    }
+    match unsupported {
+        Some(what) => Chain::Undecided(what),
+        None => Chain::Untrusted,
+    }
+}
+
+/// The certificate says it is a CA (basicConstraints cA).
+fn is_ca(c: &Certificate) -> bool {
+    c.tbs_certificate()
+        .get_extension::<BasicConstraints>()
+        .ok()
+        .flatten()
+        .is_some_and(|(_, bc)| bc.ca)
 }
 
 /// Length of the DER element at the start of `bytes`.
