@@ -12,7 +12,8 @@ UNSIGNED.pdf with pyHanko once per signer key and format:
     ed448               Ed448 (no verifier in Kho: must be INDETERMINATE, not INVALID)
 
 each as `NAME-pkcs7.pdf` (adbe.pkcs7.detached) and `NAME-cades.pdf`
-(ETSI.CAdES.detached). The two roots go to OUT_DIR/roots.pem; the certificates have no
+(ETSI.CAdES.detached); and `crowded-cades.pdf`, the RSA signer's CMS stuffed with 40
+look-alike CA certificates. The two roots go to OUT_DIR/roots.pem; the certificates have no
 revocation pointers, so every verdict is reached offline.
 """
 
@@ -154,6 +155,26 @@ def main(unsigned, out):
             with open(unsigned, "rb") as f:
                 signed = signers.sign_pdf(IncrementalPdfFileWriter(f), meta, signer=signer)
             (out / f"{label}-{form}.pdf").write_bytes(signed.getvalue())
+
+    # A signature whose CMS is stuffed with 40 look-alike CA certificates (same name as
+    # the RSA root, other keys): Kho refuses to examine it rather than check them all.
+    registry = SimpleCertificateStore()
+    for i in range(40):
+        k = ec.generate_private_key(ec.SECP256R1())
+        path = out / f"crowd-{i}.pem"
+        path.write_bytes(pem(certificate(rsa_root.subject, k, ca=True)))
+        registry.register(load_cert_from_pemder(str(path)))
+    crowded = signers.SimpleSigner(
+        signing_cert=load_cert_from_pemder(str(out / "rsa.pem")),
+        signing_key=load_private_key_from_pemder_data(key_pem(rsa_key), None),
+        cert_registry=registry,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+    )
+    with open(unsigned, "rb") as f:
+        signed = signers.sign_pdf(IncrementalPdfFileWriter(f), meta, signer=crowded)
+    (out / "crowded-cades.pdf").write_bytes(signed.getvalue())
 
 
 if __name__ == "__main__":

@@ -423,6 +423,14 @@ fn signatures_made_by_other_systems_get_the_verdict_pyhanko_gives() {
                     Some("CRYPTO_CONSTRAINTS_FAILURE"),
                     "{name}"
                 );
+                // Undecided, but the report still says who signed.
+                assert!(
+                    report.signatures[0]
+                        .signer
+                        .as_deref()
+                        .is_some_and(|s| s.contains("Ed448")),
+                    "{name}: {report:#?}"
+                );
             } else {
                 assert_eq!(
                     report.verdict == Verdict::Valid,
@@ -455,6 +463,43 @@ fn signatures_made_by_other_systems_get_the_verdict_pyhanko_gives() {
             }
         }
     }
+}
+
+/// A CMS stuffed with look-alike CA certificates (same name as the root, other keys)
+/// would make the chain builder check each one's signature at every link: past 32
+/// certificates the signature is refused, unexamined.
+#[test]
+fn a_signature_carrying_dozens_of_certificates_is_refused_unexamined() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = dir.path().join("unsigned.pdf");
+    std::fs::write(&unsigned, unsigned_pdf()).unwrap();
+    let out = dir.path().join("fixtures");
+    let made = std::process::Command::new(venv_tool("python"))
+        .arg(repo_path("tests/pyhanko_fixtures.py"))
+        .arg(&unsigned)
+        .arg(&out)
+        .output()
+        .expect("python from the test venv (scripts/setup.sh --test)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let roots =
+        kho::signing::certs::all_from_pem(&std::fs::read_to_string(out.join("roots.pem")).unwrap())
+            .unwrap();
+    let report = verify(
+        &std::fs::read(out.join("crowded-cades.pdf")).unwrap(),
+        &roots,
+    );
+    assert_eq!(report.verdict, Verdict::Invalid, "{report:#?}");
+    assert!(
+        report
+            .reasons
+            .iter()
+            .any(|r| r.contains("certificates in the CMS")),
+        "{report:#?}"
+    );
 }
 
 /// pyHanko's executive summary of `file` trusting every certificate in `roots_pem`.

@@ -438,16 +438,6 @@ fn check(
         return Err("the CMS is not detached".into());
     }
     let si = sd.signer_infos.0.get(0).expect("one signer info");
-    let Some(hash) = Hash::from_oid(&si.digest_alg.oid) else {
-        return Ok(undecided(
-            r,
-            "CRYPTO_CONSTRAINTS_FAILURE",
-            format!(
-                "the digest algorithm {} is not accepted (SHA-256, SHA-384 or SHA-512 are)",
-                si.digest_alg.oid
-            ),
-        ));
-    };
     // The signer's certificate, named by the SignerInfo.
     let certs: Vec<Certificate> = sd
         .certificates
@@ -462,6 +452,12 @@ fn check(
                 .collect()
         })
         .unwrap_or_default();
+    if certs.len() > MAX_CMS_CERTIFICATES {
+        return Err(format!(
+            "{} certificates in the CMS: more than {MAX_CMS_CERTIFICATES} are not examined",
+            certs.len()
+        ));
+    }
     let cert = match &si.sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => certs.iter().find(|c| {
             c.tbs_certificate().issuer() == &ias.issuer
@@ -480,6 +476,16 @@ fn check(
     r.serial = Some(hex::encode(
         cert.tbs_certificate().serial_number().as_bytes(),
     ));
+    let Some(hash) = Hash::from_oid(&si.digest_alg.oid) else {
+        return Ok(undecided(
+            r,
+            "CRYPTO_CONSTRAINTS_FAILURE",
+            format!(
+                "the digest algorithm {} is not accepted (SHA-256, SHA-384 or SHA-512 are)",
+                si.digest_alg.oid
+            ),
+        ));
+    };
     let claimed = r
         .claimed_time
         .as_deref()
@@ -640,6 +646,11 @@ enum Chain<'a> {
     /// No trusted root is reached.
     Untrusted,
 }
+
+/// Most certificates one signature may carry (a signer and its CAs, a few more at most);
+/// past it the signature is refused, so a CMS stuffed with look-alike CA certificates
+/// cannot make the chain builder check thousands of signatures.
+const MAX_CMS_CERTIFICATES: usize = 32;
 
 /// Most CA certificates between a signer and a root (national root, licensed CA, and a
 /// few more in any real hierarchy).
