@@ -123,8 +123,8 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Not valid: a signature does not match the file"
         ),
         v_indeterminate = l.t(
-            "Chưa kết luận được: Kho chưa kiểm tra được loại chữ ký số này (điều đó không có nghĩa là chữ ký sai)",
-            "Undecided: Kho cannot check this kind of signature (which does not mean it is wrong)"
+            "Chưa kết luận được: Kho không kiểm tra được loại chữ ký số này, nên chưa thể coi văn bản là hợp lệ; hãy kiểm tra bằng công cụ của nơi cấp chứng thư",
+            "Undecided: Kho cannot check this kind of signature, so the document cannot be taken as valid; check it with the certificate issuer's tool"
         ),
         sig_undecided = l.t("chưa kiểm tra được", "could not be checked"),
         sig_ok = l.t("hợp lệ", "valid"),
