@@ -386,23 +386,7 @@ fn a_signature_field_listed_a_thousand_times_is_checked_once() {
 /// signed byte is INVALID, and without the roots each is an unknown signer.
 #[test]
 fn signatures_made_by_other_systems_get_the_verdict_pyhanko_gives() {
-    let dir = tempfile::tempdir().unwrap();
-    let unsigned = dir.path().join("unsigned.pdf");
-    std::fs::write(&unsigned, unsigned_pdf()).unwrap();
-    let out = dir.path().join("fixtures");
-    let made = std::process::Command::new(venv_tool("python"))
-        .arg(repo_path("tests/pyhanko_fixtures.py"))
-        .arg(&unsigned)
-        .arg(&out)
-        .output()
-        .expect("python from the test venv (scripts/setup.sh --test)");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let roots_pem = std::fs::read_to_string(out.join("roots.pem")).unwrap();
-    let roots = kho::signing::certs::all_from_pem(&roots_pem).unwrap();
+    let (_dir, out, roots) = other_systems_fixtures();
     assert_eq!(roots.len(), 2);
     let stranger = make_pki();
     for signer in ["rsa", "rsa-pss", "p256", "p384", "ed448"] {
@@ -470,6 +454,28 @@ fn signatures_made_by_other_systems_get_the_verdict_pyhanko_gives() {
 /// certificates the signature is refused, unexamined.
 #[test]
 fn a_signature_carrying_dozens_of_certificates_is_refused_unexamined() {
+    let (_dir, out, roots) = other_systems_fixtures();
+    let report = verify(
+        &std::fs::read(out.join("crowded-cades.pdf")).unwrap(),
+        &roots,
+    );
+    assert_eq!(report.verdict, Verdict::Invalid, "{report:#?}");
+    assert!(
+        report
+            .reasons
+            .iter()
+            .any(|r| r.contains("certificates in the CMS")),
+        "{report:#?}"
+    );
+}
+
+/// The signed PDFs `tests/pyhanko_fixtures.py` makes, in a temporary folder kept alive by
+/// the first value: (folder, where the files are, the test roots).
+fn other_systems_fixtures() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Vec<x509_cert::Certificate>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let unsigned = dir.path().join("unsigned.pdf");
     std::fs::write(&unsigned, unsigned_pdf()).unwrap();
@@ -485,21 +491,9 @@ fn a_signature_carrying_dozens_of_certificates_is_refused_unexamined() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let roots =
-        kho::signing::certs::all_from_pem(&std::fs::read_to_string(out.join("roots.pem")).unwrap())
-            .unwrap();
-    let report = verify(
-        &std::fs::read(out.join("crowded-cades.pdf")).unwrap(),
-        &roots,
-    );
-    assert_eq!(report.verdict, Verdict::Invalid, "{report:#?}");
-    assert!(
-        report
-            .reasons
-            .iter()
-            .any(|r| r.contains("certificates in the CMS")),
-        "{report:#?}"
-    );
+    let roots_pem = std::fs::read_to_string(out.join("roots.pem")).unwrap();
+    let roots = kho::signing::certs::all_from_pem(&roots_pem).unwrap();
+    (dir, out, roots)
 }
 
 /// pyHanko's executive summary of `file` trusting every certificate in `roots_pem`.
