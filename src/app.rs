@@ -24,7 +24,7 @@ async fn open_keys(config: &Config, db: Db) -> anyhow::Result<Keyring> {
              keep it apart from the database (or set KHO_KEK)"
         );
     }
-    let keys = Keyring::new(db, kek, &config.public_url);
+    let keys = Keyring::new(db, kek, &config.public_url, config.seal_algorithm);
     let created = keys.ensure(&config.agencies.0).await?;
     for k in &created {
         tracing::info!(kind = %k.kind, name = %k.name, serial = %k.serial, "signing key created");

@@ -12,7 +12,6 @@
 //! checkpoint's signature and that the chain still passes through it.
 
 use base64::Engine;
-use ed25519_dalek::{Signer as _, Verifier as _};
 
 use crate::app::App;
 use crate::db::Db;
@@ -56,7 +55,7 @@ pub async fn checkpoint(app: &App) -> anyhow::Result<Option<Checkpoint>> {
         at,
         key_id: seal.id.clone(),
         certificate_pem: crate::signing::certs::to_pem(&seal.chain[0])?,
-        signature: base64::engine::general_purpose::STANDARD.encode(signature.to_bytes()),
+        signature: base64::engine::general_purpose::STANDARD.encode(signature),
     };
     audit::add_checkpoint(&app.db, &cp).await?;
     Ok(Some(cp))
@@ -72,23 +71,14 @@ async fn checkpoint_fault(db: &Db, c: &Checkpoint) -> anyhow::Result<Option<Stri
         )));
     }
     let cert = crate::signing::certs::from_pem(&c.certificate_pem)?;
-    let key = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .subject_public_key
-        .raw_bytes();
-    let good = <[u8; 32]>::try_from(key)
-        .ok()
-        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
-        .zip(
-            base64::engine::general_purpose::STANDARD
-                .decode(&c.signature)
-                .ok()
-                .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok()),
-        )
-        .is_some_and(|(k, s)| {
-            k.verify(checkpoint_message(c.seq, &c.hash, c.at).as_bytes(), &s)
-                .is_ok()
+    let good = base64::engine::general_purpose::STANDARD
+        .decode(&c.signature)
+        .is_ok_and(|sig| {
+            crate::signing::key::verify_with_certificate(
+                &cert,
+                checkpoint_message(c.seq, &c.hash, c.at).as_bytes(),
+                &sig,
+            )
         });
     Ok((!good).then(|| format!("the checkpoint at event {} has a bad signature", c.seq)))
 }

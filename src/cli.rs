@@ -303,6 +303,11 @@ pub enum KeysCommand {
         /// Agency code from KHO_AGENCIES.
         #[arg(long)]
         agency: String,
+        /// Algorithm of the new seal (default: the retired seal's). `p256` seals are
+        /// validated by desktop PDF readers (Poppler, Adobe); changing it renews the
+        /// agency's office key with the same algorithm.
+        #[arg(long, value_enum)]
+        algorithm: Option<crate::signing::key::SealAlgorithm>,
     },
 }
 

@@ -181,6 +181,13 @@ pub struct Config {
           global = true, value_parser = parse_agencies)]
     pub agencies: Agencies,
 
+    /// Algorithm of the keys Kho makes where there are none yet (the root, an agency's
+    /// first seal and office key): `ed25519` (PureEdDSA, ISO 32002; pyHanko and Kho
+    /// validate it) or `p256` (ECDSA P-256 with SHA-256; Poppler's `pdfsig`, Okular,
+    /// Evince and Adobe validate it too). `kho keys rotate --algorithm` changes one agency.
+    #[arg(long, env = "KHO_SEAL_ALGORITHM", value_enum, default_value_t = crate::signing::key::SealAlgorithm::Ed25519, global = true)]
+    pub seal_algorithm: crate::signing::key::SealAlgorithm,
+
     /// Root certificates (PEM) of issuing agencies whose systems push born-digital signed
     /// results; a pushed PDF must verify VALID against these or this deployment's roots,
     /// and the public verifier trusts them too.

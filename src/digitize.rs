@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::db::jobs::{self, ClaimedJob};
 use crate::db::{DbError, documents, new_id, reviews, scans};
 use crate::domain::audit::{Action, Entry};
-use crate::signing::{SigningError, pades, stamp};
+use crate::signing::{SigningError, ltv, pades, stamp};
 use crate::storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -244,6 +244,14 @@ pub async fn stamp_and_sign(
             stamp::iso_time(now)
         ),
     };
+    // PAdES B-LT: the chains and a fresh CRL go into the file after the seal.
+    let crl = app.keys.crl_der().await?;
+    let mut chain_certs: Vec<x509_cert::certificate::Certificate> = Vec::new();
+    for c in custody.chain.iter().chain(&seal.chain) {
+        if !chain_certs.contains(c) {
+            chain_certs.push(c.clone());
+        }
+    }
     let doc_id = doc_id.to_owned();
     tokio::task::spawn_blocking(move || -> Result<Vec<u8>, SigningError> {
         let (stamped, _) = stamp::stamp(&pdf, &data, &words)?;
@@ -258,7 +266,7 @@ pub async fn stamp_and_sign(
                 document_id: Some(doc_id.clone()),
             },
         )?;
-        pades::sign(
+        let sealed = pades::sign(
             &signed,
             &seal.key,
             &seal.chain,
@@ -268,7 +276,8 @@ pub async fn stamp_and_sign(
                 time: now,
                 document_id: Some(doc_id),
             },
-        )
+        )?;
+        ltv::add_dss(&sealed, &chain_certs, &[crl])
     })
     .await
     .map_err(|e| DigitizeError::Crashed(e.to_string()))?

@@ -327,10 +327,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                             _ => "active",
                         };
                         println!(
-                            "{:<7} {:<8} {:<10} {}  serial {}  {}",
+                            "{:<7} {:<8} {:<10} {:<8} {}  serial {}  {}",
                             k.kind,
                             state,
                             k.agency.as_deref().unwrap_or("-"),
+                            k.algorithm,
                             k.name,
                             k.serial,
                             k.id
@@ -350,9 +351,16 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     }
                     println!("revoked {id}");
                 }
-                KeysCommand::Rotate { agency: code } => {
-                    let k = app.keys.rotate_seal(&agency(&code)?).await?;
-                    println!("new seal {}  serial {}", k.id, k.serial);
+                KeysCommand::Rotate {
+                    agency: code,
+                    algorithm,
+                } => {
+                    for k in app.keys.rotate_seal(&agency(&code)?, algorithm).await? {
+                        println!(
+                            "new {} key {}  {}  serial {}",
+                            k.kind, k.id, k.algorithm, k.serial
+                        );
+                    }
                 }
             }
         }

@@ -4,7 +4,8 @@
 //! signed range makes the signature invalid. End to end: an uploaded scan is filed
 //! stamped and signed, pyHanko validates it against the roots Kho serves (fetching the
 //! CRL its certificates name), the QR code on page 1 decodes from a 150-dpi rendering,
-//! and no private key is stored in clear.
+//! and no private key is stored in clear. With `--seal-algorithm p256`, Poppler's
+//! `pdfsig` validates the seals as well.
 
 mod common;
 
@@ -511,3 +512,191 @@ async fn revoking_a_document_or_a_certificate_makes_the_verdict_revoked(backend:
     t.finish().await;
 }
 both_backends!(revoking_a_document_or_a_certificate_makes_the_verdict_revoked);
+
+/// Poppler's `pdfsig` on `pdf`: its report, and how many signatures it calls valid.
+fn pdfsig(pdf: &[u8]) -> (usize, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("signed.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = Command::new("pdfsig")
+        .arg(&file)
+        .output()
+        .expect("pdfsig (poppler-utils, from scripts/setup.sh --test)");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (report.matches("Signature is Valid").count(), report)
+}
+
+#[test]
+fn p256_signatures_are_valid_in_pdfsig_pyhanko_and_kho_and_ed25519_ones_are_not_read_by_pdfsig() {
+    use kho::signing::key::SealAlgorithm;
+    let pki = make_pki_of(SealAlgorithm::P256);
+    let unsigned = distinct_unsigned_pdf();
+    let (_, sealed) = sign_twice(&pki, &unsigned);
+    let (valid, report) = pdfsig(&sealed);
+    assert_eq!(valid, 2, "{report}");
+    assert!(
+        report.contains("Signing Hash Algorithm: SHA-256"),
+        "{report}"
+    );
+    assert!(report.contains("Total document signed"), "{report}");
+    let (ok, report) = pyhanko_validate(&sealed, &pki.root);
+    assert!(ok, "pyHanko:\n{report}");
+    let own = kho::verify::verify(&sealed, std::slice::from_ref(&pki.root));
+    assert_eq!(own.verdict, kho::verify::Verdict::Valid, "{own:#?}");
+    // One byte of the page changed: pdfsig calls neither signature valid.
+    let mut tampered = sealed.clone();
+    tampered[unsigned.len() / 2] ^= 0x01;
+    let (valid, report) = pdfsig(&tampered);
+    assert_eq!(valid, 0, "{report}");
+    // What this test is about: pdfsig does not validate today's Ed25519 seals.
+    let (_, ed) = signed_twice(&make_pki());
+    assert_eq!(pdfsig(&ed).0, 0);
+}
+
+async fn a_p256_deployment_files_seals_that_pdfsig_pyhanko_and_kho_call_valid(backend: Backend) {
+    use kho::signing::key::SealAlgorithm;
+    let t = TestApp::spawn(backend, 1, &["--seal-algorithm", "p256"]).await;
+    let keys = t.app.keys.list().await.unwrap();
+    assert!(!keys.is_empty());
+    assert!(keys.iter().all(|k| k.algorithm == "p256"), "{keys:#?}");
+    let (doc_id, pdf) = t.digitize_sample().await;
+    let roots = reqwest::get(t.url("/api/v1/trust/roots.pem"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let root = kho::signing::certs::from_pem(&roots).unwrap();
+    let (valid, report) = pdfsig(&pdf);
+    assert_eq!(valid, 2, "custody and seal:\n{report}");
+    // Kho's verifier, over the API; pyHanko with the CRL this server serves.
+    let report = t.verify(pdf.clone()).await;
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    let pdf2 = pdf.clone();
+    let root2 = root.clone();
+    let (ok, report) = tokio::task::spawn_blocking(move || pyhanko_validate(&pdf2, &root2))
+        .await
+        .unwrap();
+    assert!(ok, "pyHanko:\n{report}");
+    // The audit checkpoint is signed with the P-256 seal and verifies.
+    let cp = kho::audit::checkpoint(&t.app)
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    assert!(cp.certificate_pem.contains("BEGIN CERTIFICATE"));
+    let audit = kho::audit::verify(&t.app.db).await.unwrap();
+    assert!(audit.is_ok(), "{audit:?}");
+
+    // Back to Ed25519 for this agency: a new seal and office key, the old ones retired
+    // and still verifying what they signed.
+    let agency = t.app.config.agencies.0[0].clone();
+    let new = t
+        .app
+        .keys
+        .rotate_seal(&agency, Some(SealAlgorithm::Ed25519))
+        .await
+        .unwrap();
+    let kinds: Vec<(&str, &str)> = new
+        .iter()
+        .map(|k| (k.kind.as_str(), k.algorithm.as_str()))
+        .collect();
+    assert_eq!(kinds, [("agency", "ed25519"), ("office", "ed25519")]);
+    let report = t.verify(pdf.clone()).await;
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    let (again_id, again) = t.digitize_sample().await;
+    assert_ne!(doc_id, again_id);
+    let report = t.verify(again.clone()).await;
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    assert_eq!(pdfsig(&again).0, 0, "Ed25519 seals are not read by pdfsig");
+    t.finish().await;
+}
+both_backends!(a_p256_deployment_files_seals_that_pdfsig_pyhanko_and_kho_call_valid);
+
+/// pyHanko's AdES validation (ETSI EN 319 102-1: `pyhanko sign adesverify`, which reads
+/// the document's DSS and requires revocation information) of `pdf` against `root`.
+fn pyhanko_ades(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, root_pem) = (dir.path().join("signed.pdf"), dir.path().join("root.pem"));
+    std::fs::write(&file, pdf).unwrap();
+    std::fs::write(&root_pem, kho::signing::certs::to_pem(root).unwrap()).unwrap();
+    let out = Command::new(venv_tool("pyhanko"))
+        .args(["sign", "adesverify", "--pretty-print", "--trust"])
+        .arg(&root_pem)
+        .arg("--trust-replace")
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Where the last signature's signed bytes end (`/ByteRange [0 a b c]`: b + c).
+fn last_signed_end(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.rfind("/ByteRange [").unwrap() + "/ByteRange [".len();
+    let nums: Vec<usize> = text[at..]
+        .split(']')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    nums[2] + nums[3]
+}
+
+async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let (_, pdf) = t.digitize_sample().await;
+    let roots = reqwest::get(t.url("/api/v1/trust/roots.pem"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let root = kho::signing::certs::from_pem(&roots).unwrap();
+    // The DSS: every certificate of both chains and the root's CRL.
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let catalog = doc.catalog().unwrap();
+    let dss = doc
+        .get_dictionary(catalog.get(b"DSS").unwrap().as_reference().unwrap())
+        .unwrap();
+    assert_eq!(dss.get(b"Certs").unwrap().as_array().unwrap().len(), 3);
+    assert_eq!(dss.get(b"CRLs").unwrap().as_array().unwrap().len(), 1);
+    let sealed_only = pdf[..last_signed_end(&pdf)].to_vec();
+    assert!(
+        sealed_only.len() < pdf.len(),
+        "the DSS comes after the seal"
+    );
+
+    t.stop_server().await;
+    // No network: the CRL URL in the certificates answers nothing.
+    let (pdf2, root2, sealed2) = (pdf.clone(), root.clone(), sealed_only.clone());
+    let ((ok, report), (ok_before, report_before)) = tokio::task::spawn_blocking(move || {
+        (pyhanko_ades(&pdf2, &root2), pyhanko_ades(&sealed2, &root2))
+    })
+    .await
+    .unwrap();
+    assert!(ok, "pyHanko AdES, offline:\n{report}");
+    assert_eq!(
+        report.matches("The signature is judged VALID.").count(),
+        2,
+        "{report}"
+    );
+    // The same file without its DSS cannot be validated offline: the DSS is what works.
+    assert!(!ok_before, "without the DSS:\n{report_before}");
+    // Kho's own verifier needs no network either.
+    let own = kho::verify::verify(&pdf, std::slice::from_ref(&root));
+    assert_eq!(own.verdict, kho::verify::Verdict::Valid, "{own:#?}");
+    t.finish().await;
+}
+both_backends!(a_filed_document_validates_offline_from_the_revocation_data_it_carries);

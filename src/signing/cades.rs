@@ -1,6 +1,7 @@
-//! CMS SignedData for a PDF signature (CAdES detached, PAdES baseline B-B):
-//! SHA-512 message digest, PureEdDSA (Ed25519, RFC 8419) over the DER of the signed
-//! attributes — contentType, messageDigest and signingCertificateV2 (no signing-time:
+//! CMS SignedData for a PDF signature (CAdES detached, PAdES baseline B-B): for an
+//! Ed25519 key a SHA-512 message digest and PureEdDSA (RFC 8419) over the DER of the signed
+//! attributes; for a P-256 key SHA-256 and ecdsa-with-SHA256 (RFC 5753). The signed
+//! attributes are — contentType, messageDigest and signingCertificateV2 (no signing-time:
 //! PAdES puts the time in the signature dictionary) — one SignerInfo, and the signer's
 //! certificate chain embedded.
 
@@ -9,15 +10,16 @@ use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
 use der::asn1::{ObjectIdentifier, SetOfVec};
 use der::{Any, Decode, Encode};
-use ed25519_dalek::SigningKey;
 use sha2::Digest;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::certificate::Certificate;
 
 use super::SigningError;
+use super::key::{SealAlgorithm, SecretKey};
 
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
@@ -69,11 +71,28 @@ fn signing_certificate_v2(cert: &Certificate) -> Result<Attribute, SigningError>
     })
 }
 
-/// The DER of a detached CMS signature over `digest` (SHA-512 of the signed bytes) by
-/// `key`, whose certificate is `chain[0]`; the rest of `chain` goes in as well.
+/// The message digest a key of `algorithm` signs: SHA-512 for Ed25519 (RFC 8419),
+/// SHA-256 for P-256.
+pub fn message_digest(algorithm: SealAlgorithm, parts: &[&[u8]]) -> Vec<u8> {
+    fn hash<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut h = D::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().to_vec()
+    }
+    match algorithm {
+        SealAlgorithm::Ed25519 => hash::<sha2::Sha512>(parts),
+        SealAlgorithm::P256 => hash::<sha2::Sha256>(parts),
+    }
+}
+
+/// The DER of a detached CMS signature over `digest` (the [`message_digest`] of the
+/// signed bytes) by `key`, whose certificate is `chain[0]`; the rest of `chain` goes in
+/// as well.
 pub fn sign_digest(
-    digest: &[u8; 64],
-    key: &SigningKey,
+    digest: &[u8],
+    key: &SecretKey,
     chain: &[Certificate],
 ) -> Result<Vec<u8>, SigningError> {
     let signer_cert = chain
@@ -83,28 +102,33 @@ pub fn sign_digest(
         econtent_type: ID_DATA,
         econtent: None,
     };
-    let sha512 = AlgorithmIdentifierOwned {
-        oid: ID_SHA512,
+    let digest_algorithm = AlgorithmIdentifierOwned {
+        oid: match key.algorithm() {
+            SealAlgorithm::Ed25519 => ID_SHA512,
+            SealAlgorithm::P256 => ID_SHA256,
+        },
         parameters: None,
     };
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
         issuer: signer_cert.tbs_certificate().issuer().clone(),
         serial_number: signer_cert.tbs_certificate().serial_number().clone(),
     });
-    let mut signer =
-        SignerInfoBuilder::new(sid, sha512.clone(), &content, Some(digest)).map_err(err)?;
+    let mut signer = SignerInfoBuilder::new(sid, digest_algorithm.clone(), &content, Some(digest))
+        .map_err(err)?;
     signer
         .add_signed_attribute(signing_certificate_v2(signer_cert)?)
         .map_err(err)?;
     let mut builder = SignedDataBuilder::new(&content);
-    builder.add_digest_algorithm(sha512).map_err(err)?;
+    builder
+        .add_digest_algorithm(digest_algorithm)
+        .map_err(err)?;
     for cert in chain {
         builder
             .add_certificate(CertificateChoices::Certificate(cert.clone()))
             .map_err(err)?;
     }
-    builder
-        .add_signer_info::<_, ed25519_dalek::Signature>(signer, key)
-        .map_err(err)?;
+    crate::with_secret_key!(key, |k, Sig| builder
+        .add_signer_info::<_, Sig>(signer, k)
+        .map_err(err))?;
     builder.build().map_err(err)?.to_der().map_err(err)
 }

@@ -1,5 +1,5 @@
 //! X.509 certificates for the deployment: a root, an agency seal per issuing agency and
-//! personal certificates for staff, all Ed25519.
+//! personal certificates for staff, each Ed25519 or ECDSA P-256 ([`super::key`]).
 //!
 //! The root is a CA (keyCertSign, cRLSign). Seal and staff certificates carry
 //! digitalSignature + nonRepudiation (pyHanko and the EU profiles require the latter on
@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use der::Encode;
 use der::asn1::Ia5String;
-use ed25519_dalek::SigningKey;
-use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+use spki::SubjectPublicKeyInfoRef;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::certificate::{Certificate, TbsCertificate};
@@ -27,6 +26,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 
 use super::SigningError;
+use super::key::SecretKey;
 
 /// What a certificate is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,9 +136,9 @@ pub fn name(common_name: &str, organization: &str) -> Result<Name, SigningError>
 pub fn issue(
     kind: CertKind,
     subject: Name,
-    key: &SigningKey,
+    key: &SecretKey,
     issuer: Name,
-    issuer_key: &SigningKey,
+    issuer_key: &SecretKey,
     crl_url: Option<String>,
     years: u64,
 ) -> Result<Certificate, SigningError> {
@@ -147,7 +147,7 @@ pub fn issue(
     let mut serial = serial.to_vec();
     serial[0] &= 0x7f; // positive
     serial[0] |= 0x01; // no leading zero
-    let spki = SubjectPublicKeyInfoOwned::from_key(&key.verifying_key()).map_err(|e| err(&e))?;
+    let spki = key.public_key_info()?;
     let validity =
         Validity::from_now(Duration::from_secs(years * 365 * 86_400)).map_err(|e| err(&e))?;
     let builder = CertificateBuilder::new(
@@ -162,9 +162,49 @@ pub fn issue(
         spki,
     )
     .map_err(|e| err(&e))?;
-    builder
-        .build::<_, ed25519_dalek::Signature>(issuer_key)
-        .map_err(|e| err(&e))
+    crate::with_secret_key!(issuer_key, |k, Sig| builder
+        .build::<_, Sig>(k)
+        .map_err(|e| err(&e)))
+}
+
+/// A CRL (DER) by `issuer` listing `revoked` (serial, revocation time), issued now and
+/// valid for `days`.
+pub fn crl(
+    issuer: &Certificate,
+    issuer_key: &SecretKey,
+    revoked: Vec<(SerialNumber, std::time::SystemTime)>,
+    days: u64,
+) -> Result<Vec<u8>, SigningError> {
+    use x509_cert::builder::CrlBuilder;
+    use x509_cert::crl::RevokedCert;
+    use x509_cert::ext::pkix::CrlNumber;
+    let err = |e: &dyn std::fmt::Display| SigningError::Certificate(e.to_string());
+    let now = std::time::SystemTime::now();
+    let entries = revoked
+        .into_iter()
+        .map(|(serial_number, at)| {
+            Ok(RevokedCert {
+                serial_number,
+                revocation_date: x509_cert::time::Time::try_from(at).map_err(|e| err(&e))?,
+                crl_entry_extensions: None,
+            })
+        })
+        .collect::<Result<Vec<_>, SigningError>>()?;
+    let seconds = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let number = der::asn1::Uint::new(&seconds.to_be_bytes()).map_err(|e| err(&e))?;
+    let next = x509_cert::time::Time::try_from(now + Duration::from_secs(days * 86_400))
+        .map_err(|e| err(&e))?;
+    let builder = CrlBuilder::new(issuer, CrlNumber(number))
+        .map_err(|e| err(&e))?
+        .with_next_update(Some(next))
+        .with_certificates(entries.into_iter());
+    let crl = crate::with_secret_key!(issuer_key, |k, Sig| builder
+        .build::<_, Sig>(k)
+        .map_err(|e| err(&e)))?;
+    crl.to_der().map_err(|e| err(&e))
 }
 
 /// PEM of a certificate.
@@ -203,12 +243,4 @@ pub fn all_from_pem(pem: &str) -> Result<Vec<Certificate>, SigningError> {
 pub fn to_der(cert: &Certificate) -> Result<Vec<u8>, SigningError> {
     cert.to_der()
         .map_err(|e| SigningError::Certificate(e.to_string()))
-}
-
-/// The public key's DER, to compare keys.
-pub fn public_key_der(key: &SigningKey) -> Vec<u8> {
-    key.verifying_key()
-        .to_public_key_der()
-        .map(|d| d.as_bytes().to_vec())
-        .unwrap_or_default()
 }

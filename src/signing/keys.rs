@@ -3,20 +3,20 @@
 //!
 //! `ensure` makes what is missing: the root, and for each configured agency its seal and
 //! an office certificate that signs custody for uploads by callers without a personal
-//! certificate. `rotate` retires an agency's seal (kept for verification) and issues a
-//! new one. The roots (active and retired) are public; so is the CRL the certificates
+//! certificate, with the deployment's default algorithm (`--seal-algorithm`). `rotate`
+//! retires an agency's seal (kept for verification) and issues a new one, of the same
+//! algorithm or another; an agency's office key and new staff keys follow its seal's. The roots (active and retired) are public; so is the CRL the certificates
 //! point to.
 
 use std::time::Duration;
 
-use der::Encode;
-use ed25519_dalek::SigningKey;
 use sqlx::Row;
 use x509_cert::certificate::Certificate;
 
 use super::SigningError;
 use super::certs::{self, CertKind};
 use super::kek::Kek;
+use super::key::{SealAlgorithm, SecretKey};
 use crate::db::{Db, new_id, now_ms};
 use crate::domain::audit::{Action, Entry};
 
@@ -35,6 +35,8 @@ pub struct KeyRecord {
     pub name: String,
     pub agency: Option<String>,
     pub serial: String,
+    /// `ed25519` or `p256`, from the certificate's public key.
+    pub algorithm: String,
     pub certificate_pem: String,
     pub created_at: i64,
     pub retired_at: Option<i64>,
@@ -45,7 +47,7 @@ pub struct KeyRecord {
 pub struct Signer {
     pub id: String,
     pub name: String,
-    pub key: SigningKey,
+    pub key: SecretKey,
     pub chain: Vec<Certificate>,
 }
 
@@ -53,6 +55,7 @@ pub struct Keyring {
     db: Db,
     kek: Kek,
     crl_url: String,
+    algorithm: SealAlgorithm,
 }
 
 fn db_err(e: impl std::fmt::Display) -> SigningError {
@@ -62,14 +65,34 @@ fn db_err(e: impl std::fmt::Display) -> SigningError {
 const COLUMNS: &str =
     "id, kind, name, agency, serial, certificate_pem, created_at, retired_at, revoked_at";
 
+/// The algorithm of a certificate's key (`ed25519`, `p256`, or its OID).
+fn algorithm_of(pem: &str) -> String {
+    const ID_ED25519: &str = "1.3.101.112";
+    const ID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+    match certs::from_pem(pem).map(|c| {
+        c.tbs_certificate()
+            .subject_public_key_info()
+            .algorithm
+            .oid
+            .to_string()
+    }) {
+        Ok(oid) if oid == ID_ED25519 => "ed25519".into(),
+        Ok(oid) if oid == ID_EC_PUBLIC_KEY => "p256".into(),
+        Ok(oid) => oid,
+        Err(_) => "?".into(),
+    }
+}
+
 fn record(r: &sqlx::any::AnyRow) -> Result<KeyRecord, SigningError> {
+    let certificate_pem: String = r.try_get("certificate_pem").map_err(db_err)?;
     Ok(KeyRecord {
         id: r.try_get("id").map_err(db_err)?,
         kind: r.try_get("kind").map_err(db_err)?,
         name: r.try_get("name").map_err(db_err)?,
         agency: r.try_get("agency").map_err(db_err)?,
         serial: r.try_get("serial").map_err(db_err)?,
-        certificate_pem: r.try_get("certificate_pem").map_err(db_err)?,
+        algorithm: algorithm_of(&certificate_pem),
+        certificate_pem,
         created_at: r.try_get("created_at").map_err(db_err)?,
         retired_at: r.try_get("retired_at").map_err(db_err)?,
         revoked_at: r.try_get("revoked_at").map_err(db_err)?,
@@ -77,11 +100,13 @@ fn record(r: &sqlx::any::AnyRow) -> Result<KeyRecord, SigningError> {
 }
 
 impl Keyring {
-    pub fn new(db: Db, kek: Kek, public_url: &str) -> Keyring {
+    /// The keyring; keys it makes where an agency has none use `algorithm`.
+    pub fn new(db: Db, kek: Kek, public_url: &str, algorithm: SealAlgorithm) -> Keyring {
         Keyring {
             db,
             kek,
             crl_url: format!("{}/api/v1/trust/crl", public_url.trim_end_matches('/')),
+            algorithm,
         }
     }
 
@@ -132,7 +157,7 @@ impl Keyring {
         agency: Option<&str>,
         issuer_id: Option<&str>,
         cert: &Certificate,
-        key: &SigningKey,
+        key: &SecretKey,
     ) -> Result<KeyRecord, SigningError> {
         let id = new_id();
         let sealed = self.kek.seal(&key.to_bytes())?;
@@ -172,6 +197,7 @@ impl Keyring {
             name: name.into(),
             agency: agency.map(str::to_owned),
             serial,
+            algorithm: key.algorithm().as_str().into(),
             certificate_pem: pem,
             created_at: now,
             retired_at: None,
@@ -191,10 +217,6 @@ impl Keyring {
         .ok_or_else(|| SigningError::Keys(format!("no key {id}")))?;
         let sealed: String = row.try_get("sealed_key").map_err(db_err)?;
         let secret = self.kek.open(&sealed)?;
-        let bytes: [u8; 32] = secret
-            .as_slice()
-            .try_into()
-            .map_err(|_| SigningError::Keys("a stored key has the wrong length".into()))?;
         let mut chain = vec![certs::from_pem(
             &row.try_get::<String, _>("certificate_pem")
                 .map_err(db_err)?,
@@ -218,7 +240,7 @@ impl Keyring {
         Ok(Signer {
             id: id.into(),
             name: row.try_get("name").map_err(db_err)?,
-            key: SigningKey::from_bytes(&bytes),
+            key: SecretKey::from_stored(&chain[0], &secret)?,
             chain,
         })
     }
@@ -228,7 +250,7 @@ impl Keyring {
         if let Some(root) = self.active(CertKind::Root, None).await? {
             return Ok(root);
         }
-        let key = SigningKey::from_bytes(&rand::random());
+        let key = SecretKey::generate(self.algorithm);
         let name = certs::name("Kho Root CA", "Kho")?;
         let cert = certs::issue(CertKind::Root, name.clone(), &key, name, &key, None, 20)?;
         match self
@@ -249,13 +271,14 @@ impl Keyring {
         kind: CertKind,
         common_name: &str,
         agency: &Agency,
+        algorithm: SealAlgorithm,
         years: u64,
         created: &mut Vec<KeyRecord>,
     ) -> Result<KeyRecord, SigningError> {
         let root = self.ensure_root(created).await?;
         let root_signer = self.signer(&root.id).await?;
         let root_name = root_signer.chain[0].tbs_certificate().subject().clone();
-        let key = SigningKey::from_bytes(&rand::random());
+        let key = SecretKey::generate(algorithm);
         let cert = certs::issue(
             kind,
             certs::name(common_name, &agency.name)?,
@@ -289,7 +312,7 @@ impl Keyring {
     }
 
     /// Make the root and each agency's seal and office certificate when missing; returns
-    /// what was created.
+    /// what was created. A new office key takes the algorithm of the agency's seal.
     pub async fn ensure(&self, agencies: &[Agency]) -> Result<Vec<KeyRecord>, SigningError> {
         let mut created = Vec::new();
         self.ensure_root(&mut created).await?;
@@ -299,54 +322,117 @@ impl Keyring {
                 .await?
                 .is_none()
             {
-                self.issue_under_root(CertKind::Agency, &a.name, a, 5, &mut created)
-                    .await?;
+                self.issue_under_root(
+                    CertKind::Agency,
+                    &a.name,
+                    a,
+                    self.algorithm,
+                    5,
+                    &mut created,
+                )
+                .await?;
             }
             if self
                 .active(CertKind::Office, Some(&a.code))
                 .await?
                 .is_none()
             {
+                let algorithm = self.agency_algorithm(&a.code).await?;
                 let office = format!("Bộ phận số hóa – {}", a.name);
-                self.issue_under_root(CertKind::Office, &office, a, 2, &mut created)
+                self.issue_under_root(CertKind::Office, &office, a, algorithm, 2, &mut created)
                     .await?;
             }
         }
         Ok(created)
     }
 
-    /// A personal certificate for a staff member of `agency`.
+    /// The algorithm of the agency's active seal, or the deployment's default.
+    pub async fn agency_algorithm(&self, agency: &str) -> Result<SealAlgorithm, SigningError> {
+        Ok(match self.active(CertKind::Agency, Some(agency)).await? {
+            Some(seal) if seal.algorithm == "p256" => SealAlgorithm::P256,
+            Some(seal) if seal.algorithm == "ed25519" => SealAlgorithm::Ed25519,
+            _ => self.algorithm,
+        })
+    }
+
+    /// A personal certificate for a staff member of `agency`, of its seal's algorithm.
     pub async fn issue_staff(
         &self,
         name: &str,
         agency: &Agency,
     ) -> Result<KeyRecord, SigningError> {
         let mut created = Vec::new();
-        self.issue_under_root(CertKind::Staff, name, agency, 2, &mut created)
+        let algorithm = self.agency_algorithm(&agency.code).await?;
+        self.issue_under_root(CertKind::Staff, name, agency, algorithm, 2, &mut created)
             .await
     }
 
-    /// Retire the agency's seal (kept for verification) and issue a new one.
-    pub async fn rotate_seal(&self, agency: &Agency) -> Result<KeyRecord, SigningError> {
+    /// Retire the agency's seal (kept for verification) and issue a new one, of
+    /// `algorithm` or else the retired seal's. When the algorithm changes, the office key
+    /// is renewed with it too, so the agency's custody signatures and seals read alike.
+    /// Returns the new keys, the seal first.
+    pub async fn rotate_seal(
+        &self,
+        agency: &Agency,
+        algorithm: Option<SealAlgorithm>,
+    ) -> Result<Vec<KeyRecord>, SigningError> {
+        let algorithm = match algorithm {
+            Some(a) => a,
+            None => self.agency_algorithm(&agency.code).await?,
+        };
+        let office = self.active(CertKind::Office, Some(&agency.code)).await?;
+        let renew_office = office
+            .as_ref()
+            .is_some_and(|o| o.algorithm != algorithm.as_str());
         let mut tx = self.db.pool.begin().await.map_err(db_err)?;
-        sqlx::query(
-            "UPDATE signing_keys SET retired_at = $1
-             WHERE kind = 'agency' AND agency = $2 AND retired_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(&agency.code)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let detail = serde_json::json!({"agency": agency.code});
+        let kinds: &[&str] = if renew_office {
+            &["agency", "office"]
+        } else {
+            &["agency"]
+        };
+        for kind in kinds {
+            sqlx::query(
+                "UPDATE signing_keys SET retired_at = $1
+                 WHERE kind = $2 AND agency = $3 AND retired_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(*kind)
+            .bind(&agency.code)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let detail = serde_json::json!({
+            "agency": agency.code, "algorithm": algorithm.as_str(), "office_renewed": renew_office,
+        });
         let event = Entry::new("-", Action::KeyRetireSeal, &agency.code, detail);
         crate::db::audit::append(&mut tx, &event)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         let mut created = Vec::new();
-        self.issue_under_root(CertKind::Agency, &agency.name, agency, 5, &mut created)
-            .await
+        self.issue_under_root(
+            CertKind::Agency,
+            &agency.name,
+            agency,
+            algorithm,
+            5,
+            &mut created,
+        )
+        .await?;
+        if renew_office {
+            let office = format!("Bộ phận số hóa – {}", agency.name);
+            self.issue_under_root(
+                CertKind::Office,
+                &office,
+                agency,
+                algorithm,
+                2,
+                &mut created,
+            )
+            .await?;
+        }
+        Ok(created)
     }
 
     /// The agency's seal and (for custody) the key `staff_id` or, without one, the
@@ -422,9 +508,6 @@ impl Keyring {
 
     /// The root's CRL (DER): the revoked certificates it issued, valid for a week.
     pub async fn crl_der(&self) -> Result<Vec<u8>, SigningError> {
-        use x509_cert::builder::{Builder, CrlBuilder};
-        use x509_cert::crl::RevokedCert;
-        use x509_cert::ext::pkix::CrlNumber;
         let mut created = Vec::new();
         let root = self.ensure_root(&mut created).await?;
         let root_signer = self.signer(&root.id).await?;
@@ -440,28 +523,12 @@ impl Keyring {
             let cert =
                 certs::from_pem(&r.try_get::<String, _>("certificate_pem").map_err(db_err)?)?;
             let at: i64 = r.try_get("revoked_at").map_err(db_err)?;
-            entries.push(RevokedCert {
-                serial_number: cert.tbs_certificate().serial_number().clone(),
-                revocation_date: x509_cert::time::Time::try_from(
-                    std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
-                )
-                .map_err(db_err)?,
-                crl_entry_extensions: None,
-            });
+            entries.push((
+                cert.tbs_certificate().serial_number().clone(),
+                std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
+            ));
         }
-        let number =
-            der::asn1::Uint::new(&(now_ms() as u64 / 1000).to_be_bytes()).map_err(db_err)?;
-        let next = x509_cert::time::Time::try_from(
-            std::time::SystemTime::now() + Duration::from_secs(7 * 86_400),
-        )
-        .map_err(db_err)?;
-        let crl = CrlBuilder::new(&root_signer.chain[0], CrlNumber(number))
-            .map_err(db_err)?
-            .with_next_update(Some(next))
-            .with_certificates(entries.into_iter())
-            .build::<_, ed25519_dalek::Signature>(&root_signer.key)
-            .map_err(db_err)?;
-        crl.to_der().map_err(db_err)
+        certs::crl(&root_signer.chain[0], &root_signer.key, entries, 7)
     }
 }
 

@@ -4,14 +4,18 @@
 //! | module | job |
 //! |---|---|
 //! | [`kek`] | the key-encryption key that seals every private key at rest |
-//! | [`certs`] | X.509 root, agency seal and staff certificates (Ed25519) |
-//! | [`cades`] | CMS SignedData over a SHA-512 digest (CAdES detached, PureEdDSA) |
+//! | [`key`] | a private key of either kind: Ed25519 (default) or ECDSA P-256 |
+//! | [`certs`] | X.509 root, agency seal and staff certificates |
+//! | [`cades`] | CMS SignedData (CAdES detached: PureEdDSA over SHA-512, or ECDSA over SHA-256) |
 //! | [`pades`] | a signature in an incremental update of the PDF |
+//! | [`ltv`] | the `/DSS` (PAdES B-LT): chain certificates and CRLs, so the file validates offline |
 
 pub mod cades;
 pub mod certs;
 pub mod kek;
+pub mod key;
 pub mod keys;
+pub mod ltv;
 pub mod pades;
 pub mod stamp;
 

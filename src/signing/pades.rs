@@ -2,16 +2,16 @@
 //! one new revision adds the signature field, its widget on page 1 and the signature
 //! dictionary. `/ByteRange` is `[0 a b c]` covering the whole file except this
 //! signature's `/Contents`; the CMS goes into `/Contents`, which leaves room for a later
-//! timestamp. The catalog declares `/Version /2.0` and the ISO 32002 extension (Ed25519
-//! in PDF) on the first signature.
+//! timestamp. On the first signature the catalog declares, for an Ed25519 key,
+//! `/Version /2.0` and the ISO 32002 extension (EdDSA in PDF); for a P-256 key, the ETSI
+//! extension to PDF 1.7 (`/ESIC`, PAdES), which readers of PDF 1.7 know.
 
 use std::fmt::Write as _;
 
-use ed25519_dalek::SigningKey;
 use lopdf::{Dictionary, Document, Object, ObjectId, dictionary};
-use sha2::Digest;
 use x509_cert::certificate::Certificate;
 
+use super::key::{SealAlgorithm, SecretKey};
 use super::{SigningError, cades};
 
 /// Bytes reserved for the CMS in `/Contents` (hex doubles them).
@@ -32,7 +32,7 @@ pub struct SignatureInfo {
     pub document_id: Option<String>,
 }
 
-fn pdf_err(e: impl std::fmt::Display) -> SigningError {
+pub(super) fn pdf_err(e: impl std::fmt::Display) -> SigningError {
     SigningError::Pdf(e.to_string())
 }
 
@@ -52,7 +52,7 @@ pub fn pdf_date(unix: i64) -> String {
     format!("D:{y:04}{m:02}{d:02}{hh:02}{mm:02}{ss:02}Z")
 }
 
-fn serialize(obj: &Object) -> Result<Vec<u8>, SigningError> {
+pub(super) fn serialize(obj: &Object) -> Result<Vec<u8>, SigningError> {
     let mut out = Vec::new();
     lopdf::Writer::write_object(&mut out, obj).map_err(pdf_err)?;
     Ok(out)
@@ -73,15 +73,12 @@ fn last_startxref(pdf: &[u8]) -> Result<usize, SigningError> {
         .ok_or_else(|| pdf_err("malformed startxref"))
 }
 
-/// Sign `pdf` in a new revision with `key`, whose certificate is `chain[0]`.
-pub fn sign(
+/// The file's next free object number (`/Size`), its catalog and the offset of its last
+/// cross-reference section: what an incremental update starts from.
+pub(super) fn update_base(
     pdf: &[u8],
-    key: &SigningKey,
-    chain: &[Certificate],
-    info: &SignatureInfo,
-) -> Result<Vec<u8>, SigningError> {
-    let doc = Document::load_mem(pdf).map_err(pdf_err)?;
-    let prev = last_startxref(pdf)?;
+    doc: &Document,
+) -> Result<(u32, ObjectId, usize), SigningError> {
     let size = doc
         .trailer
         .get(b"Size")
@@ -92,6 +89,70 @@ pub fn sign(
         .get(b"Root")
         .and_then(Object::as_reference)
         .map_err(pdf_err)?;
+    Ok((size, root_id, last_startxref(pdf)?))
+}
+
+/// Append `objects` (each serialized body) to `out` as they stand, with their offsets
+/// for [`finish_update`].
+pub(super) fn write_objects(
+    out: &mut Vec<u8>,
+    objects: &[(ObjectId, Vec<u8>)],
+    offsets: &mut Vec<(u32, usize)>,
+) {
+    for (id, body) in objects {
+        offsets.push((id.0, out.len()));
+        out.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+}
+
+/// Close an incremental update: the cross-reference section for the objects at
+/// `offsets`, and a trailer pointing back to the previous one (`prev`).
+pub(super) fn finish_update(
+    out: &mut Vec<u8>,
+    mut offsets: Vec<(u32, usize)>,
+    size: u32,
+    root_id: ObjectId,
+    prev: usize,
+    doc: &Document,
+) -> Result<(), SigningError> {
+    let xref_at = out.len();
+    offsets.sort();
+    let mut xref = String::from("xref\n");
+    for (id, off) in &offsets {
+        let _ = write!(xref, "{id} 1\n{off:010} 00000 n \n");
+    }
+    let new_size = offsets
+        .iter()
+        .map(|(id, _)| id + 1)
+        .max()
+        .unwrap_or(size)
+        .max(size);
+    let mut trailer = dictionary! {
+        "Size" => new_size as i64,
+        "Root" => Object::Reference(root_id),
+        "Prev" => prev as i64,
+    };
+    if let Ok(id) = doc.trailer.get(b"ID") {
+        trailer.set("ID", id.clone());
+    }
+    out.extend_from_slice(xref.as_bytes());
+    out.extend_from_slice(b"trailer\n");
+    out.extend_from_slice(&serialize(&Object::Dictionary(trailer))?);
+    out.extend_from_slice(format!("\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    Ok(())
+}
+
+/// Sign `pdf` in a new revision with `key`, whose certificate is `chain[0]`.
+pub fn sign(
+    pdf: &[u8],
+    key: &SecretKey,
+    chain: &[Certificate],
+    info: &SignatureInfo,
+) -> Result<Vec<u8>, SigningError> {
+    let doc = Document::load_mem(pdf).map_err(pdf_err)?;
+    let (size, root_id, prev) = update_base(pdf, &doc)?;
     let mut catalog = doc.get_dictionary(root_id).map_err(pdf_err)?.clone();
     let page_id = *doc
         .get_pages()
@@ -134,19 +195,35 @@ pub fn sign(
     let mut changed: Vec<(ObjectId, Vec<u8>)> = Vec::new();
     if new_acroform {
         catalog.set("AcroForm", Object::Reference(acroform_id));
-        catalog.set("Version", Object::Name(b"2.0".to_vec()));
-        // ISO 32002: EdDSA signatures in PDF 2.0.
-        catalog.set(
-            "Extensions",
-            dictionary! {
-                "ISO_" => vec![Object::Dictionary(dictionary! {
-                    "BaseVersion" => Object::Name(b"2.0".to_vec()),
-                    "ExtensionLevel" => 32002,
-                    "ExtensionRevision" => Object::string_literal(":2022"),
-                    "URL" => Object::string_literal("https://www.iso.org/standard/45874.html"),
-                })],
-            },
-        );
+        match key.algorithm() {
+            SealAlgorithm::Ed25519 => {
+                catalog.set("Version", Object::Name(b"2.0".to_vec()));
+                // ISO 32002: EdDSA signatures in PDF 2.0.
+                catalog.set(
+                    "Extensions",
+                    dictionary! {
+                        "ISO_" => vec![Object::Dictionary(dictionary! {
+                            "BaseVersion" => Object::Name(b"2.0".to_vec()),
+                            "ExtensionLevel" => 32002,
+                            "ExtensionRevision" => Object::string_literal(":2022"),
+                            "URL" => Object::string_literal("https://www.iso.org/standard/45874.html"),
+                        })],
+                    },
+                );
+            }
+            SealAlgorithm::P256 => {
+                // ETSI EN 319 142-1: PAdES signatures in PDF 1.7.
+                catalog.set(
+                    "Extensions",
+                    dictionary! {
+                        "ESIC" => Object::Dictionary(dictionary! {
+                            "BaseVersion" => Object::Name(b"1.7".to_vec()),
+                            "ExtensionLevel" => 2,
+                        }),
+                    },
+                );
+            }
+        }
         changed.push((root_id, serialize(&Object::Dictionary(catalog))?));
     }
     changed.push((acroform_id, serialize(&Object::Dictionary(acroform))?));
@@ -196,36 +273,8 @@ pub fn sign(
     out.push(b'>');
     let contents_end = out.len();
     out.extend_from_slice(b" >>\nendobj\n");
-    for (id, body) in &changed {
-        offsets.push((id.0, out.len()));
-        out.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref_at = out.len();
-    offsets.sort();
-    let mut xref = String::from("xref\n");
-    for (id, off) in &offsets {
-        let _ = write!(xref, "{id} 1\n{off:010} 00000 n \n");
-    }
-    let new_size = offsets
-        .iter()
-        .map(|(id, _)| id + 1)
-        .max()
-        .unwrap_or(size)
-        .max(size);
-    let mut trailer = dictionary! {
-        "Size" => new_size as i64,
-        "Root" => Object::Reference(root_id),
-        "Prev" => prev as i64,
-    };
-    if let Ok(id) = doc.trailer.get(b"ID") {
-        trailer.set("ID", id.clone());
-    }
-    out.extend_from_slice(xref.as_bytes());
-    out.extend_from_slice(b"trailer\n");
-    out.extend_from_slice(&serialize(&Object::Dictionary(trailer))?);
-    out.extend_from_slice(format!("\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    write_objects(&mut out, &changed, &mut offsets);
+    finish_update(&mut out, offsets, size, root_id, prev, &doc)?;
 
     // Fill in /ByteRange, hash the two ranges, put the CMS into the gap.
     let len = out.len();
@@ -240,10 +289,10 @@ pub fn sign(
         return Err(pdf_err("file too large for the ByteRange field"));
     }
     out[byte_range_at..byte_range_at + range.len()].copy_from_slice(range.as_bytes());
-    let mut hasher = sha2::Sha512::new();
-    hasher.update(&out[..contents_start]);
-    hasher.update(&out[contents_end..]);
-    let digest: [u8; 64] = hasher.finalize().into();
+    let digest = cades::message_digest(
+        key.algorithm(),
+        &[&out[..contents_start], &out[contents_end..]],
+    );
     let cms = cades::sign_digest(&digest, key, chain)?;
     if cms.len() > CONTENTS_BYTES {
         return Err(SigningError::Cms(format!(

@@ -821,6 +821,7 @@ fn later_revisions_allowed(pdf: &[u8], full: &Document, revision_end: usize) -> 
         .and_then(Object::as_reference)
         .ok();
     let page1 = full.get_pages().get(&1).copied();
+    let data = validation_data(full, root_id);
     for (id, obj) in &full.objects {
         match before.get(id) {
             Some(old) if ser(old) == ser(obj) => {}
@@ -833,7 +834,7 @@ fn later_revisions_allowed(pdf: &[u8], full: &Document, revision_end: usize) -> 
                 }
             }
             None => {
-                if !allowed_addition(obj) {
+                if !allowed_addition(*id, obj, &data) {
                     return Err(format!("object {} {} was added after signing", id.0, id.1));
                 }
             }
@@ -899,6 +900,10 @@ fn allowed_change(
         // The catalog may gain validation data, nothing else.
         return same_but(o, n, &[b"DSS"]);
     }
+    if is_dss(o) {
+        // A DSS may grow (a later B-LTA renewal), and stays a DSS.
+        return is_dss(n);
+    }
     if Some(id) == page1 {
         // Page 1 may gain signature widgets in /Annots, nothing else.
         let added_sig_widgets = grows(o.get(b"Annots").ok(), n.get(b"Annots").ok())
@@ -955,13 +960,82 @@ fn is_signature_widget(d: &lopdf::Dictionary) -> bool {
             .is_ok_and(|r| r.iter().all(|v| v.as_float().is_ok_and(|x| x == 0.0)))
 }
 
-fn allowed_addition(obj: &Object) -> bool {
+/// Only these keys: nothing in it can change what a page shows.
+fn keys_within(d: &lopdf::Dictionary, allowed: &[&[u8]]) -> bool {
+    d.iter().all(|(k, _)| allowed.contains(&k.as_slice()))
+}
+
+/// A Document Security Store dictionary (ETSI EN 319 142-1 §5.4.2) and nothing more.
+fn is_dss(d: &lopdf::Dictionary) -> bool {
+    d.get(b"Type").and_then(Object::as_name).ok() == Some(b"DSS".as_slice())
+        && keys_within(d, &[b"Type", b"Certs", b"CRLs", b"OCSPs", b"VRI"])
+}
+
+/// The objects the catalog's /DSS names as validation data: its certificate, CRL and
+/// OCSP streams, its VRI dictionaries and theirs.
+fn validation_data(full: &Document, root: Option<ObjectId>) -> std::collections::HashSet<ObjectId> {
+    let mut out = std::collections::HashSet::new();
+    let resolve = |o: &Object| -> Option<(Option<ObjectId>, lopdf::Dictionary)> {
+        match o {
+            Object::Reference(id) => full
+                .get_dictionary(*id)
+                .ok()
+                .map(|d| (Some(*id), d.clone())),
+            Object::Dictionary(d) => Some((None, d.clone())),
+            _ => None,
+        }
+    };
+    let refs_in =
+        |d: &lopdf::Dictionary, keys: &[&[u8]], out: &mut std::collections::HashSet<ObjectId>| {
+            for k in keys {
+                if let Ok(Object::Array(a)) = d.get(k) {
+                    out.extend(a.iter().filter_map(|r| r.as_reference().ok()));
+                }
+            }
+        };
+    let Some(dss) = root
+        .and_then(|r| full.get_dictionary(r).ok())
+        .and_then(|c| c.get(b"DSS").ok())
+        .and_then(resolve)
+    else {
+        return out;
+    };
+    refs_in(&dss.1, &[b"Certs", b"CRLs", b"OCSPs"], &mut out);
+    if let Some((vri_id, vri)) = dss.1.get(b"VRI").ok().and_then(resolve) {
+        out.extend(vri_id);
+        for (_, entry) in vri.iter() {
+            if let Some((id, e)) = resolve(entry) {
+                out.extend(id);
+                refs_in(&e, &[b"Cert", b"CRL", b"OCSP"], &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn allowed_addition(
+    id: ObjectId,
+    obj: &Object,
+    data: &std::collections::HashSet<ObjectId>,
+) -> bool {
     let Some(d) = dict_of(obj) else { return false };
+    if data.contains(&id) {
+        return match obj {
+            // A certificate, CRL or OCSP response: bytes that nothing draws.
+            Object::Stream(_) => keys_within(d, &[b"Length", b"Filter", b"DecodeParms"]),
+            // The VRI dictionary (keyed by signature hash) or one of its entries.
+            _ => {
+                keys_within(d, &[b"Type", b"Cert", b"CRL", b"OCSP", b"TU", b"TS"])
+                    || d.iter()
+                        .all(|(_, v)| matches!(v, Object::Reference(_) | Object::Dictionary(_)))
+            }
+        };
+    }
     let ty = d.get(b"Type").and_then(Object::as_name).ok();
     match ty {
         // A later signature: verified on its own as another field of the report.
         Some(b"Sig") | Some(b"DocTimeStamp") => !matches!(obj, Object::Stream(_)),
-        Some(b"DSS") => true,
+        Some(b"DSS") => !matches!(obj, Object::Stream(_)) && is_dss(d),
         Some(b"Annot") => is_signature_widget(d),
         _ => false,
     }

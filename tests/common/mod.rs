@@ -160,6 +160,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: watch::Sender<bool>,
     workers: Option<tokio::task::JoinSet<()>>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 /// A consent and its authorization code (stored as `code_hash`, PKCE `challenge`), as
@@ -233,7 +234,7 @@ impl TestApp {
         args.extend_from_slice(extra);
         let app = App::open(config(&args)).await.expect("app opens");
         let router = kho::api::router(app.clone());
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, service).await.unwrap()
         });
@@ -252,6 +253,16 @@ impl TestApp {
             client: reqwest::Client::new(),
             stop,
             workers,
+            server,
+        }
+    }
+
+    /// Stop serving HTTP and wait until the port is closed: nothing answers at
+    /// `addr` any more (the CRL URL in certificates included).
+    pub async fn stop_server(&self) {
+        self.server.abort();
+        while reqwest::get(self.url("/api/v1/health")).await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 
@@ -459,24 +470,26 @@ pub const JPEG_PAGE_HOLDER: &str = "046305700675";
 pub const OTHER_CITIZEN: &str = "079199001234";
 pub const COMPANY: &str = "0100109106";
 
-use ed25519_dalek::SigningKey;
 use kho::signing::certs::{self, CertKind};
+use kho::signing::key::{SealAlgorithm, SecretKey};
 use kho::signing::pades::{self, SignatureInfo};
 
 /// A deployment's certificates made in the test: root, agency seal, staff.
 pub struct Pki {
     pub root: x509_cert::Certificate,
-    pub agency_key: SigningKey,
+    pub agency_key: SecretKey,
     pub agency: x509_cert::Certificate,
-    pub staff_key: SigningKey,
+    pub staff_key: SecretKey,
     pub staff: x509_cert::Certificate,
 }
 
-pub fn key() -> SigningKey {
-    SigningKey::from_bytes(&rand::random())
+pub fn make_pki() -> Pki {
+    make_pki_of(SealAlgorithm::Ed25519)
 }
 
-pub fn make_pki() -> Pki {
+/// A test deployment's certificates, every key of `algorithm`.
+pub fn make_pki_of(algorithm: SealAlgorithm) -> Pki {
+    let key = || SecretKey::generate(algorithm);
     let root_key = key();
     let root_name = certs::name("Kho Root CA", "Kho").unwrap();
     let root = certs::issue(
