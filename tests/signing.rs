@@ -694,9 +694,67 @@ async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(
     );
     // The same file without its DSS cannot be validated offline: the DSS is what works.
     assert!(!ok_before, "without the DSS:\n{report_before}");
-    // Kho's own verifier needs no network either.
-    let own = kho::verify::verify(&pdf, std::slice::from_ref(&root));
-    assert_eq!(own.verdict, kho::verify::Verdict::Valid, "{own:#?}");
+    // Kho's own verifier needs no network either, and says where revocation came from.
+    use kho::verify::{Ltv, Verdict, verify};
+    let roots = std::slice::from_ref(&root);
+    let own = verify(&pdf, roots);
+    assert_eq!(own.verdict, Verdict::Valid, "{own:#?}");
+    assert!(
+        own.signatures.iter().all(|s| s.ltv == Ltv::CrlInDocument),
+        "{own:#?}"
+    );
+    assert!(own.signatures[0].revocation_data_issued.is_some());
+    assert!(own.to_text().contains("checked against CRLs in the file"));
+    let before = verify(&sealed_only, roots);
+    assert_eq!(before.verdict, Verdict::Valid, "{before:#?}");
+    assert!(
+        before
+            .signatures
+            .iter()
+            .all(|s| s.ltv == Ltv::NotInDocument)
+    );
+
+    // The office key (custody) is revoked; a DSS with the new CRL says so: the custody
+    // signature is undecided (nothing proves it came before the revocation), the seal stays valid.
+    let keys = t.app.keys.list().await.unwrap();
+    let office = keys.iter().find(|k| k.kind == "office").unwrap();
+    assert!(
+        t.app
+            .keys
+            .revoke(&office.id, "key compromise")
+            .await
+            .unwrap()
+    );
+    let crl = t.app.keys.crl_der().await.unwrap();
+    let office_cert = kho::signing::certs::from_pem(&office.certificate_pem).unwrap();
+    let refreshed = kho::signing::ltv::add_dss(&pdf, &[], &[crl]).unwrap();
+    let r = verify(&refreshed, roots);
+    assert_eq!(r.verdict, Verdict::Indeterminate, "{r:#?}");
+    assert_eq!(
+        r.signatures[0].sub_indication.as_deref(),
+        Some("REVOKED_NO_POE"),
+        "{r:#?}"
+    );
+    assert_eq!(r.signatures[1].verdict, Verdict::Valid, "{r:#?}");
+    // A CRL listing it but not signed by the root is ignored.
+    let stranger = make_pki();
+    let forged = kho::signing::certs::crl(
+        &root,
+        &stranger.agency_key,
+        vec![(
+            office_cert.tbs_certificate().serial_number().clone(),
+            std::time::SystemTime::now(),
+        )],
+        7,
+    )
+    .unwrap();
+    let forged_pdf = kho::signing::ltv::add_dss(&sealed_only, &[], &[forged]).unwrap();
+    let r = verify(&forged_pdf, roots);
+    assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
+    assert!(
+        r.signatures.iter().all(|s| s.ltv == Ltv::NotInDocument),
+        "{r:#?}"
+    );
     t.finish().await;
 }
 both_backends!(a_filed_document_validates_offline_from_the_revocation_data_it_carries);

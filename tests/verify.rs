@@ -229,6 +229,89 @@ fn incremental_updates_that_change_what_is_shown_are_modified_after_signing() {
 }
 
 #[test]
+fn a_dss_revision_is_allowed_and_one_that_carries_anything_else_is_a_modification() {
+    let pki = make_pki();
+    let (_, sealed) = signed_twice(&pki);
+    let with_dss =
+        kho::signing::ltv::add_dss(&sealed, &[pki.agency.clone(), pki.root.clone()], &[]).unwrap();
+    assert_eq!(verdict(&with_dss, &pki).0, Verdict::Valid);
+    let doc = Document::load_mem(&with_dss).unwrap();
+    let dss_id = doc
+        .catalog()
+        .unwrap()
+        .get(b"DSS")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let page_id = *doc.get_pages().get(&1).unwrap();
+    let size = doc.trailer.get(b"Size").unwrap().as_i64().unwrap() as u32;
+    let held: String = doc
+        .get_dictionary(dss_id)
+        .unwrap()
+        .get(b"Certs")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} 0 R ", r.as_reference().unwrap().0))
+        .collect();
+    // The DSS grows with one more certificate stream: still valid.
+    let grown = append_update(
+        &with_dss,
+        &[
+            (size, "<< /Length 3 >>\nstream\nabc\nendstream".into()),
+            (
+                dss_id.0,
+                format!("<< /Type /DSS /Certs [{held}{size} 0 R] >>"),
+            ),
+        ],
+        "",
+    );
+    let (v, why) = verdict(&grown, &pki);
+    assert_eq!(v, Verdict::Valid, "{why:?}");
+    // What cannot hide in a DSS: a key that is not validation data, an image "certificate"
+    // (a stream with a drawing's keys), a page tree named from the VRI.
+    let hostile = [
+        (
+            "extra key",
+            vec![(
+                dss_id.0,
+                format!("<< /Type /DSS /Certs [{held}] /Pages {} 0 R >>", page_id.0),
+            )],
+        ),
+        (
+            "image as certificate",
+            vec![
+                (
+                    size,
+                    "<< /Length 3 /Type /XObject /Subtype /Image /Width 1 /Height 1 >>\nstream\nabc\nendstream"
+                        .into(),
+                ),
+                (dss_id.0, format!("<< /Type /DSS /Certs [{held}{size} 0 R] >>")),
+            ],
+        ),
+        (
+            "page in the VRI",
+            vec![
+                (
+                    size,
+                    format!("<< /Type /Page /Parent {} 0 R /MediaBox [0 0 10 10] >>", page_id.0),
+                ),
+                (
+                    dss_id.0,
+                    format!("<< /Type /DSS /Certs [{held}] /VRI << /ABCD {size} 0 R >> >>"),
+                ),
+            ],
+        ),
+    ];
+    for (name, objects) in hostile {
+        let pdf = append_update(&with_dss, &objects, "");
+        let (v, why) = verdict(&pdf, &pki);
+        assert_eq!(v, Verdict::ModifiedAfterSigning, "{name}: {why:?}");
+    }
+}
+
+#[test]
 fn appended_bytes_without_a_revision_and_an_xref_only_remap_are_not_valid() {
     let pki = make_pki();
     let (_, sealed) = signed_twice(&pki);

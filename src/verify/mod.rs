@@ -30,6 +30,7 @@ use lopdf::{Document, Object, ObjectId};
 use serde::Serialize;
 use sha2::Digest;
 use x509_cert::certificate::Certificate;
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
 
 mod algorithms;
@@ -83,6 +84,25 @@ pub struct SignatureReport {
     pub serial: Option<String>,
     /// The vault document this signature names (`/Kho_DocumentID`), if any.
     pub document_id: Option<String>,
+    /// Long-term validation: whether the file itself carries the revocation data the
+    /// chain needs (PAdES B-LT), so it can be checked with no network.
+    pub ltv: Ltv,
+    /// When the oldest CRL used was issued (RFC 3339), when CRLs in the file were used.
+    pub revocation_data_issued: Option<String>,
+}
+
+/// Where a signature's revocation status came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Ltv {
+    /// Every certificate below the root is covered by a CRL in the file's `/DSS`, signed
+    /// by its issuer, that does not list it.
+    CrlInDocument,
+    /// Some certificate of the chain has no revocation data in the file: checking it
+    /// needs the issuer's service (or, for Kho's own, the vault).
+    NotInDocument,
+    /// The signature failed before revocation mattered.
+    NotChecked,
 }
 
 /// The verifier's report on one PDF.
@@ -133,7 +153,7 @@ impl Report {
         }
         for s in &self.signatures {
             out.push_str(&format!(
-                "{}: {}\n  signer: {}\n  chain: {}\n  signed at: {}\n  covers: {}\n",
+                "{}: {}\n  signer: {}\n  chain: {}\n  signed at: {}\n  covers: {}\n  revocation: {}\n",
                 s.field.as_deref().unwrap_or("signature"),
                 match &s.sub_indication {
                     Some(sub) => format!("{} ({sub})", s.verdict.as_str()),
@@ -142,7 +162,13 @@ impl Report {
                 s.signer.as_deref().unwrap_or("?"),
                 s.chain.join(" ← "),
                 s.claimed_time.as_deref().unwrap_or("?"),
-                s.covers
+                s.covers,
+                match (s.ltv, &s.revocation_data_issued) {
+                    (Ltv::CrlInDocument, Some(at)) => format!("checked against CRLs in the file (issued {at})"),
+                    (Ltv::CrlInDocument, None) => "a CRL in the file lists a certificate".to_string(),
+                    (Ltv::NotInDocument, _) => "no revocation data in the file".to_string(),
+                    (Ltv::NotChecked, _) => "not checked".to_string(),
+                }
             ));
         }
         out.push_str(&format!("sha256: {}\n", self.sha256));
@@ -247,6 +273,7 @@ const MAX_SIGNATURES: usize = 32;
 struct Cache {
     digests: std::collections::HashMap<(Hash, usize, usize, usize), Vec<u8>>,
     later: std::collections::HashMap<usize, Result<(), String>>,
+    crls: Option<Vec<CertificateList>>,
 }
 
 impl Cache {
@@ -255,6 +282,11 @@ impl Cache {
         self.digests
             .entry((hash, a, b, end))
             .or_insert_with(|| hash.digest(&[&pdf[..a], &pdf[b..end]]))
+    }
+
+    /// The CRLs in the document's `/DSS` (at most [`MAX_DSS_CRLS`], each parsed once).
+    fn crls(&mut self, doc: &Document) -> &[CertificateList] {
+        self.crls.get_or_insert_with(|| dss_crls(doc))
     }
 
     fn later(&mut self, pdf: &[u8], doc: &Document, revision_end: usize) -> Result<(), String> {
@@ -326,6 +358,8 @@ fn check_signature(
         sub_indication: None,
         serial: None,
         document_id: None,
+        ltv: Ltv::NotChecked,
+        revocation_data_issued: None,
     };
     match check(pdf, doc, sig_id, roots, &mut r, cache) {
         Ok(verdict) => r.verdict = verdict,
@@ -583,6 +617,24 @@ fn check(
             });
         }
     }
+    // Revocation, from the CRLs the file carries (PAdES B-LT).
+    match revocation(&path, cache.crls(doc)) {
+        Revocation::Revoked { subject, at } => {
+            r.ltv = Ltv::CrlInDocument;
+            return Ok(undecided(
+                r,
+                "REVOKED_NO_POE",
+                format!(
+                    "the certificate of {subject} was revoked on {at} (a CRL in the file says so), and nothing proves the signature was made before that"
+                ),
+            ));
+        }
+        Revocation::Good { oldest } => {
+            r.ltv = Ltv::CrlInDocument;
+            r.revocation_data_issued = Some(oldest);
+        }
+        Revocation::Unknown => r.ltv = Ltv::NotInDocument,
+    }
     // What came after this signature's revision.
     if revision_end < pdf.len()
         && let Err(why) = cache.later(pdf, doc, revision_end)
@@ -651,6 +703,105 @@ enum Chain<'a> {
 /// past it the signature is refused, so a CMS stuffed with look-alike CA certificates
 /// cannot make the chain builder check thousands of signatures.
 const MAX_CMS_CERTIFICATES: usize = 32;
+
+/// Most CRLs read from one file's DSS.
+const MAX_DSS_CRLS: usize = 16;
+
+/// The CRLs in the catalog's `/DSS /CRLs` that parse.
+fn dss_crls(doc: &Document) -> Vec<CertificateList> {
+    let dss = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"DSS").ok())
+        .and_then(|d| doc.dereference(d).ok())
+        .and_then(|(_, d)| d.as_dict().ok());
+    let Some(Ok(Object::Array(items))) = dss.map(|d| d.get(b"CRLs")) else {
+        return vec![];
+    };
+    items
+        .iter()
+        .take(MAX_DSS_CRLS)
+        .filter_map(|i| i.as_reference().ok())
+        .filter_map(|id| doc.get_object(id).ok()?.as_stream().ok())
+        .filter_map(|s| {
+            s.decompressed_content()
+                .ok()
+                .or_else(|| Some(s.content.clone()))
+        })
+        .filter_map(|der| CertificateList::from_der(&der).ok())
+        .collect()
+}
+
+enum Revocation {
+    /// Every certificate below the root is covered and none is listed.
+    Good {
+        oldest: String,
+    },
+    Revoked {
+        subject: String,
+        at: String,
+    },
+    /// Some certificate has no CRL in the file.
+    Unknown,
+}
+
+fn rfc3339(t: &x509_cert::time::Time) -> String {
+    let secs = t.to_unix_duration().as_secs() as i64;
+    let (y, mo, d, h, mi, s) = crate::domain::civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// Check every certificate of `path` but the root against a CRL of its issuer (the next
+/// certificate up) whose signature verifies.
+fn revocation(path: &[&Certificate], crls: &[CertificateList]) -> Revocation {
+    let mut oldest: Option<&x509_cert::time::Time> = None;
+    for pair in path.windows(2) {
+        let (cert, issuer) = (pair[0], pair[1]);
+        // Every CRL of this issuer that it really signed; a certificate any of them lists
+        // is revoked, and the newest says how fresh the answer is.
+        let by_issuer: Vec<&CertificateList> = crls
+            .iter()
+            .filter(|crl| {
+                crl.tbs_cert_list.issuer == *issuer.tbs_certificate().subject()
+                    && crl.tbs_cert_list.to_der().is_ok_and(|tbs| {
+                        algorithms::verify(
+                            issuer.tbs_certificate().subject_public_key_info(),
+                            &crl.signature_algorithm,
+                            None,
+                            Input::Message(&tbs),
+                            crl.signature.raw_bytes(),
+                        )
+                        .is_ok()
+                    })
+            })
+            .collect();
+        let serial = cert.tbs_certificate().serial_number();
+        if let Some(entry) = by_issuer
+            .iter()
+            .flat_map(|crl| crl.tbs_cert_list.revoked_certificates.iter().flatten())
+            .find(|e| e.serial_number == *serial)
+        {
+            return Revocation::Revoked {
+                subject: cert.tbs_certificate().subject().to_string(),
+                at: rfc3339(&entry.revocation_date),
+            };
+        }
+        let Some(newest) = by_issuer
+            .iter()
+            .map(|crl| &crl.tbs_cert_list.this_update)
+            .max_by_key(|t| t.to_unix_duration())
+        else {
+            return Revocation::Unknown;
+        };
+        if oldest.is_none_or(|o| newest.to_unix_duration() < o.to_unix_duration()) {
+            oldest = Some(newest);
+        }
+    }
+    match oldest {
+        Some(t) => Revocation::Good { oldest: rfc3339(t) },
+        None => Revocation::Unknown,
+    }
+}
 
 /// Most CA certificates between a signer and a root (national root, licensed CA, and a
 /// few more in any real hierarchy).

@@ -23,13 +23,14 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 </form>
 <p id="verdict" role="status" aria-live="polite"></p>
 <ul id="reasons"></ul>
-<div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{covers_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
 <p id="vault"></p>
 <p><a href="/verify/qr{lang}">{qr}</a></p>
 <script>
 const L = {{same:"{same}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
   VALID:"{v_valid}", UNKNOWN_SIGNER:"{v_unknown}", REVOKED:"{v_revoked}", MODIFIED_AFTER_SIGNING:"{v_modified}", INVALID:"{v_invalid}",
-  INDETERMINATE:"{v_indeterminate}", sigOk:"{sig_ok}", sigBad:"{sig_bad}", sigUndecided:"{sig_undecided}"}};
+  INDETERMINATE:"{v_indeterminate}", REVOKED_NO_POE:"{v_revoked_no_poe}", sigOk:"{sig_ok}", sigBad:"{sig_bad}", sigUndecided:"{sig_undecided}",
+  ltvIn:"{ltv_in}", ltvOut:"{ltv_out}"}};
 // The signer's name (CN) and organization (O), not the whole certificate subject.
 const person = (dn) => {{
   if (!dn) return "";
@@ -47,6 +48,13 @@ const when = (m) => {{
   const d = new Date(t + 7 * 3600000), p = (n) => String(n).padStart(2, "0");
   return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
 }};
+// An RFC 3339 instant in the same form.
+const whenIso = (s) => {{
+  const t = Date.parse(s || ""); if (isNaN(t)) return s || "";
+  const d = new Date(t + 7 * 3600000), p = (n) => String(n).padStart(2, "0");
+  return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
+}};
+const ltv = (s) => s.ltv === "CRL_IN_DOCUMENT" ? L.ltvIn + (s.revocation_data_issued ? " " + whenIso(s.revocation_data_issued) : "") : s.ltv === "NOT_IN_DOCUMENT" ? L.ltvOut : "—";
 document.getElementById("form").addEventListener("submit", async (e) => {{
   e.preventDefault();
   const f = document.getElementById("file").files[0];
@@ -56,7 +64,8 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   const j = await r.json();
   if (!r.ok) {{ v.textContent = j.error.message; v.className = "bad"; return; }}
   v.dataset.verdict = j.verdict;
-  v.textContent = L[j.verdict] || L.INVALID;
+  const revokedNoPoe = j.signatures.some((s) => s.sub_indication === "REVOKED_NO_POE");
+  v.textContent = j.verdict === "INDETERMINATE" && revokedNoPoe ? L.REVOKED_NO_POE : (L[j.verdict] || L.INVALID);
   v.className = j.verdict === "VALID" ? "good" : j.verdict === "INDETERMINATE" ? "warn" : "bad";
   const ul = document.getElementById("reasons"); ul.innerHTML = "";
   for (const reason of j.reasons) {{ const li = document.createElement("li"); li.textContent = reason; ul.appendChild(li); }}
@@ -64,7 +73,7 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   for (const s of j.signatures) {{
     const tr = document.createElement("tr");
     const ok = s.verdict === "VALID", undecided = s.verdict === "INDETERMINATE";
-    for (const x of [person(s.signer), when(s.claimed_time), s.covers === "the whole file" ? L.whole : L.part, ok ? L.sigOk : undecided ? L.sigUndecided : L.sigBad]) {{
+    for (const x of [person(s.signer), when(s.claimed_time), s.covers === "the whole file" ? L.whole : L.part, ltv(s), ok ? L.sigOk : undecided ? L.sigUndecided : L.sigBad]) {{
       const td = document.createElement("td"); td.textContent = x; tr.appendChild(td);
     }}
     tr.lastChild.className = ok ? "good" : undecided ? "warn" : "bad";
@@ -88,6 +97,19 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Signed at (as the signer states)"
         ),
         covers_h = l.t("Phạm vi", "Covers"),
+        ltv_h = l.t(
+            "Tình trạng thu hồi chứng thư (kiểm tra không cần mạng)",
+            "Certificate revocation data (checkable offline)"
+        ),
+        ltv_in = l.t("có trong tệp, lập lúc", "in the file, issued"),
+        ltv_out = l.t(
+            "không có trong tệp: cần tra cứu trực tuyến",
+            "not in the file: check online"
+        ),
+        v_revoked_no_poe = l.t(
+            "Chưa kết luận được: chứng thư của người ký đã bị thu hồi (theo danh sách thu hồi trong tệp) và không có dấu thời gian chứng minh chữ ký có trước thời điểm đó",
+            "Undecided: the signer's certificate was revoked (by the revocation list in the file) and no timestamp proves the signature came before that"
+        ),
         verdict_h = l.t("Chữ ký", "Signature"),
         vault = l.t("Bản lưu trong Kho", "The vault's record"),
         same = l.t("tệp trùng khớp bản lưu", "the file is the vault's copy"),
