@@ -194,6 +194,14 @@ pub struct Config {
     #[arg(long, env = "KHO_ISSUER_ROOTS", global = true)]
     pub issuer_roots: Option<PathBuf>,
 
+    /// Per issuing agency, the root certificates (PEM) its own signing system's
+    /// certificates chain to: `CODE=/path/roots.pem` separated by `;`. A result an
+    /// agency's issuing system pushes must be signed by Kho's keys of that agency or by
+    /// a certificate under one of these roots — not another agency's. The public
+    /// verifier trusts them too.
+    #[arg(long, env = "KHO_AGENCY_ROOTS", global = true, value_parser = parse_agency_roots)]
+    pub agency_roots: Option<AgencyRoots>,
+
     /// Log format.
     #[arg(long, env = "KHO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -245,6 +253,35 @@ fn parse_agencies(s: &str) -> Result<Agencies, String> {
         return Err("at least one agency is needed".into());
     }
     Ok(Agencies(out))
+}
+
+/// The `--agency-roots` list: agency code and PEM file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyRoots(pub Vec<(String, PathBuf)>);
+
+impl AgencyRoots {
+    /// The files configured for `agency`.
+    pub fn of<'a>(&'a self, agency: &'a str) -> impl Iterator<Item = &'a PathBuf> + 'a {
+        self.0
+            .iter()
+            .filter(move |(a, _)| a == agency)
+            .map(|(_, p)| p)
+    }
+}
+
+fn parse_agency_roots(s: &str) -> Result<AgencyRoots, String> {
+    let mut out = Vec::new();
+    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (code, path) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?} is not CODE=/path/roots.pem"))?;
+        let (code, path) = (code.trim(), path.trim());
+        if code.is_empty() || path.is_empty() {
+            return Err(format!("{part:?} is not CODE=/path/roots.pem"));
+        }
+        out.push((code.to_owned(), PathBuf::from(path)));
+    }
+    Ok(AgencyRoots(out))
 }
 
 /// The `--required-fields` list, checked against the fields the pipeline extracts.

@@ -8,14 +8,34 @@ use crate::app::App;
 use crate::db::documents;
 use crate::verify::{self, Report, VaultView, Verdict};
 
-/// This deployment's roots and the issuing agencies' roots (`--issuer-roots`).
+fn read_roots(pem: &mut String, option: &str, path: &std::path::Path) -> anyhow::Result<()> {
+    let extra = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{option} {}: {e}", path.display()))?;
+    pem.push('\n');
+    pem.push_str(&extra);
+    Ok(())
+}
+
+/// This deployment's roots and the issuing agencies' roots (`--issuer-roots`,
+/// `--agency-roots`): what the public verifier trusts.
 pub async fn trusted_roots(app: &App) -> anyhow::Result<Vec<x509_cert::Certificate>> {
     let mut pem = app.keys.roots_pem().await?;
     if let Some(path) = &app.config.issuer_roots {
-        let extra = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("--issuer-roots {}: {e}", path.display()))?;
-        pem.push('\n');
-        pem.push_str(&extra);
+        read_roots(&mut pem, "--issuer-roots", path)?;
+    }
+    for (_, path) in app.config.agency_roots.iter().flat_map(|r| &r.0) {
+        read_roots(&mut pem, "--agency-roots", path)?;
+    }
+    Ok(crate::signing::certs::all_from_pem(&pem)?)
+}
+
+/// The roots a result pushed by `agency`'s issuing system may chain to: this
+/// deployment's (whose keys must then be the agency's) and that agency's own
+/// (`--agency-roots`), never another agency's.
+pub async fn agency_roots(app: &App, agency: &str) -> anyhow::Result<Vec<x509_cert::Certificate>> {
+    let mut pem = app.keys.roots_pem().await?;
+    for path in app.config.agency_roots.iter().flat_map(|r| r.of(agency)) {
+        read_roots(&mut pem, "--agency-roots", path)?;
     }
     Ok(crate::signing::certs::all_from_pem(&pem)?)
 }

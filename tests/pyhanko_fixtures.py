@@ -10,6 +10,7 @@ UNSIGNED.pdf with pyHanko once per signer key and format:
     p256                ECDSA P-256, SHA-256, under the intermediate CA
     p384                ECDSA P-384, SHA-384, straight under the EC root
     ed448               Ed448 (no verifier in Kho: must be INDETERMINATE, not INVALID)
+    dsa                 DSA 2048 with SHA-256, under the RSA root (likewise undecided)
 
 each as `NAME-pkcs7.pdf` (adbe.pkcs7.detached) and `NAME-cades.pdf`
 (ETSI.CAdES.detached); and `crowded-cades.pdf`, the RSA signer's CMS stuffed with 40
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -116,6 +117,7 @@ def main(unsigned, out):
     p256_key = ec.generate_private_key(ec.SECP256R1())
     p384_key = ec.generate_private_key(ec.SECP384R1())
     ed448_key = ed448.Ed448PrivateKey.generate()
+    dsa_key = dsa.generate_private_key(key_size=2048)
     rsa_leaf = leaf("Người ký RSA", rsa_key, rsa_root, rsa_root_key)
     signers_ = [
         ("rsa", rsa_key, rsa_leaf, [rsa_root], False, "sha256"),
@@ -130,6 +132,7 @@ def main(unsigned, out):
             "sha384",
         ),
         ("ed448", ed448_key, leaf("Người ký Ed448", ed448_key, ec_root, ec_root_key), [ec_root], False, None),
+        ("dsa", dsa_key, leaf("Người ký DSA", dsa_key, rsa_root, rsa_root_key), [rsa_root], False, "sha256"),
     ]
     for label, key, cert, chain, pss, md in signers_:
         (out / f"{label}.pem").write_bytes(pem(cert))

@@ -43,6 +43,8 @@ async fn world(backend: Backend) -> World {
             "KHO=Trung tâm Lưu trữ số Kho;HN=Sở Tư pháp Hà Nội;BN=Sở Tư pháp tỉnh Bắc Ninh",
             "--issuer-roots",
             &path,
+            "--agency-roots",
+            &format!("BN={path}"),
         ],
     )
     .await;
@@ -1010,6 +1012,61 @@ async fn issuer_push_adds_supersedes_and_revokes(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+
+    // Hà Nội's issuing system pushes a result signed by a certificate that names Hà Nội
+    // but was issued under Bắc Ninh's root: refused, since Hà Nội's results chain only to
+    // Hà Nội's configured roots (it has none), whatever name the certificate carries.
+    use kho::signing::{certs, key, pades};
+    let hn_key = key::SecretKey::generate(key::SealAlgorithm::Ed25519);
+    let hn_name = "Sở Tư pháp Hà Nội";
+    let hn_cert = certs::issue(
+        certs::CertKind::Agency,
+        certs::name(hn_name, hn_name).unwrap(),
+        &hn_key,
+        w.pki.root.tbs_certificate().subject().clone(),
+        &w.pki.root_key,
+        None,
+        1,
+    )
+    .unwrap();
+    let posing = pades::sign(
+        &distinct_unsigned_pdf(),
+        &hn_key,
+        &[hn_cert, w.pki.root.clone()],
+        &pades::SignatureInfo {
+            name: hn_name.into(),
+            reason: "Kết quả".into(),
+            time: kho::db::now_ms() / 1000,
+            document_id: None,
+        },
+    )
+    .unwrap();
+    // The public verifier trusts the root (it is an issuer root) ...
+    assert_eq!(t.verify(posing.clone()).await["verdict"], "VALID");
+    // ... but it is not Hà Nội's.
+    let hn_issuer = kho::db::tokens::create(&t.app.db, Role::Issuer, None, Some("HN"))
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(posing).file_name("kq.pdf"),
+        )
+        .text("metadata", serde_json::json!({"title": "Giả"}).to_string());
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/subjects/{CITIZEN}/documents")))
+        .bearer_auth(&hn_issuer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("--agency-roots") && body.contains("HN"),
+        "{body}"
+    );
     w.t.finish().await;
 }
 

@@ -3,9 +3,10 @@
 //! with the PDF and its metadata. With `supersedes` it updates an earlier result of the
 //! same agency (which becomes `superseded`); revoking is `POST /api/v1/documents/{id}/revoke`.
 //!
-//! The PDF must verify VALID against this deployment's roots or the issuing agencies'
-//! (`--issuer-roots`); it is stored as sent, byte for byte, so anyone verifying the copy
-//! the owner downloads gets the issuer's own signature and the vault's status.
+//! The PDF must verify VALID against this deployment's roots or the pushing agency's own
+//! (`--agency-roots`; another agency's roots do not count); it is stored as sent, byte
+//! for byte, so anyone verifying the copy the owner downloads gets the issuer's own
+//! signature and the vault's status.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
@@ -143,13 +144,26 @@ pub async fn push(
     if !pdf.starts_with(b"%PDF-") {
         return Err(ApiError::UnsupportedMedia("the file is not a PDF".into()));
     }
-    let roots = crate::vault::trusted_roots(&app)
+    // Only the pushing agency's roots: a certificate another agency's CA issued does not
+    // sign this agency's results, whatever name it carries.
+    let roots = crate::vault::agency_roots(&app, &agency)
         .await
         .map_err(ApiError::Internal)?;
     let bytes = pdf.clone();
     let report = tokio::task::spawn_blocking(move || crate::verify::verify(&bytes, &roots))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
+    if report.verdict == Verdict::UnknownSigner {
+        return Err(ApiError::Unprocessable(format!(
+            "the PDF does not verify: it is signed by {}, whose certificate does not chain to a root configured for agency {agency} (--agency-roots)",
+            report
+                .signatures
+                .iter()
+                .find(|s| s.verdict == Verdict::UnknownSigner)
+                .and_then(|s| s.signer.as_deref())
+                .unwrap_or("an unknown signer"),
+        )));
+    }
     if report.verdict != Verdict::Valid {
         return Err(ApiError::Unprocessable(format!(
             "the PDF does not verify: {} ({})",

@@ -477,6 +477,7 @@ use kho::signing::pades::{self, SignatureInfo};
 /// A deployment's certificates made in the test: root, agency seal, staff.
 pub struct Pki {
     pub root: x509_cert::Certificate,
+    pub root_key: SecretKey,
     pub agency_key: SecretKey,
     pub agency: x509_cert::Certificate,
     pub staff_key: SecretKey,
@@ -529,6 +530,7 @@ pub fn make_pki_of(algorithm: SealAlgorithm) -> Pki {
     .unwrap();
     Pki {
         root,
+        root_key,
         agency_key,
         agency,
         staff_key,
