@@ -5,7 +5,9 @@
 //!     cargo bench --bench throughput            # KHO_BENCH_PAGES=12 by default
 //!
 //! Both sides run Tesseract single-threaded (OMP_THREAD_LIMIT=1) with one page per core
-//! at a time. Not a test: no assertion on time, only figures.
+//! at a time. Then Kho's time per stage (thread seconds summed over the pages, from the
+//! same run: decode, deskew, rotate, clean, OCR, OSD, re-reads, encode, extract, PDF,
+//! sign, store, database). Not a test: no assertion on time, only figures.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -39,7 +41,8 @@ fn main() -> anyhow::Result<()> {
         input_bytes / 1_000_000
     );
 
-    let (kho_secs, pdf_bytes) = tokio::runtime::Runtime::new()?.block_on(run_kho(&files, cores))?;
+    let (kho_secs, pdf_bytes, stages) =
+        tokio::runtime::Runtime::new()?.block_on(run_kho(&files, cores))?;
     let tess_secs = run_tesseract(&files, cores)?;
 
     let kho_rate = pages as f64 / kho_secs;
@@ -51,10 +54,43 @@ fn main() -> anyhow::Result<()> {
         "output/input bytes: {:.2} ({pdf_bytes} / {input_bytes})",
         pdf_bytes as f64 / input_bytes as f64
     );
+    print_stages(&stages, pages, kho_secs * cores as f64);
     Ok(())
 }
 
-async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> {
+/// The per-stage table: thread seconds, per page, and share of the workers' capacity
+/// (wall time × cores).
+fn print_stages(stages: &[(&'static str, f64, u64)], pages: usize, capacity: f64) {
+    println!("stage      thread-s   ms/page  share of {capacity:.1} worker-s");
+    let order = [
+        "decode", "deskew", "rotate", "clean", "ocr", "osd", "reread", "encode", "extract", "pdf",
+        "sign", "store", "database",
+    ];
+    let mut accounted = 0.0;
+    for name in order {
+        let Some((_, secs, _)) = stages.iter().find(|(n, _, _)| *n == name) else {
+            continue;
+        };
+        accounted += secs;
+        println!(
+            "{name:<9} {secs:9.2} {:9.1} {:9.1} %",
+            1000.0 * secs / pages as f64,
+            100.0 * secs / capacity
+        );
+    }
+    println!(
+        "{:<9} {:9.2} {:9.1} {:9.1} %",
+        "other",
+        (capacity - accounted).max(0.0),
+        1000.0 * (capacity - accounted).max(0.0) / pages as f64,
+        100.0 * (capacity - accounted).max(0.0) / capacity
+    );
+}
+
+/// Kho end to end: seconds, PDF bytes, and the stage totals its metrics counted.
+type KhoRun = (f64, u64, Vec<(&'static str, f64, u64)>);
+
+async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<KhoRun> {
     let tmp = tempfile::tempdir()?;
     let data = tmp.path().display().to_string();
     let workers = cores.to_string();
@@ -112,5 +148,5 @@ async fn run_kho(files: &[PathBuf], cores: usize) -> anyhow::Result<(f64, u64)> 
     let secs = start.elapsed().as_secs_f64();
     let _ = stop.send(true);
     while set.join_next().await.is_some() {}
-    Ok((secs, pdf_bytes))
+    Ok((secs, pdf_bytes, app.metrics.stage_totals()))
 }

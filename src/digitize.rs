@@ -87,6 +87,10 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     .map_err(|e| DigitizeError::Crashed(e.to_string()))??;
     app.metrics
         .observe("pipeline", started.elapsed().as_secs_f64());
+    // The pipeline's own stages (thread time, summed over the document's pages).
+    for (stage, took) in output.stages.named() {
+        app.metrics.observe(stage, took.as_secs_f64());
+    }
 
     // What the batch manifest says wins over extraction: a field it gives is neither
     // missing nor in doubt.
@@ -156,6 +160,7 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         valid_to: entry.valid_to.clone(),
         source: "scan".into(),
     };
+    let started = std::time::Instant::now();
     let mut tx = app.db.pool.begin().await.map_err(DbError::from)?;
     let outcome = if reasons.is_empty() {
         if !jobs::finish(&mut tx, job, "done", Some(&doc.id), None).await? {
@@ -183,6 +188,8 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
         Outcome::Review(review_id)
     };
     tx.commit().await.map_err(DbError::from)?;
+    app.metrics
+        .observe("database", started.elapsed().as_secs_f64());
     Ok(outcome)
 }
 

@@ -44,6 +44,16 @@ impl Metrics {
         h.count += 1;
     }
 
+    /// Each stage observed so far: name, total seconds, observations.
+    pub fn stage_totals(&self) -> Vec<(&'static str, f64, u64)> {
+        self.stages
+            .lock()
+            .expect("metrics lock")
+            .iter()
+            .map(|(k, h)| (*k, h.sum, h.count))
+            .collect()
+    }
+
     /// A verification ended with `verdict`.
     pub fn verified(&self, verdict: &str) {
         *self

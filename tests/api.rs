@@ -646,6 +646,11 @@ async fn metrics_count_jobs_documents_stages_and_verdicts(backend: Backend) {
     );
     assert_eq!(value("kho_stage_seconds_count{stage=\"pipeline\"}"), 1.0);
     assert_eq!(value("kho_stage_seconds_count{stage=\"sign\"}"), 1.0);
+    // The pipeline's own stages: the page was read, so OCR took time.
+    assert_eq!(value("kho_stage_seconds_count{stage=\"ocr\"}"), 1.0);
+    assert!(value("kho_stage_seconds_sum{stage=\"ocr\"}") > 0.0);
+    assert!(value("kho_stage_seconds_sum{stage=\"decode\"}") > 0.0);
+    assert_eq!(value("kho_stage_seconds_count{stage=\"database\"}"), 1.0);
     assert!(value("kho_stage_seconds_sum{stage=\"pipeline\"}") > 0.0);
     assert_eq!(
         value("kho_stage_seconds_bucket{stage=\"pipeline\",le=\"+Inf\"}"),

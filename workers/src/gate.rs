@@ -265,6 +265,7 @@ mod tests {
             fields,
             mean_confidence: 0.0,
             input_bytes: 0,
+            stages: Default::default(),
         }
     }
 

@@ -35,7 +35,7 @@ pub mod orient;
 pub mod pdf;
 pub mod pipeline;
 
-pub use pipeline::{DocumentOutput, PageReport, Pipeline, PipelineConfig};
+pub use pipeline::{DocumentOutput, PageReport, Pipeline, PipelineConfig, StageTimes};
 
 /// Version stamped into each document's provenance.
 pub const PIPELINE_VERSION: &str = concat!("kho-workers/", env!("CARGO_PKG_VERSION"));

@@ -7,6 +7,7 @@
 //! time share the pool, so Tesseract never runs on more threads than configured.
 
 use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
 use image::DynamicImage;
 use rayon::prelude::*;
@@ -94,7 +95,77 @@ pub struct DocumentOutput {
     pub mean_confidence: f32,
     /// Size of the inputs, to compare with `pdf.len()`.
     pub input_bytes: usize,
+    /// Thread time each stage took, summed over the pages.
+    pub stages: StageTimes,
 }
+
+/// Thread time per pipeline stage, summed over a document's pages (pages are read on
+/// several threads at once, so the sum can exceed the wall time).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes {
+    /// Decoding the files into page images.
+    pub decode: Duration,
+    /// Measuring the tilt (and a page on its side).
+    pub deskew: Duration,
+    /// Turning and straightening pages.
+    pub rotate: Duration,
+    /// Cleaning the OCR copy (background, colour ink, rules, specks).
+    pub clean: Duration,
+    /// Tesseract reading the whole page.
+    pub ocr: Duration,
+    /// Orientation detection and reading the turned page, for doubtful pages.
+    pub osd: Duration,
+    /// The second readings of the header's issuer block and the number's line.
+    pub reread: Duration,
+    /// Encoding each page image for the PDF.
+    pub encode: Duration,
+    /// Field extraction.
+    pub extract: Duration,
+    /// Assembling the PDF/A.
+    pub pdf: Duration,
+}
+
+impl StageTimes {
+    /// Each stage's name and time, in pipeline order.
+    pub fn named(&self) -> [(&'static str, Duration); 10] {
+        [
+            ("decode", self.decode),
+            ("deskew", self.deskew),
+            ("rotate", self.rotate),
+            ("clean", self.clean),
+            ("ocr", self.ocr),
+            ("osd", self.osd),
+            ("reread", self.reread),
+            ("encode", self.encode),
+            ("extract", self.extract),
+            ("pdf", self.pdf),
+        ]
+    }
+
+    fn add(&mut self, o: &StageTimes) {
+        self.decode += o.decode;
+        self.deskew += o.deskew;
+        self.rotate += o.rotate;
+        self.clean += o.clean;
+        self.ocr += o.ocr;
+        self.osd += o.osd;
+        self.reread += o.reread;
+        self.encode += o.encode;
+        self.extract += o.extract;
+        self.pdf += o.pdf;
+    }
+}
+
+/// Time `f`, adding it to `slot`.
+fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let out = f();
+    *slot += t.elapsed();
+    out
+}
+
+/// The pages read, in order, and the time each stage took.
+type ReadPages = (Vec<(PdfPage, PageReport)>, StageTimes);
 
 pub struct Pipeline {
     pool: rayon::ThreadPool,
@@ -151,7 +222,7 @@ impl Pipeline {
         title: Option<&str>,
     ) -> Result<DocumentOutput, PipelineError> {
         let input_bytes = files.iter().map(|f| f.len()).sum();
-        let results = self.pool.install(|| self.read_pages(files))?;
+        let (results, mut stages) = self.pool.install(|| self.read_pages(files))?;
         if results.is_empty() {
             return Err(PipelineError::Corrupt("no pages".into()));
         }
@@ -164,14 +235,16 @@ impl Pipeline {
         let mean_confidence =
             pages.iter().map(|p| p.mean_confidence).sum::<f32>() / pages.len() as f32;
         let page_texts: Vec<_> = pdf_pages.iter().map(|p| p.text.clone()).collect();
-        let fields = crate::extract::extract(&page_texts);
-        let pdf = pdf::build(
-            &pdf_pages,
-            &PdfMeta {
-                title: title.map(str::to_owned),
-                fields: fields.clone(),
-            },
-        )?;
+        let fields = timed(&mut stages.extract, || crate::extract::extract(&page_texts));
+        let pdf = timed(&mut stages.pdf, || {
+            pdf::build(
+                &pdf_pages,
+                &PdfMeta {
+                    title: title.map(str::to_owned),
+                    fields: fields.clone(),
+                },
+            )
+        })?;
         release_free_memory();
         Ok(DocumentOutput {
             pdf,
@@ -181,6 +254,7 @@ impl Pipeline {
             fields,
             mean_confidence,
             input_bytes,
+            stages,
         })
     }
 
@@ -188,15 +262,20 @@ impl Pipeline {
     /// page, into a hand-over of one; the pool's threads read what it hands over. So a
     /// document of any length holds only the pages being read decoded, never all of
     /// them. Call it inside the pool.
-    fn read_pages(&self, files: &[&[u8]]) -> Result<Vec<(PdfPage, PageReport)>, PipelineError> {
+    fn read_pages(&self, files: &[&[u8]]) -> Result<ReadPages, PipelineError> {
         let limits = &self.config.limits;
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let decoder = s.spawn(move || {
                 let mut n = 0;
+                // Decoding time: from the last hand-over to the next page decoded (the
+                // wait for a reader to take a page is not decoding).
+                let mut decoding = Duration::ZERO;
                 for (fi, f) in files.iter().enumerate() {
                     let mut pi = 0;
+                    let mut since = Instant::now();
                     decode::each_page(std::io::Cursor::new(f), limits, |page| {
+                        decoding += since.elapsed();
                         n += 1;
                         pi += 1;
                         if n > limits.max_pages {
@@ -206,11 +285,15 @@ impl Pipeline {
                             )));
                         }
                         // The readers stopped on an error of their own: stop too.
-                        tx.send((n, fi, pi, page))
-                            .map_err(|_| PipelineError::Corrupt("stopped".into()))
+                        let sent = tx
+                            .send((n, fi, pi, page))
+                            .map_err(|_| PipelineError::Corrupt("stopped".into()));
+                        since = Instant::now();
+                        sent
                     })?;
+                    decoding += since.elapsed();
                 }
-                Ok::<(), PipelineError>(())
+                Ok::<Duration, PipelineError>(decoding)
             });
             let read: Result<Vec<_>, PipelineError> = rx
                 .into_iter()
@@ -219,9 +302,19 @@ impl Pipeline {
                 .collect();
             let decoded = decoder.join().expect("the decoding thread does not panic");
             let mut read = read?;
-            decoded?;
+            let mut stages = StageTimes {
+                decode: decoded?,
+                ..Default::default()
+            };
             read.sort_by_key(|(n, _)| *n);
-            Ok(read.into_iter().map(|(_, r)| r).collect())
+            let pages = read
+                .into_iter()
+                .map(|(_, (pdf_page, report, times))| {
+                    stages.add(&times);
+                    (pdf_page, report)
+                })
+                .collect();
+            Ok((pages, stages))
         })
     }
 
@@ -231,7 +324,8 @@ impl Pipeline {
         source_file: usize,
         source_page: usize,
         page: DecodedPage,
-    ) -> Result<(PdfPage, PageReport), PipelineError> {
+    ) -> Result<(PdfPage, PageReport, StageTimes), PipelineError> {
+        let mut times = StageTimes::default();
         let DecodedPage {
             mut image,
             dpi,
@@ -239,11 +333,15 @@ impl Pipeline {
             original,
         } = page;
         // The tilt is estimated without the seal's lettering and the signature.
-        let gray = clean::ink_gray(&image);
+        let (gray, skew) = timed(&mut times.deskew, || {
+            let gray = clean::ink_gray(&image);
+            // Lines running top to bottom: a quarter turn first, OSD picks the direction below.
+            let skew = deskew::estimate(&gray, dpi);
+            (gray, skew)
+        });
         let mut changed = false;
-        // Lines running top to bottom: a quarter turn first, OSD picks the direction below.
-        let skew = deskew::estimate(&gray, dpi);
         let mut rotation_deg = 0;
+        let turning = Instant::now();
         if skew.sideways {
             image = image.rotate90();
             rotation_deg = 90;
@@ -264,9 +362,10 @@ impl Pipeline {
         } else {
             0.0
         };
+        times.rotate += turning.elapsed();
         drop(gray);
         // OCR reads a cleaned copy; the PDF keeps the straightened page itself.
-        let cleaned = clean::clean_page(&image, dpi);
+        let cleaned = timed(&mut times.clean, || clean::clean_page(&image, dpi));
         let (mut gray, blank) = (cleaned.gray, cleaned.blank);
         let limit = self.config.ocr_page_limit;
         // Orientation detection costs about as much as reading a small page, so upright
@@ -277,8 +376,11 @@ impl Pipeline {
         } else if skew.sideways {
             None
         } else {
-            Some(self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?)
+            Some(timed(&mut times.ocr, || {
+                self.with_engine(|engine| engine.recognize(&gray, dpi, limit))
+            })?)
         };
+        let osd_started = Instant::now();
         let mut orientation_doubt = false;
         let doubtful = !blank
             && text
@@ -321,10 +423,14 @@ impl Pipeline {
                 orientation_doubt = true;
             }
         }
+        times.osd += osd_started.elapsed();
         let mut text = match text {
             Some(t) => t,
-            None => self.with_engine(|engine| engine.recognize(&gray, dpi, limit))?,
+            None => timed(&mut times.ocr, || {
+                self.with_engine(|engine| engine.recognize(&gray, dpi, limit))
+            })?,
         };
+        let rereading = Instant::now();
         // The header's left column (the issuing body) once more, on its own.
         if let Some(r) = header::region(&text, gray.width(), gray.height()) {
             let block = image::imageops::crop_imm(&gray, r.left, r.top, r.width, r.height);
@@ -339,6 +445,7 @@ impl Pipeline {
                 self.with_engine(|engine| engine.recognize_line(&line.to_image(), dpi, limit))?;
             header::merge_number(&mut text, r, second);
         }
+        times.reread += rereading.elapsed();
         drop(gray);
         // The gate judges the reading as Tesseract gave it; the text layer and the fields
         // get it without the seal's and signature's noise, and with the marks known
@@ -348,7 +455,7 @@ impl Pipeline {
         crate::names::restore_marks(&mut text);
         // A JPEG or PNG that needed no turning goes into the PDF as it came.
         let original = if changed { None } else { original.as_ref() };
-        let image = PageImage::encode(&image, original)?;
+        let image = timed(&mut times.encode, || PageImage::encode(&image, original))?;
         let report = PageReport {
             page: page_no,
             source_file,
@@ -364,7 +471,7 @@ impl Pipeline {
             blank,
             orientation_doubt,
         };
-        Ok((PdfPage { image, dpi, text }, report))
+        Ok((PdfPage { image, dpi, text }, report, times))
     }
 
     fn with_osd<T>(
