@@ -137,8 +137,21 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
             .contains("trùng khớp"),
         "a changed copy is not the vault's copy: {seen}"
     );
+    let reasons = seen["forged"]["reasons"].as_array().unwrap();
+    assert!(!reasons.is_empty(), "{seen}");
+    // Said in Vietnamese, each under its signature; the verifier's English words only
+    // under the technical details.
+    for r in reasons {
+        let r = r.as_str().unwrap();
+        assert!(r.starts_with("Chữ ký "), "{seen}");
+        assert!(!r.contains(" the ") && !r.contains("signature"), "{seen}");
+    }
     assert!(
-        !seen["forged"]["reasons"].as_array().unwrap().is_empty(),
+        seen["forged"]["technical"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().contains("Sig")),
         "{seen}"
     );
     assert_eq!(seen["qrLang"], "en");

@@ -1,8 +1,10 @@
 //! The officer's verification pages: upload a signed PDF (`/verify`) or a photo of a
 //! printout (`/verify/qr`); the page sends it to the public API and shows the verdict in
 //! words: each signer by name and organization (not the certificate's DN), the signing
-//! time in Vietnam's time day first, what each signature covers; the verdict's code stays
-//! in `data-verdict` for programs.
+//! time in Vietnam's time day first, what each signature covers, whether the file carries
+//! the revocation data to check it offline; the verifier's reasons in the page's language
+//! (the English originals under the technical details); the verdict's code stays in
+//! `data-verdict` for programs.
 
 use axum::extract::Query;
 use axum::response::Html;
@@ -23,6 +25,7 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 </form>
 <p id="verdict" role="status" aria-live="polite"></p>
 <ul id="reasons"></ul>
+<details id="details" hidden><summary>{details}</summary><ul id="technical"></ul></details>
 <div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
 <p id="vault"></p>
 <p><a href="/verify/qr{lang}">{qr}</a></p>
@@ -30,7 +33,29 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 const L = {{same:"{same}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
   VALID:"{v_valid}", UNKNOWN_SIGNER:"{v_unknown}", REVOKED:"{v_revoked}", MODIFIED_AFTER_SIGNING:"{v_modified}", INVALID:"{v_invalid}",
   INDETERMINATE:"{v_indeterminate}", REVOKED_NO_POE:"{v_revoked_no_poe}", sigOk:"{sig_ok}", sigBad:"{sig_bad}", sigUndecided:"{sig_undecided}",
-  ltvIn:"{ltv_in}", ltvOut:"{ltv_out}"}};
+  ltvIn:"{ltv_in}", ltvOut:"{ltv_out}", sig:"{sig_word}", en:{en},
+  rChanged:"{r_changed}", rModified:"{r_modified}", rUntrusted:"{r_untrusted}", rExpired:"{r_expired}",
+  rRevoked:"{r_revoked}", rUnsupported:"{r_unsupported}", rNoSig:"{r_nosig}", rBroken:"{r_broken}", rOther:"{r_other}"}};
+// The verifier's reasons (English, for programs) said in the page's language; the
+// original stays under the technical details.
+const REASONS = [
+  [/digest does not match|signature does not verify|gap|\/Contents|\/ByteRange|CMS/, "rChanged"],
+  [/after signing|well-formed revision/, "rModified"],
+  [/does not chain to a trusted root/, "rUntrusted"],
+  [/not valid at the claimed signing time/, "rExpired"],
+  [/revoked/, "rRevoked"],
+  [/not supported/, "rUnsupported"],
+  [/holds no signature/, "rNoSig"],
+  [/well-formed PDF|cross-reference/, "rBroken"],
+];
+const say = (reason) => {{
+  if (L.en) return reason;
+  const m = /^(Sig|Signature)\s*(\d*):\s*(.*)$/.exec(reason);
+  const rest = m ? m[3] : reason;
+  const hit = REASONS.find(([re]) => re.test(rest));
+  const text = L[hit ? hit[1] : "rOther"];
+  return m ? L.sig + " " + (m[2] || "") + ": " + text : text;
+}};
 // The signer's name (CN) and organization (O), not the whole certificate subject.
 const person = (dn) => {{
   if (!dn) return "";
@@ -68,7 +93,12 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   v.textContent = j.verdict === "INDETERMINATE" && revokedNoPoe ? L.REVOKED_NO_POE : (L[j.verdict] || L.INVALID);
   v.className = j.verdict === "VALID" ? "good" : j.verdict === "INDETERMINATE" ? "warn" : "bad";
   const ul = document.getElementById("reasons"); ul.innerHTML = "";
-  for (const reason of j.reasons) {{ const li = document.createElement("li"); li.textContent = reason; ul.appendChild(li); }}
+  const tech = document.getElementById("technical"); tech.innerHTML = "";
+  for (const reason of j.reasons) {{
+    const li = document.createElement("li"); li.textContent = say(reason); ul.appendChild(li);
+    const raw = document.createElement("li"); raw.textContent = reason; tech.appendChild(raw);
+  }}
+  document.getElementById("details").hidden = L.en || j.reasons.length === 0;
   const t = document.getElementById("signatures"); const body = t.querySelector("tbody"); body.innerHTML = "";
   for (const s of j.signatures) {{
     const tr = document.createElement("tr");
@@ -97,10 +127,7 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Signed at (as the signer states)"
         ),
         covers_h = l.t("Phạm vi", "Covers"),
-        ltv_h = l.t(
-            "Tình trạng thu hồi chứng thư (kiểm tra không cần mạng)",
-            "Certificate revocation data (checkable offline)"
-        ),
+        ltv_h = l.t("Dữ liệu thu hồi", "Revocation data"),
         ltv_in = l.t("có trong tệp, lập lúc", "in the file, issued"),
         ltv_out = l.t(
             "không có trong tệp: cần tra cứu trực tuyến",
@@ -149,6 +176,36 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Undecided: Kho cannot check this kind of signature, so the document cannot be taken as valid; check it with the certificate issuer's tool"
         ),
         sig_undecided = l.t("chưa kiểm tra được", "could not be checked"),
+        details = l.t(
+            "Chi tiết kỹ thuật (tiếng Anh, để gửi cho bộ phận kỹ thuật)",
+            "Technical details"
+        ),
+        en = if l == Lang::En { "true" } else { "false" },
+        sig_word = l.t("Chữ ký", "Signature"),
+        r_changed = l.t(
+            "nội dung đã ký bị thay đổi hoặc chữ ký bị hỏng",
+            "the signed content was changed or the signature is damaged"
+        ),
+        r_modified = l.t(
+            "tệp bị thêm hoặc sửa nội dung sau khi ký",
+            "content was added or changed after signing"
+        ),
+        r_untrusted = l.t(
+            "chứng thư của người ký không thuộc nơi cấp được tin cậy",
+            "the signer's certificate is not from a trusted issuer"
+        ),
+        r_expired = l.t(
+            "chứng thư không còn hiệu lực vào thời điểm ký",
+            "the certificate was not valid when it signed"
+        ),
+        r_revoked = l.t("chứng thư đã bị thu hồi", "the certificate was revoked"),
+        r_unsupported = l.t(
+            "loại chữ ký số này chưa được hỗ trợ",
+            "this kind of signature is not supported"
+        ),
+        r_nosig = l.t("tệp không có chữ ký số", "the file holds no signature"),
+        r_broken = l.t("tệp PDF bị hỏng", "the PDF file is damaged"),
+        r_other = l.t("chữ ký không kiểm tra được", "the signature could not be checked"),
         sig_ok = l.t("hợp lệ", "valid"),
         sig_bad = l.t("không hợp lệ", "not valid"),
     );

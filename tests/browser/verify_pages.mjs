@@ -25,6 +25,7 @@ async function verifyPdf(file, name) {
     signatures: await page.locator("#signatures tbody tr").evaluateAll((rows) =>
       rows.map((r) => Array.from(r.cells, (c) => c.textContent))),
     reasons: await page.locator("#reasons li").allTextContents(),
+    technical: await page.locator("#technical li").allTextContents(),
     vault: await page.textContent("#vault"),
   };
   await page.screenshot({ path: `${shots}/verify-${name}.png`, fullPage: true });
