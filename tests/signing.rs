@@ -522,11 +522,7 @@ fn pdfsig(pdf: &[u8]) -> (usize, String) {
         .arg(&file)
         .output()
         .expect("pdfsig (poppler-utils, from scripts/setup.sh --test)");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = output_text(&out);
     (report.matches("Signature is Valid").count(), report)
 }
 
@@ -564,13 +560,7 @@ async fn a_p256_deployment_files_seals_that_pdfsig_pyhanko_and_kho_call_valid(ba
     assert!(!keys.is_empty());
     assert!(keys.iter().all(|k| k.algorithm == "p256"), "{keys:#?}");
     let (doc_id, pdf) = t.digitize_sample().await;
-    let roots = reqwest::get(t.url("/api/v1/trust/roots.pem"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let root = kho::signing::certs::from_pem(&roots).unwrap();
+    let root = t.trust_root().await;
     let (valid, report) = pdfsig(&pdf);
     assert_eq!(valid, 2, "custody and seal:\n{report}");
     // Kho's verifier, over the API; pyHanko with the CRL this server serves.
@@ -619,25 +609,7 @@ both_backends!(a_p256_deployment_files_seals_that_pdfsig_pyhanko_and_kho_call_va
 /// pyHanko's AdES validation (ETSI EN 319 102-1: `pyhanko sign adesverify`, which reads
 /// the document's DSS and requires revocation information) of `pdf` against `root`.
 fn pyhanko_ades(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (file, root_pem) = (dir.path().join("signed.pdf"), dir.path().join("root.pem"));
-    std::fs::write(&file, pdf).unwrap();
-    std::fs::write(&root_pem, kho::signing::certs::to_pem(root).unwrap()).unwrap();
-    let out = Command::new(venv_tool("pyhanko"))
-        .args(["sign", "adesverify", "--pretty-print", "--trust"])
-        .arg(&root_pem)
-        .arg("--trust-replace")
-        .arg(&file)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    pyhanko_judge("adesverify", pdf, root, "--pretty-print")
 }
 
 /// Where the last signature's signed bytes end (`/ByteRange [0 a b c]`: b + c).
@@ -657,13 +629,7 @@ fn last_signed_end(pdf: &[u8]) -> usize {
 async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
     let (_, pdf) = t.digitize_sample().await;
-    let roots = reqwest::get(t.url("/api/v1/trust/roots.pem"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let root = kho::signing::certs::from_pem(&roots).unwrap();
+    let root = t.trust_root().await;
     // The DSS: every certificate of both chains and the root's CRL.
     let doc = lopdf::Document::load_mem(&pdf).unwrap();
     let catalog = doc.catalog().unwrap();

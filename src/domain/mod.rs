@@ -238,6 +238,15 @@ impl fmt::Display for Role {
     }
 }
 
+/// The digest `D` of `parts` one after another (the two ranges a PDF signature covers).
+pub fn digest_of<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+    let mut h = D::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().to_vec()
+}
+
 /// UTC calendar date and time of Unix seconds: (year, month, day, hour, minute, second).
 pub fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
     let secs = unix.rem_euclid(86_400);

@@ -74,16 +74,10 @@ fn signing_certificate_v2(cert: &Certificate) -> Result<Attribute, SigningError>
 /// The message digest a key of `algorithm` signs: SHA-512 for Ed25519 (RFC 8419),
 /// SHA-256 for P-256.
 pub fn message_digest(algorithm: SealAlgorithm, parts: &[&[u8]]) -> Vec<u8> {
-    fn hash<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
-        let mut h = D::new();
-        for p in parts {
-            h.update(p);
-        }
-        h.finalize().to_vec()
-    }
+    use crate::domain::digest_of;
     match algorithm {
-        SealAlgorithm::Ed25519 => hash::<sha2::Sha512>(parts),
-        SealAlgorithm::P256 => hash::<sha2::Sha256>(parts),
+        SealAlgorithm::Ed25519 => digest_of::<sha2::Sha512>(parts),
+        SealAlgorithm::P256 => digest_of::<sha2::Sha256>(parts),
     }
 }
 

@@ -6,7 +6,6 @@
 
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode};
-use sha2::Digest;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
@@ -55,17 +54,11 @@ impl Hash {
 
     /// The digest of the concatenated `parts`.
     pub fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
-        fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
-            let mut h = D::new();
-            for p in parts {
-                h.update(p);
-            }
-            h.finalize().to_vec()
-        }
+        use crate::domain::digest_of;
         match self {
-            Hash::Sha256 => run::<sha2::Sha256>(parts),
-            Hash::Sha384 => run::<sha2::Sha384>(parts),
-            Hash::Sha512 => run::<sha2::Sha512>(parts),
+            Hash::Sha256 => digest_of::<sha2::Sha256>(parts),
+            Hash::Sha384 => digest_of::<sha2::Sha384>(parts),
+            Hash::Sha512 => digest_of::<sha2::Sha512>(parts),
         }
     }
 }

@@ -304,6 +304,17 @@ impl TestApp {
         }
     }
 
+    /// The root certificate this deployment serves at `/api/v1/trust/roots.pem`.
+    pub async fn trust_root(&self) -> x509_cert::Certificate {
+        let pem = reqwest::get(self.url("/api/v1/trust/roots.pem"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        certs::from_pem(&pem).unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.addr, path)
     }
@@ -620,6 +631,15 @@ pub fn sign_twice(pki: &Pki, pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (custody, sealed)
 }
 
+/// What a command printed, stdout then stderr.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// pyHanko's one-line summaries and whether it exited 0.
 pub fn pyhanko_validate(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
     pyhanko_validate_with(pdf, root, "--executive-summary")
@@ -631,25 +651,30 @@ pub fn pyhanko_validate_with(
     root: &x509_cert::Certificate,
     style: &str,
 ) -> (bool, String) {
+    pyhanko_judge("validate", pdf, root, style)
+}
+
+/// `pyhanko sign COMMAND STYLE --trust ROOT --trust-replace` on `pdf` (`validate`, or
+/// `adesverify` for ETSI EN 319 102-1 validation, which reads the DSS): whether it
+/// exited 0, and what it said.
+pub fn pyhanko_judge(
+    command: &str,
+    pdf: &[u8],
+    root: &x509_cert::Certificate,
+    style: &str,
+) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let (file, root_pem) = (dir.path().join("signed.pdf"), dir.path().join("root.pem"));
     std::fs::write(&file, pdf).unwrap();
     std::fs::write(&root_pem, certs::to_pem(root).unwrap()).unwrap();
     let out = std::process::Command::new(venv_tool("pyhanko"))
-        .args(["sign", "validate", style, "--trust"])
+        .args(["sign", command, style, "--trust"])
         .arg(&root_pem)
         .arg("--trust-replace")
         .arg(&file)
         .output()
         .expect("pyhanko from the test venv (scripts/setup.sh --test)");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    (out.status.success(), output_text(&out))
 }
 
 /// Upload a tiny page for `owner` as records staff of `agency` (no workers run it):
