@@ -131,6 +131,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Keep filed documents verifiable for decades (PAdES B-LTA).
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, scanned PDF; a
     /// multi-page TIFF or PDF is one document) becomes one document; a folder or a ZIP
     /// archive contributes its files in name order. With --split, each file is a scanned stack cut at its
@@ -267,6 +272,19 @@ pub enum AuditCommand {
     /// Sign the chain's head now with the default agency's seal and keep it as a
     /// checkpoint (`kho serve` does this every --audit-checkpoint-secs).
     Checkpoint,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Renew the long-term proof of every document whose last document timestamp's
+    /// certificate ends within --within-days (or that has none yet): append today's
+    /// revocation data and a new document timestamp. Earlier signatures and copies stay
+    /// valid. Run it from cron, e.g. monthly; exits 1 when a document could not be renewed.
+    Refresh {
+        /// Renew what ends within this many days.
+        #[arg(long, default_value_t = 365)]
+        within_days: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

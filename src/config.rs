@@ -202,6 +202,18 @@ pub struct Config {
     #[arg(long, env = "KHO_AGENCY_ROOTS", global = true, value_parser = parse_agency_roots)]
     pub agency_roots: Option<AgencyRoots>,
 
+    /// An external RFC 3161 time-stamping authority (`http(s)://…`, answering a `POST`
+    /// of `application/timestamp-query`) that stamps every seal and filed document.
+    /// Default: this deployment's own TSA, in-process (also served at
+    /// `POST /api/v1/tsa`). If it does not answer, filing fails and the job is retried.
+    #[arg(long, env = "KHO_TSA_URL", global = true)]
+    pub tsa_url: Option<String>,
+
+    /// Root certificates (PEM) of the external TSA's certificate (`--tsa-url`): trusted
+    /// for timestamps only, never for signatures.
+    #[arg(long, env = "KHO_TSA_ROOTS", global = true)]
+    pub tsa_roots: Option<PathBuf>,
+
     /// Log format.
     #[arg(long, env = "KHO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

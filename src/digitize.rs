@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::db::jobs::{self, ClaimedJob};
 use crate::db::{DbError, documents, new_id, reviews, scans};
 use crate::domain::audit::{Action, Entry};
-use crate::signing::{SigningError, ltv, pades, stamp};
+use crate::signing::{SigningError, ltv, pades, stamp, tsp};
 use crate::storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -251,10 +251,16 @@ pub async fn stamp_and_sign(
             stamp::iso_time(now)
         ),
     };
-    // PAdES B-LT: the chains and a fresh CRL go into the file after the seal.
+    // PAdES B-LTA: the seal is timestamped; the chains (the TSA's too) and a fresh CRL
+    // go into the file after it, and a document timestamp after them.
     let crl = app.keys.crl_der().await?;
+    let stamper = time_stamper(app).await?;
+    let tsa_chain = match &stamper {
+        tsp::TimeStamper::Local(tsa) => tsa.chain.as_slice(),
+        tsp::TimeStamper::Remote { .. } => &[],
+    };
     let mut chain_certs: Vec<x509_cert::certificate::Certificate> = Vec::new();
-    for c in custody.chain.iter().chain(&seal.chain) {
+    for c in custody.chain.iter().chain(&seal.chain).chain(tsa_chain) {
         if !chain_certs.contains(c) {
             chain_certs.push(c.clone());
         }
@@ -272,6 +278,7 @@ pub async fn stamp_and_sign(
                 time: now,
                 document_id: Some(doc_id.clone()),
             },
+            None,
         )?;
         let sealed = pades::sign(
             &signed,
@@ -283,12 +290,27 @@ pub async fn stamp_and_sign(
                 time: now,
                 document_id: Some(doc_id),
             },
+            Some(&stamper),
         )?;
-        ltv::add_dss(&sealed, &chain_certs, &[crl])
+        // PAdES B-LTA: the validation data, then a document timestamp over all of it.
+        let with_dss = ltv::add_dss(&sealed, &chain_certs, &[crl])?;
+        pades::timestamp(&with_dss, &stamper)
     })
     .await
     .map_err(|e| DigitizeError::Crashed(e.to_string()))?
     .map_err(DigitizeError::from)
+}
+
+/// Who stamps seals and documents: the external TSA (`--tsa-url`) or this deployment's.
+pub async fn time_stamper(app: &App) -> Result<tsp::TimeStamper, SigningError> {
+    Ok(match &app.config.tsa_url {
+        Some(url) => tsp::TimeStamper::Remote {
+            url: url.clone(),
+            client: reqwest::Client::new(),
+            runtime: tokio::runtime::Handle::current(),
+        },
+        None => tsp::TimeStamper::Local(Box::new(app.keys.tsa().await?)),
+    })
 }
 
 /// Page 1's word boxes in PDF points (origin bottom-left), for placing the stamp.

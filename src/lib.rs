@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod admission;
 pub mod api;
 pub mod app;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod backup;

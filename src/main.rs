@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use kho::cli::{
-    AuditCommand, Cli, Command, KeysCommand, RequestersCommand, TokensCommand, UsersCommand,
+    ArchiveCommand, AuditCommand, Cli, Command, KeysCommand, RequestersCommand, TokensCommand,
+    UsersCommand,
 };
 use kho::config::LogFormat;
 use kho::{App, db, ingest, server};
@@ -295,6 +296,22 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     1
                 }
             });
+        }
+        Command::Archive {
+            command: ArchiveCommand::Refresh { within_days },
+        } => {
+            let app = App::open(cli.config.clone()).await?;
+            let summary = kho::archive::refresh(&app, within_days).await?;
+            println!(
+                "{} documents checked, {} renewed, {} failed",
+                summary.checked,
+                summary.refreshed,
+                summary.failed.len()
+            );
+            for (id, why) in &summary.failed {
+                println!("  {id}: {why}");
+            }
+            return Ok(if summary.failed.is_empty() { 0 } else { 1 });
         }
         Command::Keys { command } => {
             let agency = |code: &str| {

@@ -2,7 +2,8 @@
 //! vault knows — the document it is (by its SHA-256, or by the document id its
 //! signatures name), its status, whether the file is byte for byte the vault's copy —
 //! and revocation: a revoked document or a signature by a revoked certificate makes the
-//! verdict REVOKED.
+//! verdict REVOKED, unless a trusted timestamp proves the signature came before the
+//! revocation.
 
 use crate::app::App;
 use crate::db::documents;
@@ -40,15 +41,29 @@ pub async fn agency_roots(app: &App, agency: &str) -> anyhow::Result<Vec<x509_ce
     Ok(crate::signing::certs::all_from_pem(&pem)?)
 }
 
+/// The roots a timestamp's TSA may chain to: this deployment's (its own TSA) and the
+/// external TSA's (`--tsa-roots`).
+pub async fn tsa_roots(app: &App) -> anyhow::Result<Vec<x509_cert::Certificate>> {
+    let mut pem = app.keys.roots_pem().await?;
+    if let Some(path) = &app.config.tsa_roots {
+        read_roots(&mut pem, "--tsa-roots", path)?;
+    }
+    Ok(crate::signing::certs::all_from_pem(&pem)?)
+}
+
 /// Verify `pdf` against this deployment's roots and add the vault's view.
 pub async fn verify(app: &App, pdf: Vec<u8>) -> anyhow::Result<Report> {
     let roots = trusted_roots(app).await?;
-    let mut report = tokio::task::spawn_blocking(move || verify::verify(&pdf, &roots)).await?;
-    add_vault_view(app, &mut report).await?;
+    let tsa = tsa_roots(app).await?;
+    let pdf = bytes::Bytes::from(pdf);
+    let given = pdf.clone();
+    let mut report =
+        tokio::task::spawn_blocking(move || verify::verify_with(&pdf, &roots, &tsa)).await?;
+    add_vault_view(app, &mut report, &given).await?;
     Ok(report)
 }
 
-async fn add_vault_view(app: &App, report: &mut Report) -> anyhow::Result<()> {
+async fn add_vault_view(app: &App, report: &mut Report, given: &[u8]) -> anyhow::Result<()> {
     let identical = documents::by_pdf_sha256(&app.db, &report.sha256).await?;
     let doc = match identical {
         Some(d) => Some((d, true)),
@@ -73,10 +88,19 @@ async fn add_vault_view(app: &App, report: &mut Report) -> anyhow::Result<()> {
                     .unwrap_or_default()
             ));
         }
+        // A copy made before an archive renewal is the start of the vault's copy.
+        let earlier_revision = !identical
+            && (given.len() as i64) < doc.pdf_bytes
+            && app
+                .store
+                .get(&doc.pdf_sha256)
+                .await
+                .is_ok_and(|vault_copy| vault_copy.starts_with(given));
         report.vault = Some(VaultView {
             document_id: doc.id,
             status: doc.status,
             identical,
+            earlier_revision,
             title: doc.title,
             revoked_at: revocation.revoked_at,
             revocation_reason: revocation.reason,
@@ -85,10 +109,23 @@ async fn add_vault_view(app: &App, report: &mut Report) -> anyhow::Result<()> {
     }
     let revoked = app.keys.revoked_serials().await?;
     for s in &mut report.signatures {
-        if let Some(serial) = &s.serial
-            && revoked.contains(serial)
-            && s.verdict == Verdict::Valid
-        {
+        let Some(&revoked_ms) = s.serial.as_ref().and_then(|serial| revoked.get(serial)) else {
+            continue;
+        };
+        // A timestamp proving the signature existed before the revocation keeps it.
+        let stamped_ms = s
+            .timestamp
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_millisecond());
+        if stamped_ms.is_some_and(|t| t < revoked_ms) && s.verdict == Verdict::Valid {
+            s.reasons.push(format!(
+                "the certificate of {} was revoked after the timestamp proves the signature was made",
+                s.signer.as_deref().unwrap_or("the signer")
+            ));
+            continue;
+        }
+        if s.verdict == Verdict::Valid {
             s.verdict = Verdict::Revoked;
             let why = format!(
                 "the certificate of {} was revoked",

@@ -114,19 +114,35 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
             "a name, not a DN: {seen}"
         );
         // dd/mm/yyyy HH:MM
-        let shape: String = cells[1]
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '9' } else { c })
-            .collect();
-        assert_eq!(shape, "99/99/9999 99:99", "{seen}");
+        let shape = |cell: &str| -> String {
+            cell.chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect()
+        };
+        let document_stamp = cells[0].ends_with("(dấu thời gian của tệp)");
+        if document_stamp {
+            // A document timestamp states no time of its own: it has the trusted one.
+            assert_eq!(cells[1], "—", "{seen}");
+        } else {
+            assert_eq!(shape(cells[1]), "99/99/9999 99:99", "{seen}");
+        }
         assert!(!cells[1].starts_with("D:"), "{seen}");
+        // A trusted time (RFC 3161), where there is one, in the same form.
+        if cells[2] != "—" {
+            assert_eq!(shape(cells[2]), "99/99/9999 99:99", "{seen}");
+        }
         // The file carries its revocation data (PAdES B-LT), with the CRL's time.
         assert!(
-            cells[3].starts_with("có trong tệp, lập lúc") && cells[3].contains('/'),
+            cells[4].starts_with("có trong tệp, lập lúc") && cells[4].contains('/'),
             "{seen}"
         );
-        assert_eq!(cells[4], "hợp lệ", "{seen}");
+        assert_eq!(cells[5], "hợp lệ", "{seen}");
     }
+    // The seal and the file have one; custody has none.
+    let stamped: Vec<bool> = rows.iter().map(|r| r[2].as_str() != Some("—")).collect();
+    assert_eq!(stamped, [false, true, true], "{seen}");
+    let last = rows.last().unwrap()[0].as_str().unwrap();
+    assert!(last.ends_with("(dấu thời gian của tệp)"), "{seen}");
     let forged = seen["forged"]["verdict"].as_str().unwrap();
     assert_ne!(seen["forged"]["code"], "VALID", "{seen}");
     assert!(!forged.starts_with("Hợp lệ"), "{seen}");

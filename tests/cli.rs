@@ -27,6 +27,24 @@ async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("filed"), "{stdout}");
+    // The long-term proof: nothing is due while the TSA's certificate has years left;
+    // asked to renew what ends within 20 years, the one document is renewed.
+    for (days, expected) in [
+        ("0", "1 documents checked, 0 renewed, 0 failed"),
+        ("7300", "1 documents checked, 1 renewed, 0 failed"),
+    ] {
+        let out = kho(&db)
+            .args(["archive", "refresh", "--within-days", days])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(expected), "{stdout}");
+    }
 
     let out = kho(&db)
         .args([

@@ -1039,6 +1039,7 @@ async fn issuer_push_adds_supersedes_and_revokes(backend: Backend) {
             time: kho::db::now_ms() / 1000,
             document_id: None,
         },
+        None,
     )
     .unwrap();
     // The public verifier trusts the root (it is an issuer root) ...

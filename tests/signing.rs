@@ -155,7 +155,9 @@ async fn an_uploaded_scan_is_filed_stamped_and_signed_and_pyhanko_calls_both_sig
     assert_eq!(r.status(), 200);
     let report: serde_json::Value = r.json().await.unwrap();
     assert_eq!(report["verdict"], "VALID", "{report}");
-    assert_eq!(report["signatures"].as_array().unwrap().len(), 2);
+    // Custody, seal, and the document timestamp.
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 3);
+    assert_eq!(report["signatures"][2]["document_timestamp"], true);
     let mut tampered = pdf.clone();
     let mid = tampered.len() / 3;
     tampered[mid] ^= 0x01;
@@ -485,7 +487,7 @@ async fn revoking_a_document_or_a_certificate_makes_the_verdict_revoked(backend:
         .await;
     assert_eq!(list["documents"][0]["status"], "revoked", "{list}");
 
-    // Revoking the seal's certificate: the CRL lists it, the seal signature is REVOKED.
+    // Revoking the seal's certificate: the CRL lists it.
     let keys = t.app.keys.list().await.unwrap();
     let seal = keys.iter().find(|k| k.kind == "agency").unwrap();
     assert!(t.app.keys.revoke(&seal.id, "key compromise").await.unwrap());
@@ -506,9 +508,28 @@ async fn revoking_a_document_or_a_certificate_makes_the_verdict_revoked(backend:
         .map(|c| hex::encode(c.serial_number.as_bytes()))
         .collect();
     assert_eq!(serials, vec![seal.serial.clone()]);
-    let report = verify(pdf).await;
-    assert_eq!(report["signatures"][1]["verdict"], "REVOKED", "{report}");
+    // The seal carries a timestamp older than the revocation: it stands, and says so.
+    let report = verify(pdf.clone()).await;
+    assert_eq!(report["signatures"][1]["verdict"], "VALID", "{report}");
+    assert!(
+        report["signatures"][1]["reasons"]
+            .to_string()
+            .contains("revoked after the timestamp proves"),
+        "{report}"
+    );
     assert_eq!(report["signatures"][0]["verdict"], "VALID", "{report}");
+    // The office key's custody signature has no timestamp: revoking it makes it REVOKED.
+    let office = keys.iter().find(|k| k.kind == "office").unwrap();
+    assert!(
+        t.app
+            .keys
+            .revoke(&office.id, "key compromise")
+            .await
+            .unwrap()
+    );
+    let report = verify(pdf).await;
+    assert_eq!(report["signatures"][0]["verdict"], "REVOKED", "{report}");
+    assert_eq!(report["signatures"][1]["verdict"], "VALID", "{report}");
     t.finish().await;
 }
 both_backends!(revoking_a_document_or_a_certificate_makes_the_verdict_revoked);
@@ -612,33 +633,59 @@ fn pyhanko_ades(pdf: &[u8], root: &x509_cert::Certificate) -> (bool, String) {
     pyhanko_judge("adesverify", pdf, root, "--pretty-print")
 }
 
-/// Where the last signature's signed bytes end (`/ByteRange [0 a b c]`: b + c).
-fn last_signed_end(pdf: &[u8]) -> usize {
+/// Where each signature's signed bytes end (`/ByteRange [0 a b c]`: b + c), in file order.
+fn signed_ends(pdf: &[u8]) -> Vec<usize> {
     let text = String::from_utf8_lossy(pdf);
-    let at = text.rfind("/ByteRange [").unwrap() + "/ByteRange [".len();
-    let nums: Vec<usize> = text[at..]
-        .split(']')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
-    nums[2] + nums[3]
+    text.match_indices("/ByteRange [")
+        .map(|(at, m)| {
+            let nums: Vec<usize> = text[at + m.len()..]
+                .split(']')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect();
+            nums[2] + nums[3]
+        })
+        .collect()
+}
+
+/// `pdf` with its last signature's `/Contents` replaced by `other`'s last (both hold
+/// the same reserved length).
+fn splice_last_contents(pdf: &[u8], other: &[u8]) -> Vec<u8> {
+    let last = |b: &[u8]| {
+        let at = b.windows(11).rposition(|w| w == b"/Contents <").unwrap() + 11;
+        let len = b[at..].iter().position(|&c| c == b'>').unwrap();
+        (at, len)
+    };
+    let ((at, len), (oat, olen)) = (last(pdf), last(other));
+    assert_eq!(len, olen);
+    let mut out = pdf.to_vec();
+    out[at..at + len].copy_from_slice(&other[oat..oat + olen]);
+    out
 }
 
 async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
     let (_, pdf) = t.digitize_sample().await;
     let root = t.trust_root().await;
-    // The DSS: every certificate of both chains and the root's CRL.
+    // The DSS: every certificate of both chains and the TSA's, and the root's CRL.
     let doc = lopdf::Document::load_mem(&pdf).unwrap();
     let catalog = doc.catalog().unwrap();
     let dss = doc
         .get_dictionary(catalog.get(b"DSS").unwrap().as_reference().unwrap())
         .unwrap();
-    assert_eq!(dss.get(b"Certs").unwrap().as_array().unwrap().len(), 3);
+    assert_eq!(dss.get(b"Certs").unwrap().as_array().unwrap().len(), 4);
     assert_eq!(dss.get(b"CRLs").unwrap().as_array().unwrap().len(), 1);
-    let sealed_only = pdf[..last_signed_end(&pdf)].to_vec();
+    // Custody, seal, then (after the DSS) the document timestamp over everything.
+    let ends = signed_ends(&pdf);
+    assert_eq!(ends.len(), 3, "custody, seal, document timestamp");
+    assert_eq!(
+        ends[2],
+        pdf.len(),
+        "the document timestamp covers the whole file"
+    );
+    let sealed_only = pdf[..ends[1]].to_vec();
     assert!(
         sealed_only.len() < pdf.len(),
         "the DSS comes after the seal"
@@ -671,6 +718,12 @@ async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(
     );
     assert!(own.signatures[0].revocation_data_issued.is_some());
     assert!(own.to_text().contains("checked against CRLs in the file"));
+    // The seal carries a signature timestamp, the file a document timestamp.
+    assert_eq!(own.signatures.len(), 3, "{own:#?}");
+    assert!(own.signatures[0].timestamp.is_none(), "{own:#?}");
+    assert!(own.signatures[1].timestamp.is_some(), "{own:#?}");
+    assert!(own.signatures[2].document_timestamp, "{own:#?}");
+    assert!(own.signatures[2].timestamp.is_some(), "{own:#?}");
     let before = verify(&sealed_only, roots);
     assert_eq!(before.verdict, Verdict::Valid, "{before:#?}");
     assert!(
@@ -702,6 +755,46 @@ async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(
         "{r:#?}"
     );
     assert_eq!(r.signatures[1].verdict, Verdict::Valid, "{r:#?}");
+    // The seal's key is revoked too. Its signature timestamp proves the seal was made
+    // before: it stands, in Kho and in pyHanko, still with no network.
+    let seal_key = keys.iter().find(|k| k.kind == "agency").unwrap();
+    assert!(
+        t.app
+            .keys
+            .revoke(&seal_key.id, "key compromise")
+            .await
+            .unwrap()
+    );
+    let crl = t.app.keys.crl_der().await.unwrap();
+    let both_revoked = kho::signing::ltv::add_dss(&pdf, &[], &[crl]).unwrap();
+    let r = verify(&both_revoked, roots);
+    assert_eq!(
+        r.signatures[0].sub_indication.as_deref(),
+        Some("REVOKED_NO_POE"),
+        "{r:#?}"
+    );
+    assert_eq!(r.signatures[1].verdict, Verdict::Valid, "{r:#?}");
+    assert!(
+        r.signatures[1]
+            .reasons
+            .iter()
+            .any(|w| w.contains("after the timestamp proves")),
+        "{r:#?}"
+    );
+    let root2 = root.clone();
+    let (_, report) = tokio::task::spawn_blocking(move || pyhanko_ades(&both_revoked, &root2))
+        .await
+        .unwrap();
+    // pyHanko: custody (no timestamp) INVALID as revoked, the timestamped seal VALID.
+    let seal_part = report.find("Field 2").expect("two fields");
+    assert!(
+        report[..seal_part].contains("The signature is judged INVALID."),
+        "{report}"
+    );
+    assert!(
+        report[seal_part..].contains("The signature is judged VALID."),
+        "{report}"
+    );
     // A CRL listing it but not signed by the root is ignored.
     let stranger = make_pki();
     let forged = kho::signing::certs::crl(
@@ -724,3 +817,230 @@ async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(
     t.finish().await;
 }
 both_backends!(a_filed_document_validates_offline_from_the_revocation_data_it_carries);
+
+async fn the_seal_and_the_file_carry_timestamps_that_pyhanko_and_kho_check(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let (_, pdf) = t.digitize_sample().await;
+    let (_, other) = t.digitize_sample().await;
+    let root = t.trust_root().await;
+    // pyHanko checks the seal's timestamp (the custody signature has none) and, in its
+    // AdES validation, the document timestamp.
+    let (pdf2, root2) = (pdf.clone(), root.clone());
+    let ((ok, report), (ades_ok, ades)) = tokio::task::spawn_blocking(move || {
+        (
+            pyhanko_judge("validate", &pdf2, &root2, "--pretty-print"),
+            pyhanko_ades(&pdf2, &root2),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{report}");
+    assert_eq!(
+        report
+            .matches("The timestamp token is cryptographically sound.")
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(
+        report.contains("The TSA certificate is trusted."),
+        "{report}"
+    );
+    assert!(ades_ok, "{ades}");
+    assert!(!ades.contains("imprint"), "{ades}");
+    // Kho: the seal's trusted time and the document timestamp's, by Kho's own TSA.
+    use kho::verify::{Verdict, verify};
+    let roots = std::slice::from_ref(&root);
+    let r = verify(&pdf, roots);
+    assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
+    let tsa = t
+        .app
+        .keys
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kind == "tsa")
+        .expect("the deployment's TSA key");
+    let stamp = &r.signatures[2];
+    assert!(stamp.document_timestamp, "{r:#?}");
+    assert_eq!(stamp.serial.as_deref(), Some(tsa.serial.as_str()), "{r:#?}");
+    assert!(
+        r.signatures[1]
+            .timestamp_authority
+            .as_deref()
+            .is_some_and(|a| a.contains("Time-Stamping")),
+        "{r:#?}"
+    );
+    assert!(r.to_text().contains("timestamp"), "{}", r.to_text());
+    // Another document's timestamp token, put in this one's place: genuine, signed by
+    // the same TSA, but for other bytes. INVALID.
+    let spliced = splice_last_contents(&pdf, &other);
+    let r = verify(&spliced, roots);
+    assert_eq!(r.verdict, Verdict::Invalid, "{r:#?}");
+    assert!(
+        r.signatures[2]
+            .reasons
+            .iter()
+            .any(|w| w.contains("imprint")),
+        "{r:#?}"
+    );
+    // pyHanko finds the same: the document timestamp fails (its signatures, which do not
+    // need it while their certificates are good, stand).
+    let root2 = root.clone();
+    let (_, ades) = tokio::task::spawn_blocking(move || pyhanko_ades(&spliced, &root2))
+        .await
+        .unwrap();
+    assert!(ades.contains("Timestamp token imprint is"), "{ades}");
+    assert!(
+        ades.contains("Document timestamp chain failed to validate"),
+        "{ades}"
+    );
+
+    // The TSA over HTTP (RFC 3161 §3.4), public.
+    use kho::signing::tsp;
+    let imprint = tsp::MessageImprint::sha256(&[b"any bytes"]).unwrap();
+    let (req, nonce) = tsp::request(&imprint).unwrap();
+    let post = |body: Vec<u8>, ct: &'static str| {
+        t.client
+            .post(t.url("/api/v1/tsa"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let resp = post(req, "application/timestamp-query").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/timestamp-reply"
+    );
+    let token = tsp::token_from_response(&resp.bytes().await.unwrap(), &imprint, &nonce).unwrap();
+    let info = tsp::tst_info(&token).unwrap();
+    assert_eq!(info.policy, tsp::KHO_TSA_POLICY);
+    // A request it cannot read is answered by the protocol: rejected, with the reason.
+    let resp = post(b"not DER".to_vec(), "application/timestamp-query")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let err = tsp::token_from_response(&resp.bytes().await.unwrap(), &imprint, &nonce)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("status 2") && err.contains("not a DER"),
+        "{err}"
+    );
+    assert_eq!(post(vec![0; 10], "text/plain").await.unwrap().status(), 415);
+    assert_eq!(
+        post(vec![0; 5000], "application/timestamp-query")
+            .await
+            .unwrap()
+            .status(),
+        413
+    );
+    t.finish().await;
+}
+both_backends!(the_seal_and_the_file_carry_timestamps_that_pyhanko_and_kho_check);
+
+async fn an_external_tsa_stamps_when_configured(backend: Backend) {
+    // Kho B is the external TSA; Kho A stamps with it and trusts its root for timestamps.
+    let b = TestApp::spawn(backend, 0, &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let b_roots = dir.path().join("b-roots.pem");
+    std::fs::write(
+        &b_roots,
+        kho::signing::certs::to_pem(&b.trust_root().await).unwrap(),
+    )
+    .unwrap();
+    let tsa_url = b.url("/api/v1/tsa");
+    let a = TestApp::spawn(
+        backend,
+        1,
+        &[
+            "--tsa-url",
+            &tsa_url,
+            "--tsa-roots",
+            b_roots.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let (_, pdf) = a.digitize_sample().await;
+    let b_tsa = b
+        .app
+        .keys
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kind == "tsa")
+        .unwrap();
+    let report = a.verify(pdf.clone()).await;
+    assert_eq!(report["verdict"], "VALID", "{report}");
+    let stamp = &report["signatures"][2];
+    assert_eq!(stamp["document_timestamp"], true, "{report}");
+    assert_eq!(stamp["serial"], b_tsa.serial.as_str(), "{report}");
+    assert!(report["signatures"][1]["timestamp"].is_string(), "{report}");
+    // Without B's root, the timestamps are not trusted: the document timestamp is
+    // undecided, and the seal is judged at its claimed time.
+    let a_root = a.trust_root().await;
+    let r = kho::verify::verify(&pdf, std::slice::from_ref(&a_root));
+    assert_eq!(r.verdict, kho::verify::Verdict::Indeterminate, "{r:#?}");
+    assert_eq!(
+        r.signatures[2].sub_indication.as_deref(),
+        Some("NO_CERTIFICATE_CHAIN_FOUND"),
+        "{r:#?}"
+    );
+    assert!(r.signatures[1].timestamp.is_none(), "{r:#?}");
+    a.finish().await;
+    b.finish().await;
+}
+both_backends!(an_external_tsa_stamps_when_configured);
+
+async fn archive_refresh_renews_the_proof_and_earlier_copies_still_verify(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let (doc_id, pdf) = t.digitize_sample().await;
+    // Nothing is due while the TSA's certificate has years left.
+    let s = kho::archive::refresh(&t.app, 365).await.unwrap();
+    assert_eq!((s.checked, s.refreshed), (1, 0), "{s:?}");
+    // What ends within 20 years is renewed: a new DSS and document timestamp appended.
+    let s = kho::archive::refresh(&t.app, 20 * 365).await.unwrap();
+    assert_eq!((s.checked, s.refreshed, s.failed.len()), (1, 1, 0), "{s:?}");
+    let renewed = t
+        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert!(renewed.len() > pdf.len() && renewed.starts_with(&pdf));
+    let root = t.trust_root().await;
+    use kho::verify::{Verdict, verify};
+    let r = verify(&renewed, std::slice::from_ref(&root));
+    assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
+    let stamps = r.signatures.iter().filter(|s| s.document_timestamp).count();
+    assert_eq!((r.signatures.len(), stamps), (4, 2), "{r:#?}");
+    // The vault: the renewed file is its copy; the one handed out before is an earlier
+    // revision of it, and still VALID.
+    let now = t.verify(renewed.clone()).await;
+    assert_eq!(now["vault"]["identical"], true, "{now}");
+    let before = t.verify(pdf.clone()).await;
+    assert_eq!(before["verdict"], "VALID", "{before}");
+    assert_eq!(before["vault"]["identical"], false, "{before}");
+    assert_eq!(before["vault"]["earlier_revision"], true, "{before}");
+    // The renewal is in the audit trail.
+    let events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'archive_refresh' AND subject = $1",
+    )
+    .bind(&doc_id)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(events, 1);
+    // And pyHanko, with Kho stopped, validates the renewed file.
+    t.stop_server().await;
+    let (ok, report) = tokio::task::spawn_blocking(move || pyhanko_ades(&renewed, &root))
+        .await
+        .unwrap();
+    assert!(ok, "{report}");
+    t.finish().await;
+}
+both_backends!(archive_refresh_renews_the_proof_and_earlier_copies_still_verify);

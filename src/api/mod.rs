@@ -10,7 +10,7 @@
 //! | [`revoke`] | `POST /api/v1/documents/{id}/revoke` |
 //! | [`reviews`] | `GET /api/v1/reviews[/{id}[/pdf\|/pages/{n}]]`, `POST /api/v1/reviews/{id}/approve\|reject` |
 //! | [`verify`] | `POST /api/v1/verify` (public) |
-//! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl` (public) |
+//! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl`, `POST /api/v1/tsa` (RFC 3161) (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
 //! | [`batches`] | `GET/POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report|/events]` |
 //! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
@@ -20,7 +20,7 @@
 //!
 //! The web pages ([`crate::web`]) are routed here too; a path no route takes gets the
 //! JSON 404 under `/api/` and the HTML 404 page elsewhere. Every API route but health,
-//! trust, verify, the printout routes, the OAuth endpoints and the OpenAPI document
+//! trust, the TSA, verify, the printout routes, the OAuth endpoints and the OpenAPI document
 //! needs `Authorization: Bearer TOKEN` or a web session ([`caller::Caller`]). Errors are
 //! [`error::ApiError`].
 
@@ -62,7 +62,7 @@ use crate::app::App;
     paths(health::health, health::metrics, audit::checkpoints, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
           batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
-          documents::pdf, documents::original, trust::roots, trust::crl, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
+          documents::pdf, documents::original, trust::roots, trust::crl, trust::tsa, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
           crate::web::account::login_page, crate::web::account::login, crate::web::account::logout,
@@ -110,6 +110,10 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/trust/roots.pem", get(trust::roots))
         .route("/api/v1/trust/crl", get(trust::crl))
+        .route(
+            "/api/v1/tsa",
+            post(trust::tsa).layer(DefaultBodyLimit::max(trust::MAX_TSA_REQUEST_BYTES)),
+        )
         .route(
             "/api/v1/verify/qr",
             post(printout::verify_qr).layer(DefaultBodyLimit::max(upload_limit)),

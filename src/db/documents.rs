@@ -317,3 +317,44 @@ pub async fn adopt_unfiled(db: &Db, agency: &str) -> Result<u64, DbError> {
             .await?;
     Ok(r.rows_affected())
 }
+
+/// Up to `limit` filed documents (each a signed PDF), by id after `after`: (id, PDF
+/// SHA-256).
+pub async fn signed_pdfs_after(
+    db: &Db,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, pdf_sha256 FROM documents
+         WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("pdf_sha256")?)))
+        .collect()
+}
+
+/// Point document `id` at a new PDF (a longer revision of the one it had), when it
+/// still has `old_sha256`; false when another process changed it first.
+pub async fn replace_pdf(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    old_sha256: &str,
+    new_sha256: &str,
+    new_bytes: i64,
+) -> Result<bool, DbError> {
+    let r = sqlx::query(
+        "UPDATE documents SET pdf_sha256 = $1, pdf_bytes = $2 WHERE id = $3 AND pdf_sha256 = $4",
+    )
+    .bind(new_sha256)
+    .bind(new_bytes)
+    .bind(id)
+    .bind(old_sha256)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

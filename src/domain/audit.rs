@@ -28,10 +28,12 @@ pub enum Action {
     KeyCreate,
     KeyRetireSeal,
     KeyRevoke,
+    /// A document's long-term validation renewed (`kho archive refresh`).
+    ArchiveRefresh,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::Upload,
         Action::DocumentSignedFiled,
         Action::Push,
@@ -53,6 +55,7 @@ impl Action {
         Action::KeyCreate,
         Action::KeyRetireSeal,
         Action::KeyRevoke,
+        Action::ArchiveRefresh,
     ];
 
     /// The name stored in `audit_log.action`.
@@ -79,6 +82,7 @@ impl Action {
             Action::KeyCreate => "key_create",
             Action::KeyRetireSeal => "key_retire_seal",
             Action::KeyRevoke => "key_revoke",
+            Action::ArchiveRefresh => "archive_refresh",
         }
     }
 }

@@ -49,7 +49,7 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 
 /// signingCertificateV2 (RFC 5035): the SHA-256 of the signer's certificate (the
 /// default hash algorithm, so it is omitted) and its issuer and serial number.
-fn signing_certificate_v2(cert: &Certificate) -> Result<Attribute, SigningError> {
+pub(super) fn signing_certificate_v2(cert: &Certificate) -> Result<Attribute, SigningError> {
     let cert_der = cert.to_der().map_err(err)?;
     let hash = sha2::Sha256::digest(&cert_der);
     let issuer_der = cert.tbs_certificate().issuer().to_der().map_err(err)?;
@@ -89,30 +89,47 @@ pub fn sign_digest(
     key: &SecretKey,
     chain: &[Certificate],
 ) -> Result<Vec<u8>, SigningError> {
-    let signer_cert = chain
-        .first()
-        .ok_or_else(|| SigningError::Cms("no signer certificate".into()))?;
     let content = EncapsulatedContentInfo {
         econtent_type: ID_DATA,
         econtent: None,
     };
-    let digest_algorithm = AlgorithmIdentifierOwned {
-        oid: match key.algorithm() {
+    signed_data(&content, Some(digest), key, chain)
+}
+
+/// The digest algorithm a key of `algorithm` signs with.
+pub fn digest_algorithm(algorithm: SealAlgorithm) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: match algorithm {
             SealAlgorithm::Ed25519 => ID_SHA512,
             SealAlgorithm::P256 => ID_SHA256,
         },
         parameters: None,
-    };
+    }
+}
+
+/// A CMS SignedData (DER) by `key` over `content`: detached with `digest` given, or
+/// encapsulated (a timestamp token's TSTInfo) with `digest` None. The signed attributes
+/// are contentType, messageDigest and signingCertificateV2; `chain` goes in whole.
+pub fn signed_data(
+    content: &EncapsulatedContentInfo,
+    digest: Option<&[u8]>,
+    key: &SecretKey,
+    chain: &[Certificate],
+) -> Result<Vec<u8>, SigningError> {
+    let signer_cert = chain
+        .first()
+        .ok_or_else(|| SigningError::Cms("no signer certificate".into()))?;
+    let digest_algorithm = digest_algorithm(key.algorithm());
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
         issuer: signer_cert.tbs_certificate().issuer().clone(),
         serial_number: signer_cert.tbs_certificate().serial_number().clone(),
     });
-    let mut signer = SignerInfoBuilder::new(sid, digest_algorithm.clone(), &content, Some(digest))
-        .map_err(err)?;
+    let mut signer =
+        SignerInfoBuilder::new(sid, digest_algorithm.clone(), content, digest).map_err(err)?;
     signer
         .add_signed_attribute(signing_certificate_v2(signer_cert)?)
         .map_err(err)?;
-    let mut builder = SignedDataBuilder::new(&content);
+    let mut builder = SignedDataBuilder::new(content);
     builder
         .add_digest_algorithm(digest_algorithm)
         .map_err(err)?;
@@ -125,4 +142,27 @@ pub fn sign_digest(
         .add_signer_info::<_, Sig>(signer, k)
         .map_err(err))?;
     builder.build().map_err(err)?.to_der().map_err(err)
+}
+
+/// The CMS `cms` (DER) with `attribute` added to its one SignerInfo's unsigned
+/// attributes (where a signature timestamp goes: nothing signed changes).
+pub fn add_unsigned_attribute(cms: &[u8], attribute: Attribute) -> Result<Vec<u8>, SigningError> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::{SignedData, SignerInfos};
+    let mut ci = ContentInfo::from_der(cms).map_err(err)?;
+    let mut sd: SignedData = ci.content.decode_as().map_err(err)?;
+    let mut infos: Vec<_> = sd.signer_infos.0.into_vec();
+    let [info] = infos.as_mut_slice() else {
+        return Err(SigningError::Cms("not one SignerInfo".into()));
+    };
+    let mut attrs: Vec<Attribute> = info
+        .unsigned_attrs
+        .take()
+        .map(|a| a.into_vec())
+        .unwrap_or_default();
+    attrs.push(attribute);
+    info.unsigned_attrs = Some(SetOfVec::try_from(attrs).map_err(err)?);
+    sd.signer_infos = SignerInfos(SetOfVec::try_from(infos).map_err(err)?);
+    ci.content = Any::encode_from(&sd).map_err(err)?;
+    ci.to_der().map_err(err)
 }

@@ -3,7 +3,8 @@
 //!
 //! The root is a CA (keyCertSign, cRLSign). Seal and staff certificates carry
 //! digitalSignature + nonRepudiation (pyHanko and the EU profiles require the latter on
-//! signer certificates) and a CRL distribution point on Kho's public URL.
+//! signer certificates) and a CRL distribution point on Kho's public URL. The TSA's
+//! certificate carries the critical timeStamping extended key usage besides.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +29,10 @@ use x509_cert::time::Validity;
 use super::SigningError;
 use super::key::SecretKey;
 
+/// id-kp-timeStamping (RFC 5280 §4.2.1.12).
+pub const ID_KP_TIME_STAMPING: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+
 /// What a certificate is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertKind {
@@ -36,6 +41,9 @@ pub enum CertKind {
     /// An agency's digitization office: signs custody when the uploader has no key.
     Office,
     Staff,
+    /// The deployment's time-stamping authority (RFC 3161): extended key usage
+    /// timeStamping, critical.
+    Tsa,
 }
 
 impl CertKind {
@@ -45,6 +53,7 @@ impl CertKind {
             CertKind::Agency => "agency",
             CertKind::Office => "office",
             CertKind::Staff => "staff",
+            CertKind::Tsa => "tsa",
         }
     }
 }
@@ -96,6 +105,11 @@ impl BuilderProfile for Profile {
             KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
         };
         ext.push(KeyUsage(usage).to_extension(tbs.subject(), &ext)?);
+        if self.kind == CertKind::Tsa {
+            // RFC 3161 §2.3: exactly one extended key usage, timeStamping, critical.
+            let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING]);
+            ext.push((true, &eku).to_extension(tbs.subject(), &ext)?);
+        }
         if let Some(url) = &self.crl_url {
             let uri = Ia5String::new(url)?;
             ext.push(

@@ -5,7 +5,8 @@
 //! an office certificate that signs custody for uploads by callers without a personal
 //! certificate, with the deployment's default algorithm (`--seal-algorithm`). `rotate`
 //! retires an agency's seal (kept for verification) and issues a new one, of the same
-//! algorithm or another; an agency's office key and new staff keys follow its seal's. The roots (active and retired) are public; so is the CRL the certificates
+//! algorithm or another; an agency's office key and new staff keys follow its seal's.
+//! Beside the root stands the deployment's time-stamping authority ([`super::tsp`]). The roots (active and retired) are public; so is the CRL the certificates
 //! point to.
 
 use std::time::Duration;
@@ -270,7 +271,7 @@ impl Keyring {
         &self,
         kind: CertKind,
         common_name: &str,
-        agency: &Agency,
+        agency: Holder<'_>,
         algorithm: SealAlgorithm,
         years: u64,
         created: &mut Vec<KeyRecord>,
@@ -281,7 +282,7 @@ impl Keyring {
         let key = SecretKey::generate(algorithm);
         let cert = certs::issue(
             kind,
-            certs::name(common_name, &agency.name)?,
+            certs::name(common_name, agency.organization())?,
             &key,
             root_name,
             &root_signer.key,
@@ -292,7 +293,7 @@ impl Keyring {
             .store(
                 kind,
                 common_name,
-                Some(&agency.code),
+                agency.code(),
                 Some(&root.id),
                 &cert,
                 &key,
@@ -304,9 +305,7 @@ impl Keyring {
                 Ok(rec)
             }
             // One active seal and office key per agency: another process won the race.
-            Err(e) if kind != CertKind::Staff => {
-                self.active(kind, Some(&agency.code)).await?.ok_or(e)
-            }
+            Err(e) if kind != CertKind::Staff => self.active(kind, agency.code()).await?.ok_or(e),
             Err(e) => Err(e),
         }
     }
@@ -316,6 +315,7 @@ impl Keyring {
     pub async fn ensure(&self, agencies: &[Agency]) -> Result<Vec<KeyRecord>, SigningError> {
         let mut created = Vec::new();
         self.ensure_root(&mut created).await?;
+        self.ensure_tsa(&mut created).await?;
         for a in agencies {
             if self
                 .active(CertKind::Agency, Some(&a.code))
@@ -325,7 +325,7 @@ impl Keyring {
                 self.issue_under_root(
                     CertKind::Agency,
                     &a.name,
-                    a,
+                    Holder::Agency(a),
                     self.algorithm,
                     5,
                     &mut created,
@@ -339,11 +339,57 @@ impl Keyring {
             {
                 let algorithm = self.agency_algorithm(&a.code).await?;
                 let office = format!("Bộ phận số hóa – {}", a.name);
-                self.issue_under_root(CertKind::Office, &office, a, algorithm, 2, &mut created)
-                    .await?;
+                self.issue_under_root(
+                    CertKind::Office,
+                    &office,
+                    Holder::Agency(a),
+                    algorithm,
+                    2,
+                    &mut created,
+                )
+                .await?;
             }
         }
         Ok(created)
+    }
+
+    /// The active time-stamping key, made under the active root when there is none or
+    /// when the root it was issued under is no longer the active one.
+    async fn ensure_tsa(&self, created: &mut Vec<KeyRecord>) -> Result<KeyRecord, SigningError> {
+        let root = self.ensure_root(created).await?;
+        if let Some(tsa) = self.active(CertKind::Tsa, None).await? {
+            let issuer: Option<String> =
+                sqlx::query_scalar("SELECT issuer_id FROM signing_keys WHERE id = $1")
+                    .bind(&tsa.id)
+                    .fetch_one(&self.db.pool)
+                    .await
+                    .map_err(db_err)?;
+            if issuer.as_deref() == Some(root.id.as_str()) {
+                return Ok(tsa);
+            }
+            sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE id = $2")
+                .bind(now_ms())
+                .bind(&tsa.id)
+                .execute(&self.db.pool)
+                .await
+                .map_err(db_err)?;
+        }
+        self.issue_under_root(
+            CertKind::Tsa,
+            "Kho Time-Stamping Authority",
+            Holder::Deployment,
+            self.algorithm,
+            10,
+            created,
+        )
+        .await
+    }
+
+    /// The deployment's own time-stamping authority, ready to stamp.
+    pub async fn tsa(&self) -> Result<Signer, SigningError> {
+        let mut created = Vec::new();
+        let tsa = self.ensure_tsa(&mut created).await?;
+        self.signer(&tsa.id).await
     }
 
     /// The algorithm of the agency's active seal, or the deployment's default.
@@ -363,8 +409,15 @@ impl Keyring {
     ) -> Result<KeyRecord, SigningError> {
         let mut created = Vec::new();
         let algorithm = self.agency_algorithm(&agency.code).await?;
-        self.issue_under_root(CertKind::Staff, name, agency, algorithm, 2, &mut created)
-            .await
+        self.issue_under_root(
+            CertKind::Staff,
+            name,
+            Holder::Agency(agency),
+            algorithm,
+            2,
+            &mut created,
+        )
+        .await
     }
 
     /// Retire the agency's seal (kept for verification) and issue a new one, of
@@ -414,7 +467,7 @@ impl Keyring {
         self.issue_under_root(
             CertKind::Agency,
             &agency.name,
-            agency,
+            Holder::Agency(agency),
             algorithm,
             5,
             &mut created,
@@ -425,7 +478,7 @@ impl Keyring {
             self.issue_under_root(
                 CertKind::Office,
                 &office,
-                agency,
+                Holder::Agency(agency),
                 algorithm,
                 2,
                 &mut created,
@@ -484,14 +537,22 @@ impl Keyring {
         Ok(done)
     }
 
-    /// Serial numbers (hex) of every revoked certificate.
-    pub async fn revoked_serials(&self) -> Result<std::collections::HashSet<String>, SigningError> {
-        let rows = sqlx::query("SELECT serial FROM signing_keys WHERE revoked_at IS NOT NULL")
-            .fetch_all(&self.db.pool)
-            .await
-            .map_err(db_err)?;
+    /// Serial numbers (hex) of every revoked certificate, with when (Unix ms).
+    pub async fn revoked_serials(
+        &self,
+    ) -> Result<std::collections::HashMap<String, i64>, SigningError> {
+        let rows =
+            sqlx::query("SELECT serial, revoked_at FROM signing_keys WHERE revoked_at IS NOT NULL")
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(db_err)?;
         rows.iter()
-            .map(|r| r.try_get::<String, _>("serial").map_err(db_err))
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("serial").map_err(db_err)?,
+                    r.try_get::<i64, _>("revoked_at").map_err(db_err)?,
+                ))
+            })
             .collect()
     }
 
@@ -529,6 +590,30 @@ impl Keyring {
             ));
         }
         certs::crl(&root_signer.chain[0], &root_signer.key, entries, 7)
+    }
+}
+
+/// Whom a certificate under the root is for: an agency (its seal, office and staff) or
+/// the deployment itself (its time-stamping authority).
+#[derive(Clone, Copy)]
+enum Holder<'a> {
+    Agency(&'a Agency),
+    Deployment,
+}
+
+impl Holder<'_> {
+    fn organization(&self) -> &str {
+        match self {
+            Holder::Agency(a) => &a.name,
+            Holder::Deployment => "Kho",
+        }
+    }
+
+    fn code(&self) -> Option<&str> {
+        match self {
+            Holder::Agency(a) => Some(&a.code),
+            Holder::Deployment => None,
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! | [`cades`] | CMS SignedData (CAdES detached: PureEdDSA over SHA-512, or ECDSA over SHA-256) |
 //! | [`pades`] | a signature in an incremental update of the PDF |
 //! | [`ltv`] | the `/DSS` (PAdES B-LT): chain certificates and CRLs, so the file validates offline |
+//! | [`tsp`] | RFC 3161 time-stamping: Kho's TSA, signature and document timestamps (B-T, B-LTA) |
 
 pub mod cades;
 pub mod certs;
@@ -18,6 +19,7 @@ pub mod keys;
 pub mod ltv;
 pub mod pades;
 pub mod stamp;
+pub mod tsp;
 
 /// Everything that can go wrong while signing. Messages never carry key material.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,8 @@
 //! one new revision adds the signature field, its widget on page 1 and the signature
 //! dictionary. `/ByteRange` is `[0 a b c]` covering the whole file except this
 //! signature's `/Contents`; the CMS goes into `/Contents`, which leaves room for a later
-//! timestamp. On the first signature the catalog declares, for an Ed25519 key,
+//! timestamp. A document timestamp is the same kind of revision with a `/DocTimeStamp`.
+//! On the first signature the catalog declares, for an Ed25519 key,
 //! `/Version /2.0` and the ISO 32002 extension (EdDSA in PDF); for a P-256 key, the ETSI
 //! extension to PDF 1.7 (`/ESIC`, PAdES), which readers of PDF 1.7 know.
 
@@ -12,6 +13,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, dictionary};
 use x509_cert::certificate::Certificate;
 
 use super::key::{SealAlgorithm, SecretKey};
+use super::tsp::{MessageImprint, TimeStamper};
 use super::{SigningError, cades};
 
 /// Bytes reserved for the CMS in `/Contents` (hex doubles them).
@@ -144,12 +146,56 @@ pub(super) fn finish_update(
     Ok(())
 }
 
-/// Sign `pdf` in a new revision with `key`, whose certificate is `chain[0]`.
+/// Sign `pdf` in a new revision with `key`, whose certificate is `chain[0]`; with a
+/// `stamper`, the signature carries a signature timestamp (PAdES B-T).
 pub fn sign(
     pdf: &[u8],
     key: &SecretKey,
     chain: &[Certificate],
     info: &SignatureInfo,
+    stamper: Option<&TimeStamper>,
+) -> Result<Vec<u8>, SigningError> {
+    let doc_key = info
+        .document_id
+        .as_deref()
+        .filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(|id| format!("/Kho_DocumentID ({id}) "))
+        .unwrap_or_default();
+    let head = format!(
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M ({}) /Name {} /Reason {} {doc_key}/ByteRange ",
+        pdf_date(info.time),
+        text(&info.name),
+        text(&info.reason)
+    );
+    signature_revision(pdf, &head, Some(key.algorithm()), |before, after| {
+        let digest = cades::message_digest(key.algorithm(), &[before, after]);
+        let cms = cades::sign_digest(&digest, key, chain)?;
+        match stamper {
+            Some(s) => s.stamp_signature(&cms),
+            None => Ok(cms),
+        }
+    })
+}
+
+/// A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.5) in a new revision: a
+/// `/DocTimeStamp` whose `/Contents` is an RFC 3161 token over the file's bytes, so
+/// everything before it, the validation data included, is proven to have existed then.
+pub fn timestamp(pdf: &[u8], stamper: &TimeStamper) -> Result<Vec<u8>, SigningError> {
+    let head = "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange ";
+    signature_revision(pdf, head, None, |before, after| {
+        stamper.stamp(&MessageImprint::sha256(&[before, after])?)
+    })
+}
+
+/// Add a revision holding a signature field whose value dictionary starts with `head`
+/// (which ends at `/ByteRange `); `contents` makes the `/Contents` bytes from the two
+/// signed ranges. On the first signature the catalog declares the PDF extension
+/// `algorithm` needs.
+fn signature_revision(
+    pdf: &[u8],
+    head: &str,
+    algorithm: Option<SealAlgorithm>,
+    contents: impl FnOnce(&[u8], &[u8]) -> Result<Vec<u8>, SigningError>,
 ) -> Result<Vec<u8>, SigningError> {
     let doc = Document::load_mem(pdf).map_err(pdf_err)?;
     let (size, root_id, prev) = update_base(pdf, &doc)?;
@@ -195,8 +241,9 @@ pub fn sign(
     let mut changed: Vec<(ObjectId, Vec<u8>)> = Vec::new();
     if new_acroform {
         catalog.set("AcroForm", Object::Reference(acroform_id));
-        match key.algorithm() {
-            SealAlgorithm::Ed25519 => {
+        match algorithm {
+            None => {}
+            Some(SealAlgorithm::Ed25519) => {
                 catalog.set("Version", Object::Name(b"2.0".to_vec()));
                 // ISO 32002: EdDSA signatures in PDF 2.0.
                 catalog.set(
@@ -211,7 +258,7 @@ pub fn sign(
                     },
                 );
             }
-            SealAlgorithm::P256 => {
+            Some(SealAlgorithm::P256) => {
                 // ETSI EN 319 142-1: PAdES signatures in PDF 1.7.
                 catalog.set(
                     "Extensions",
@@ -242,18 +289,6 @@ pub fn sign(
 
     // The signature dictionary, written by hand: every value direct, fixed widths.
     let placeholder = format!("[0 {0:>w$} {0:>w$} {0:>w$}]", 0, w = BYTE_RANGE_WIDTH);
-    let doc_key = info
-        .document_id
-        .as_deref()
-        .filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .map(|id| format!("/Kho_DocumentID ({id}) "))
-        .unwrap_or_default();
-    let sig_head = format!(
-        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M ({}) /Name {} /Reason {} {doc_key}/ByteRange ",
-        pdf_date(info.time),
-        text(&info.name),
-        text(&info.reason)
-    );
 
     let mut out = pdf.to_vec();
     if !out.ends_with(b"\n") {
@@ -263,7 +298,7 @@ pub fn sign(
     let start = out.len();
     offsets.push((sig_id.0, start));
     out.extend_from_slice(format!("{} 0 obj\n", sig_id.0).as_bytes());
-    out.extend_from_slice(sig_head.as_bytes());
+    out.extend_from_slice(head.as_bytes());
     let byte_range_at = out.len();
     out.extend_from_slice(placeholder.as_bytes());
     out.extend_from_slice(b" /Contents ");
@@ -289,11 +324,7 @@ pub fn sign(
         return Err(pdf_err("file too large for the ByteRange field"));
     }
     out[byte_range_at..byte_range_at + range.len()].copy_from_slice(range.as_bytes());
-    let digest = cades::message_digest(
-        key.algorithm(),
-        &[&out[..contents_start], &out[contents_end..]],
-    );
-    let cms = cades::sign_digest(&digest, key, chain)?;
+    let cms = contents(&out[..contents_start], &out[contents_end..])?;
     if cms.len() > CONTENTS_BYTES {
         return Err(SigningError::Cms(format!(
             "signature of {} bytes does not fit the {CONTENTS_BYTES} reserved",

@@ -14,7 +14,11 @@
 //! certificates carried in the CMS, to a trusted root, each link's signature verifying
 //! and each certificate valid at the claimed signing time. What the verifier cannot
 //! decide (another algorithm, another format) is INDETERMINATE with its ETSI
-//! sub-indication, never INVALID, which is kept for what is proven wrong. Then every revision after a signed one is classified: only a
+//! sub-indication, never INVALID, which is kept for what is proven wrong. RFC 3161
+//! timestamps ([`timestamp`]) are checked too: a signature timestamp gives the seal a
+//! trusted time, at which its certificates are judged (a revocation after it does not
+//! undo the seal), and a document timestamp (`/ETSI.RFC3161`) is reported as one more
+//! entry; a token made for other bytes is INVALID. Then every revision after a signed one is classified: only a
 //! later signature (its dictionary, widget, the AcroForm and page 1's /Annots growing)
 //! and validation data (/DSS) may follow; any other changed, added or freed object, a
 //! changed /Info, or trailing bytes that are not a well-formed revision make the
@@ -34,6 +38,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{BasicConstraints, SubjectKeyIdentifier};
 
 mod algorithms;
+mod timestamp;
 
 use algorithms::{Failure, Hash, Input};
 
@@ -89,6 +94,14 @@ pub struct SignatureReport {
     pub ltv: Ltv,
     /// When the oldest CRL used was issued (RFC 3339), when CRLs in the file were used.
     pub revocation_data_issued: Option<String>,
+    /// A document timestamp (`/ETSI.RFC3161`, PAdES B-LTA) rather than a signature.
+    pub document_timestamp: bool,
+    /// The trusted time (RFC 3339) an RFC 3161 timestamp proves: of a signature, its
+    /// signature timestamp; of a document timestamp, its own. The signature's
+    /// certificates are judged at this time, and a revocation after it does not undo it.
+    pub timestamp: Option<String>,
+    /// The time-stamping authority that vouched for `timestamp`.
+    pub timestamp_authority: Option<String>,
 }
 
 /// Where a signature's revocation status came from.
@@ -125,6 +138,10 @@ pub struct VaultView {
     pub status: crate::domain::Status,
     /// True when the file is byte for byte the vault's copy.
     pub identical: bool,
+    /// True when the file is an earlier revision of the vault's copy: the vault's copy
+    /// is this file with validation data and timestamps appended since
+    /// (`kho archive refresh`).
+    pub earlier_revision: bool,
     pub title: Option<String>,
     pub revoked_at: Option<i64>,
     pub revocation_reason: Option<String>,
@@ -170,6 +187,17 @@ impl Report {
                     (Ltv::NotChecked, _) => "not checked".to_string(),
                 }
             ));
+            if let Some(at) = &s.timestamp {
+                out.push_str(&format!(
+                    "  {}: {at}, by {}\n",
+                    if s.document_timestamp {
+                        "document timestamp"
+                    } else {
+                        "trusted time (signature timestamp)"
+                    },
+                    s.timestamp_authority.as_deref().unwrap_or("?")
+                ));
+            }
         }
         out.push_str(&format!("sha256: {}\n", self.sha256));
         if let Some(v) = &self.vault {
@@ -181,7 +209,13 @@ impl Report {
                     .as_deref()
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default(),
-                if v.identical { "" } else { "NOT " }
+                if v.identical {
+                    ""
+                } else if v.earlier_revision {
+                    "an earlier revision of "
+                } else {
+                    "NOT "
+                }
             ));
         }
         out
@@ -198,15 +232,27 @@ fn invalid(reason: impl Into<String>) -> Report {
     }
 }
 
-/// Verify `pdf` against the trusted `roots`.
+/// Verify `pdf` against the trusted `roots` (for signatures and timestamps alike).
 pub fn verify(pdf: &[u8], roots: &[Certificate]) -> Report {
+    verify_with(pdf, roots, roots)
+}
+
+/// Verify `pdf`: signatures against `roots`, timestamps against `tsa_roots`.
+pub fn verify_with(pdf: &[u8], roots: &[Certificate], tsa_roots: &[Certificate]) -> Report {
     let sha256 = hex::encode(sha2::Sha256::digest(pdf));
-    let mut report = verify_inner(pdf, roots);
+    let mut report = verify_inner(pdf, Trust { roots, tsa_roots });
     report.sha256 = sha256;
     report
 }
 
-fn verify_inner(pdf: &[u8], roots: &[Certificate]) -> Report {
+/// The roots signatures and timestamps must chain to.
+#[derive(Clone, Copy)]
+struct Trust<'a> {
+    roots: &'a [Certificate],
+    tsa_roots: &'a [Certificate],
+}
+
+fn verify_inner(pdf: &[u8], trust: Trust<'_>) -> Report {
     let options = lopdf::LoadOptions {
         strict: true,
         max_decompressed_size: Some(64 << 20),
@@ -232,7 +278,7 @@ fn verify_inner(pdf: &[u8], roots: &[Certificate]) -> Report {
     let mut cache = Cache::default();
     let mut sigs = Vec::new();
     for (name, sig_id) in fields {
-        sigs.push(check_signature(pdf, &doc, name, sig_id, roots, &mut cache));
+        sigs.push(check_signature(pdf, &doc, name, sig_id, trust, &mut cache));
     }
     let mut reasons: Vec<String> = sigs
         .iter()
@@ -344,7 +390,7 @@ fn check_signature(
     doc: &Document,
     field: Option<String>,
     sig_id: ObjectId,
-    roots: &[Certificate],
+    trust: Trust<'_>,
     cache: &mut Cache,
 ) -> SignatureReport {
     let mut r = SignatureReport {
@@ -360,8 +406,11 @@ fn check_signature(
         document_id: None,
         ltv: Ltv::NotChecked,
         revocation_data_issued: None,
+        document_timestamp: false,
+        timestamp: None,
+        timestamp_authority: None,
     };
-    match check(pdf, doc, sig_id, roots, &mut r, cache) {
+    match check(pdf, doc, sig_id, trust, &mut r, cache) {
         Ok(verdict) => r.verdict = verdict,
         Err(reason) => {
             r.verdict = Verdict::Invalid;
@@ -375,10 +424,11 @@ fn check(
     pdf: &[u8],
     doc: &Document,
     sig_id: ObjectId,
-    roots: &[Certificate],
+    trust: Trust<'_>,
     r: &mut SignatureReport,
     cache: &mut Cache,
 ) -> Result<Verdict, String> {
+    let roots = trust.roots;
     let sig = doc
         .get_dictionary(sig_id)
         .map_err(|_| "the signature value is not a dictionary".to_string())?;
@@ -436,6 +486,41 @@ fn check(
     } else {
         format!("the file up to byte {revision_end} of {}", pdf.len())
     };
+    // A document timestamp: an RFC 3161 token over the signed ranges.
+    if sig.get(b"SubFilter").and_then(Object::as_name).ok() == Some(b"ETSI.RFC3161".as_slice()) {
+        r.document_timestamp = true;
+        let der_len = der_length(&contents).ok_or("the timestamp token is not DER")?;
+        if contents[der_len..].iter().any(|&x| x != 0) {
+            return Err("bytes after the timestamp token in /Contents".into());
+        }
+        let crls = cache.crls(doc).to_vec();
+        let stamp = timestamp::check(
+            &contents[..der_len],
+            |hash| cache.digest(pdf, hash, a, b, revision_end).to_vec(),
+            trust.tsa_roots,
+            &crls,
+        );
+        match stamp {
+            Ok(stamp) => {
+                r.signer = Some(stamp.authority.clone());
+                r.chain = stamp.chain.clone();
+                r.serial = Some(stamp.serial.clone());
+                r.ltv = stamp.ltv;
+                r.revocation_data_issued = stamp.revocation_data_issued.clone();
+                r.timestamp = Some(stamp.time_text.clone());
+                r.timestamp_authority = Some(stamp.authority);
+            }
+            Err(timestamp::Failure::Wrong(why)) => return Err(why),
+            Err(timestamp::Failure::Undecided(sub, why)) => return Ok(undecided(r, sub, why)),
+        }
+        if revision_end < pdf.len()
+            && let Err(why) = cache.later(pdf, doc, revision_end)
+        {
+            r.reasons.push(why);
+            return Ok(Verdict::ModifiedAfterSigning);
+        }
+        return Ok(Verdict::Valid);
+    }
     // Only the two detached CMS formats in use are checked.
     let cades = match sig.get(b"SubFilter").and_then(Object::as_name) {
         Ok(b"ETSI.CAdES.detached") => true,
@@ -473,39 +558,9 @@ fn check(
     }
     let si = sd.signer_infos.0.get(0).expect("one signer info");
     // The signer's certificate, named by the SignerInfo.
-    let certs: Vec<Certificate> = sd
-        .certificates
-        .as_ref()
-        .map(|set| {
-            set.0
-                .iter()
-                .filter_map(|c| match c {
-                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if certs.len() > MAX_CMS_CERTIFICATES {
-        return Err(format!(
-            "{} certificates in the CMS: more than {MAX_CMS_CERTIFICATES} are not examined",
-            certs.len()
-        ));
-    }
-    let cert = match &si.sid {
-        SignerIdentifier::IssuerAndSerialNumber(ias) => certs.iter().find(|c| {
-            c.tbs_certificate().issuer() == &ias.issuer
-                && c.tbs_certificate().serial_number() == &ias.serial_number
-        }),
-        SignerIdentifier::SubjectKeyIdentifier(ski) => certs.iter().find(|c| {
-            c.tbs_certificate()
-                .get_extension::<SubjectKeyIdentifier>()
-                .ok()
-                .flatten()
-                .is_some_and(|(_, own)| own.0 == ski.0)
-        }),
-    }
-    .ok_or("the signer's certificate is not in the CMS")?;
+    let certs = cms_certificates(&sd)?;
+    let cert =
+        signer_certificate(si, &certs).ok_or("the signer's certificate is not in the CMS")?;
     r.signer = Some(cert.tbs_certificate().subject().to_string());
     r.serial = Some(hex::encode(
         cert.tbs_certificate().serial_number().as_bytes(),
@@ -579,6 +634,45 @@ fn check(
         }
     }
 
+    // A signature timestamp (PAdES B-T): a token over the signature value. One that is
+    // proven wrong makes the signature INVALID; one that cannot be decided is set aside.
+    let mut trusted_time = None;
+    if let Some(token) = si.unsigned_attrs.as_ref().and_then(|attrs| {
+        attrs
+            .iter()
+            .find(|a| a.oid == crate::signing::tsp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN)
+            .and_then(|a| a.values.get(0))
+            .and_then(|v| v.to_der().ok())
+    }) {
+        let crls = cache.crls(doc).to_vec();
+        match timestamp::check(
+            &token,
+            |h| h.digest(&[si.signature.as_bytes()]),
+            trust.tsa_roots,
+            &crls,
+        ) {
+            Ok(stamp) => {
+                trusted_time = Some(stamp.time);
+                r.timestamp = Some(stamp.time_text);
+                r.timestamp_authority = Some(stamp.authority);
+            }
+            Err(timestamp::Failure::Wrong(why)) => {
+                return Err(format!("the signature timestamp is wrong: {why}"));
+            }
+            Err(timestamp::Failure::Undecided(_, why)) => {
+                r.reasons
+                    .push(format!("the signature timestamp was set aside: {why}"));
+            }
+        }
+    }
+    // The certificates are judged at the trusted time when there is one, else at /M.
+    let at = trusted_time.unwrap_or(claimed);
+    let at_words = if trusted_time.is_some() {
+        "the timestamped signing time"
+    } else {
+        "the claimed signing time"
+    };
+
     // The chain: up through the CMS's CA certificates to a trusted root.
     let path = match chain(cert, &certs, roots) {
         Chain::Trusted(path) => path,
@@ -606,12 +700,12 @@ fn check(
         let validity = c.tbs_certificate().validity();
         let from = validity.not_before.to_unix_duration().as_secs() as i64;
         let to = validity.not_after.to_unix_duration().as_secs() as i64;
-        if claimed < from || claimed > to {
+        if at < from || at > to {
             return Err(if std::ptr::eq(*c, cert) {
-                "the certificate was not valid at the claimed signing time".into()
+                format!("the certificate was not valid at {at_words}")
             } else {
                 format!(
-                    "the certificate of {} was not valid at the claimed signing time",
+                    "the certificate of {} was not valid at {at_words}",
                     c.tbs_certificate().subject()
                 )
             });
@@ -619,7 +713,18 @@ fn check(
     }
     // Revocation, from the CRLs the file carries (PAdES B-LT).
     match revocation(&path, cache.crls(doc)) {
-        Revocation::Revoked { subject, at } => {
+        Revocation::Revoked {
+            subject,
+            at: revoked,
+            at_unix,
+        } if trusted_time.is_some_and(|t| t < at_unix) => {
+            // Revoked after the timestamp proved the signature existed: it stands.
+            r.ltv = Ltv::CrlInDocument;
+            r.reasons.push(format!(
+                "the certificate of {subject} was revoked on {revoked}, after the timestamp proves the signature was made"
+            ));
+        }
+        Revocation::Revoked { subject, at, .. } => {
             r.ltv = Ltv::CrlInDocument;
             return Ok(undecided(
                 r,
@@ -643,6 +748,50 @@ fn check(
         return Ok(Verdict::ModifiedAfterSigning);
     }
     Ok(Verdict::Valid)
+}
+
+/// The certificates a CMS carries (at most [`MAX_CMS_CERTIFICATES`]).
+fn cms_certificates(sd: &SignedData) -> Result<Vec<Certificate>, String> {
+    let certs: Vec<Certificate> = sd
+        .certificates
+        .as_ref()
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|c| match c {
+                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if certs.len() > MAX_CMS_CERTIFICATES {
+        return Err(format!(
+            "{} certificates in the CMS: more than {MAX_CMS_CERTIFICATES} are not examined",
+            certs.len()
+        ));
+    }
+    Ok(certs)
+}
+
+/// The certificate a SignerInfo names, by issuer and serial or by key identifier.
+fn signer_certificate<'a>(
+    si: &cms::signed_data::SignerInfo,
+    certs: &'a [Certificate],
+) -> Option<&'a Certificate> {
+    match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => certs.iter().find(|c| {
+            c.tbs_certificate().issuer() == &ias.issuer
+                && c.tbs_certificate().serial_number() == &ias.serial_number
+        }),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => certs.iter().find(|c| {
+            c.tbs_certificate()
+                .get_extension::<SubjectKeyIdentifier>()
+                .ok()
+                .flatten()
+                .is_some_and(|(_, own)| own.0 == ski.0)
+        }),
+    }
 }
 
 /// Record an undecided outcome and its ETSI sub-indication.
@@ -734,19 +883,21 @@ fn dss_crls(doc: &Document) -> Vec<CertificateList> {
 
 enum Revocation {
     /// Every certificate below the root is covered and none is listed.
-    Good {
-        oldest: String,
-    },
+    Good { oldest: String },
     Revoked {
         subject: String,
         at: String,
+        at_unix: i64,
     },
     /// Some certificate has no CRL in the file.
     Unknown,
 }
 
 fn rfc3339(t: &x509_cert::time::Time) -> String {
-    let secs = t.to_unix_duration().as_secs() as i64;
+    rfc3339_secs(t.to_unix_duration().as_secs() as i64)
+}
+
+fn rfc3339_secs(secs: i64) -> String {
     let (y, mo, d, h, mi, s) = crate::domain::civil(secs);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
@@ -784,6 +935,7 @@ fn revocation(path: &[&Certificate], crls: &[CertificateList]) -> Revocation {
             return Revocation::Revoked {
                 subject: cert.tbs_certificate().subject().to_string(),
                 at: rfc3339(&entry.revocation_date),
+                at_unix: entry.revocation_date.to_unix_duration().as_secs() as i64,
             };
         }
         let Some(newest) = by_issuer

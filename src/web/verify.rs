@@ -26,23 +26,24 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 <p id="verdict" role="status" aria-live="polite"></p>
 <ul id="reasons"></ul>
 <details id="details" hidden><summary>{details}</summary><ul id="technical"></ul></details>
-<div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{stamp_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
 <p id="vault"></p>
 <p><a href="/verify/qr{lang}">{qr}</a></p>
 <script>
-const L = {{same:"{same}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
+const L = {{same:"{same}", earlier:"{earlier}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
   VALID:"{v_valid}", UNKNOWN_SIGNER:"{v_unknown}", REVOKED:"{v_revoked}", MODIFIED_AFTER_SIGNING:"{v_modified}", INVALID:"{v_invalid}",
   INDETERMINATE:"{v_indeterminate}", REVOKED_NO_POE:"{v_revoked_no_poe}", sigOk:"{sig_ok}", sigBad:"{sig_bad}", sigUndecided:"{sig_undecided}",
-  ltvIn:"{ltv_in}", ltvOut:"{ltv_out}", sig:"{sig_word}", en:{en},
+  ltvIn:"{ltv_in}", ltvOut:"{ltv_out}", sig:"{sig_word}", en:{en}, docStamp:"{doc_stamp}", rStamp:"{r_stamp}",
   rChanged:"{r_changed}", rModified:"{r_modified}", rUntrusted:"{r_untrusted}", rExpired:"{r_expired}",
   rRevoked:"{r_revoked}", rUnsupported:"{r_unsupported}", rNoSig:"{r_nosig}", rBroken:"{r_broken}", rOther:"{r_other}"}};
 // The verifier's reasons (English, for programs) said in the page's language; the
 // original stays under the technical details.
 const REASONS = [
+  [/imprint/, "rStamp"],
   [/digest does not match|signature does not verify|gap|\/Contents|\/ByteRange|CMS/, "rChanged"],
   [/after signing|well-formed revision/, "rModified"],
   [/does not chain to a trusted root/, "rUntrusted"],
-  [/not valid at the claimed signing time/, "rExpired"],
+  [/not valid at the (claimed|timestamped) signing time/, "rExpired"],
   [/revoked/, "rRevoked"],
   [/not supported/, "rUnsupported"],
   [/holds no signature/, "rNoSig"],
@@ -103,7 +104,7 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   for (const s of j.signatures) {{
     const tr = document.createElement("tr");
     const ok = s.verdict === "VALID", undecided = s.verdict === "INDETERMINATE";
-    for (const x of [person(s.signer), when(s.claimed_time), s.covers === "the whole file" ? L.whole : L.part, ltv(s), ok ? L.sigOk : undecided ? L.sigUndecided : L.sigBad]) {{
+    for (const x of [person(s.signer) + (s.document_timestamp ? " (" + L.docStamp + ")" : ""), s.document_timestamp ? "—" : when(s.claimed_time), s.timestamp ? whenIso(s.timestamp) : "—", s.covers === "the whole file" ? L.whole : L.part, ltv(s), ok ? L.sigOk : undecided ? L.sigUndecided : L.sigBad]) {{
       const td = document.createElement("td"); td.textContent = x; tr.appendChild(td);
     }}
     tr.lastChild.className = ok ? "good" : undecided ? "warn" : "bad";
@@ -111,7 +112,7 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
   }}
   t.hidden = j.signatures.length === 0;
   document.getElementById("vault").textContent = j.vault
-    ? L.vault + ": " + (j.vault.status === "valid" ? L.docValid : L.docNot) + " — " + (j.vault.identical ? L.same : L.differs) : "";
+    ? L.vault + ": " + (j.vault.status === "valid" ? L.docValid : L.docNot) + " — " + (j.vault.identical ? L.same : j.vault.earlier_revision ? L.earlier : L.differs) : "";
 }});
 </script>"#,
         pick = l.t("Chọn tệp PDF đã ký số", "Choose a signed PDF"),
@@ -127,6 +128,15 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
             "Signed at (as the signer states)"
         ),
         covers_h = l.t("Phạm vi", "Covers"),
+        stamp_h = l.t(
+            "Thời điểm được chứng thực (dấu thời gian)",
+            "Trusted time (timestamp)"
+        ),
+        doc_stamp = l.t("dấu thời gian của tệp", "document timestamp"),
+        r_stamp = l.t(
+            "dấu thời gian không khớp với nội dung tệp: nó được cấp cho một tệp khác",
+            "the timestamp does not match the file: it was issued for other content"
+        ),
         ltv_h = l.t("Dữ liệu thu hồi", "Revocation data"),
         ltv_in = l.t("có trong tệp, lập lúc", "in the file, issued"),
         ltv_out = l.t(
@@ -141,6 +151,10 @@ document.getElementById("form").addEventListener("submit", async (e) => {{
         vault = l.t("Bản lưu trong Kho", "The vault's record"),
         same = l.t("tệp trùng khớp bản lưu", "the file is the vault's copy"),
         differs = l.t("tệp KHÁC bản lưu", "the file DIFFERS from the vault's copy"),
+        earlier = l.t(
+            "tệp là bản trước của bản lưu (bản lưu đã được bổ sung dữ liệu kiểm tra lâu dài sau đó)",
+            "the file is an earlier revision of the vault's copy (long-term validation data was added to it since)"
+        ),
         whole = l.t("toàn bộ tệp", "the whole file"),
         part = l.t(
             "tệp đến trước các phần thêm sau (như chữ ký kế tiếp)",

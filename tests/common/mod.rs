@@ -588,8 +588,15 @@ pub async fn sealed_by(t: &TestApp, agency: &str, pdf: &[u8]) -> Vec<u8> {
         time: now,
         document_id: None,
     };
-    let signed = pades::sign(pdf, &custody.key, &custody.chain, &info(&custody.name)).unwrap();
-    pades::sign(&signed, &seal.key, &seal.chain, &info(&seal.name)).unwrap()
+    let signed = pades::sign(
+        pdf,
+        &custody.key,
+        &custody.chain,
+        &info(&custody.name),
+        None,
+    )
+    .unwrap();
+    pades::sign(&signed, &seal.key, &seal.chain, &info(&seal.name), None).unwrap()
 }
 
 /// The PDF signed for custody by the staff key, then sealed by the agency (each call
@@ -614,6 +621,7 @@ pub fn sign_twice(pki: &Pki, pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
             time: now,
             document_id: None,
         },
+        None,
     )
     .unwrap();
     let sealed = pades::sign(
@@ -626,6 +634,7 @@ pub fn sign_twice(pki: &Pki, pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
             time: now + 1,
             document_id: None,
         },
+        None,
     )
     .unwrap();
     (custody, sealed)
