@@ -13,18 +13,24 @@ UNSIGNED.pdf with pyHanko once per signer key and format:
     dsa                 DSA 2048 with SHA-256, under the RSA root (likewise undecided)
 
 each as `NAME-pkcs7.pdf` (adbe.pkcs7.detached) and `NAME-cades.pdf`
-(ETSI.CAdES.detached); and `crowded-cades.pdf`, the RSA signer's CMS stuffed with 40
-look-alike CA certificates. The two roots go to OUT_DIR/roots.pem; the certificates have no
+(ETSI.CAdES.detached); `rsa-noattrs-pkcs7.pdf`, the RSA signer's adbe.pkcs7.detached
+with no signed attributes (the older form: the signature over the content's digest);
+and `crowded-cades.pdf`, the RSA signer's CMS stuffed with 40 look-alike CA
+certificates. The two roots go to OUT_DIR/roots.pem; the certificates have no
 revocation pointers, so every verdict is reached offline.
 """
 
 import datetime
+import re
 import sys
 from pathlib import Path
 
+from asn1crypto import algos as asn1_algos
+from asn1crypto import cms as asn1_cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, padding, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -158,6 +164,49 @@ def main(unsigned, out):
             with open(unsigned, "rb") as f:
                 signed = signers.sign_pdf(IncrementalPdfFileWriter(f), meta, signer=signer)
             (out / f"{label}-{form}.pdf").write_bytes(signed.getvalue())
+
+    # adbe.pkcs7.detached with no signed attributes (the older PKCS#7 form some signing
+    # tools still make): the RSA signature is over the signed bytes' SHA-256 itself. Made
+    # from the RSA fixture by putting such a CMS into its /Contents.
+    base = (out / "rsa-pkcs7.pdf").read_bytes()
+    m = list(re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", base))[-1]
+    a0, a1, b0, b1 = map(int, m.groups())
+    signed_bytes = base[a0 : a0 + a1] + base[b0 : b0 + b1]
+    signature = rsa_key.sign(signed_bytes, padding.PKCS1v15(), hashes.SHA256())
+    der = serialization.Encoding.DER
+    leaf_asn1 = asn1_x509.Certificate.load(rsa_leaf.public_bytes(der))
+    root_asn1 = asn1_x509.Certificate.load(rsa_root.public_bytes(der))
+    sha256 = asn1_algos.DigestAlgorithm({"algorithm": "sha256"})
+    signed_data = asn1_cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [sha256],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [leaf_asn1, root_asn1],
+            "signer_infos": [
+                {
+                    "version": "v1",
+                    "sid": asn1_cms.SignerIdentifier(
+                        {
+                            "issuer_and_serial_number": {
+                                "issuer": leaf_asn1.issuer,
+                                "serial_number": leaf_asn1.serial_number,
+                            }
+                        }
+                    ),
+                    "digest_algorithm": sha256,
+                    "signature_algorithm": {"algorithm": "rsassa_pkcs1v15"},
+                    "signature": signature,
+                }
+            ],
+        }
+    )
+    token = asn1_cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+    gap = b0 - (a0 + a1) - 2  # the hex digits between < and >
+    hex_cms = token.hex().upper().encode()
+    assert len(hex_cms) <= gap
+    plain = base[: a0 + a1 + 1] + hex_cms + b"0" * (gap - len(hex_cms)) + base[b0 - 1 :]
+    (out / "rsa-noattrs-pkcs7.pdf").write_bytes(plain)
 
     # A signature whose CMS is stuffed with 40 look-alike CA certificates (same name as
     # the RSA root, other keys): Kho refuses to examine it rather than check them all.

@@ -533,6 +533,23 @@ fn signatures_made_by_other_systems_get_the_verdict_pyhanko_gives() {
     }
 }
 
+/// The older PKCS#7 form with no signed attributes (the RSA signature is over the signed
+/// bytes' digest itself): VALID in Kho exactly as in pyHanko; a changed byte INVALID.
+#[test]
+fn a_pkcs7_signature_without_signed_attributes_is_checked_over_the_content_digest() {
+    let (_dir, out, roots) = other_systems_fixtures();
+    let file = out.join("rsa-noattrs-pkcs7.pdf");
+    let pdf = std::fs::read(&file).unwrap();
+    let report = verify(&pdf, &roots);
+    let (pyhanko_valid, said) = pyhanko_validate_roots(&file, &out.join("roots.pem"));
+    assert!(pyhanko_valid, "{said}");
+    assert_eq!(report.verdict, Verdict::Valid, "{report:#?}");
+    let mut flipped = pdf.clone();
+    flipped[pdf.len() / 5] ^= 0x01;
+    let changed = verify(&flipped, &roots);
+    assert_eq!(changed.verdict, Verdict::Invalid, "{changed:#?}");
+}
+
 /// A CMS stuffed with look-alike CA certificates (same name as the root, other keys)
 /// would make the chain builder check each one's signature at every link: past 32
 /// certificates the signature is refused, unexamined.
