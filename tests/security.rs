@@ -622,8 +622,52 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        // Scripts only from this origin: no inline script runs.
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
         assert!(h.get("strict-transport-security").is_none(), "{path}");
     }
+    // And no page ships one: every <script> either loads a file from /assets/ or is a
+    // JSON data block.
+    for path in ["/", "/verify", "/verify/qr", "/login", "/verify?lang=en"] {
+        let html = t
+            .client
+            .get(t.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for (at, _) in html.match_indices("<script") {
+            let tag = &html[at..at + html[at..].find('>').unwrap()];
+            assert!(
+                tag.contains(r#"src="/assets/"#) || tag.contains(r#"type="application/json""#),
+                "{path}: inline script {tag}"
+            );
+        }
+    }
+    let js = t
+        .client
+        .get(t.url("/assets/verify-pdf.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(
+        t.client
+            .get(t.url("/assets/nope.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     t.finish().await;
 }
 

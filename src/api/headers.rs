@@ -19,7 +19,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The content security policy of every answer.
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; \
     base-uri 'none'; frame-ancestors 'none'";
 

@@ -11,6 +11,7 @@
 //! | [`admin`] | `GET /admin` (accounts and API tokens), `POST /admin/accounts` (create), `POST /admin/accounts/disable`, `POST /admin/tokens/revoke` |
 //! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
 //! | [`consent`] | `GET/POST /oauth/authorize`: the consent page |
+//! | [`assets`] | `GET /assets/{name}`: the pages' scripts (no page ships inline script) |
 //! | [`staff`] | `GET /staff/batches` (upload a batch; the agency's batches), `GET /staff/batches/{id}` (live progress), `GET /staff/reviews` (the queue), `GET /staff/reviews/{id}` (pages beside text; correct, approve, reject) |
 //!
 //! Signed-in pages use the session cookie ([`Session`]); every form that changes
@@ -19,6 +20,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod assets;
 pub mod consent;
 pub mod home;
 pub mod owner;

@@ -161,7 +161,7 @@ pub async fn batches_page(
 <h2>{batches}</h2>
 {table}
 {data}
-<script>{script}</script>"#,
+<script src="/assets/upload.js" defer></script>"#,
         table = super::or_empty(
             &rows,
             format!(
@@ -197,7 +197,6 @@ pub async fn batches_page(
         upload = l.t("Tải lên và số hóa", "Upload and digitize"),
         batches = l.t("Các lô của cơ quan", "The agency's batches"),
         data = script_data(l, &s),
-        script = UPLOAD_JS,
     );
     Ok(Html(page(
         l,
@@ -208,45 +207,6 @@ pub async fn batches_page(
     ))
     .into_response())
 }
-
-/// Creates the batch, sends the files one request each (so the bar moves), then opens
-/// the batch's progress page.
-const UPLOAD_JS: &str = r##"
-const data = JSON.parse(document.getElementById("page-data").textContent);
-const form = document.getElementById("new-batch");
-const bar = document.getElementById("upload-progress");
-const status = document.getElementById("upload-status");
-const api = (path, init) => fetch(path, { ...init, headers: { ...(init.headers || {}), "X-CSRF-Token": data.csrf } });
-const problem = async (r) => { try { return (await r.json()).error.message; } catch { return `HTTP ${r.status}`; } };
-form.addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const button = document.getElementById("upload");
-  button.disabled = true;
-  try {
-    const manifestFile = document.getElementById("manifest").files[0];
-    const body = { name: document.getElementById("name").value, split: document.getElementById("split").checked };
-    const owner = document.getElementById("owner").value.trim();
-    if (owner) body.owner = owner;
-    if (manifestFile) body.manifest = await manifestFile.text();
-    const created = await api("/api/v1/batches", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (!created.ok) { status.textContent = await problem(created); return; }
-    const { id } = await created.json();
-    const files = [...document.getElementById("files").files];
-    bar.hidden = false; bar.max = files.length; bar.value = 0;
-    for (const [i, f] of files.entries()) {
-      status.textContent = `${data.uploading} ${i + 1}/${files.length}: ${f.name}`;
-      const fd = new FormData();
-      fd.append("file", f, f.name);
-      const sent = await api(`/api/v1/batches/${id}/files`, { method: "POST", body: fd });
-      if (!sent.ok) { status.textContent = `${f.name}: ${await problem(sent)}`; return; }
-      bar.value = i + 1;
-    }
-    location.href = `/staff/batches/${id}` + (data.lang === "en" ? "?lang=en" : "");
-  } finally {
-    button.disabled = false;
-  }
-});
-"##;
 
 /// `GET /staff/batches/{id}`: the batch's progress, live.
 #[utoipa::path(get, path = "/staff/batches/{id}", tag = "pages",
@@ -274,7 +234,7 @@ pub async fn batch_page(
 <table id="documents"><thead><tr><th>{doc}</th><th>{state}</th><th>{owner}</th><th>{pages}</th><th>{number}</th><th>{conf}</th><th>{reasons}</th></tr></thead><tbody></tbody></table>
 <noscript>{noscript}</noscript>
 {data}
-<script>{script}</script>"#,
+<script src="/assets/progress.js" defer></script>"#,
         q = lang_q(l),
         all = l.t("Các lô", "All batches"),
         id = esc(&batch.id),
@@ -294,54 +254,9 @@ pub async fn batch_page(
             "Turn on JavaScript for live progress, or download the report above."
         ),
         data = script_data(l, &s),
-        script = PROGRESS_JS,
     );
     Ok(Html(page(l, &back, &batch.name, &body, Some(&s))).into_response())
 }
-
-/// Follows the batch's server-sent events and redraws the bar, the totals and the
-/// documents; stops when the batch is finished.
-const PROGRESS_JS: &str = r##"
-const data = JSON.parse(document.getElementById("page-data").textContent);
-const id = document.getElementById("batch-name").dataset.batchId;
-const q = data.lang === "en" ? "?lang=en" : "";
-const cell = (text) => { const td = document.createElement("td"); td.textContent = text ?? ""; return td; };
-const draw = (p) => {
-  const t = p.report.totals;
-  const ended = t.documents - t.queued;
-  const bar = document.getElementById("progress");
-  bar.max = Math.max(t.documents, 1); bar.value = ended;
-  document.getElementById("totals").textContent =
-    `${ended}/${t.documents} ${data.documents} · ${data.states.filed}: ${t.filed} · ${data.states.review}: ${t.review} · ` +
-    `${data.states.failed}: ${t.failed + t.refused} · ${t.pages} ${data.pages} · ${p.report.pages_per_second.toFixed(2)} ${data.perSecond}`;
-  const body = document.querySelector("#documents tbody");
-  body.replaceChildren(...p.report.documents.map((d) => {
-    const tr = document.createElement("tr");
-    tr.dataset.state = d.state;
-    if (d.document_id) tr.dataset.documentId = d.document_id;
-    tr.append(cell(d.label));
-    const state = cell(data.states[d.state] || d.state);
-    if (d.review_id) {
-      const a = document.createElement("a");
-      a.href = `/staff/reviews/${d.review_id}${q}`;
-      a.textContent = ` (${data.open})`;
-      state.append(a);
-    }
-    tr.append(state, cell(d.owner), cell(d.pages), cell(d.number),
-      cell(d.confidence == null ? "" : d.confidence.toFixed(0)), cell(d.reasons.join("; ")));
-    return tr;
-  }));
-  const state = document.getElementById("state");
-  state.textContent = p.finished ? data.finished : data.running;
-  state.dataset.finished = String(p.finished);
-};
-const events = new EventSource(`/api/v1/batches/${id}/events`);
-events.addEventListener("progress", (e) => {
-  const p = JSON.parse(e.data);
-  draw(p);
-  if (p.finished) events.close();
-});
-"##;
 
 /// `GET /staff/reviews`: the agency's open reviews.
 #[utoipa::path(get, path = "/staff/reviews", tag = "pages",
@@ -571,7 +486,7 @@ pub async fn review_page(
 <h3>{pages_l}</h3>
 <div class="pages">{pages}</div>
 {data}
-<script>{script}</script>"#,
+<script src="/assets/review.js" defer></script>"#,
         q = lang_q(l),
         queue = l.t("Hàng chờ duyệt", "Review queue"),
         id = esc(&r.id),
@@ -591,7 +506,6 @@ pub async fn review_page(
             "Pages and recognized text"
         ),
         data = script_data(l, &s),
-        script = REVIEW_JS,
     );
     let title = l.t("Duyệt văn bản", "Review a document");
     Ok(Html(page(l, &back, title, &body, Some(&s))).into_response())
@@ -655,41 +569,3 @@ fn field_labels(l: Lang) -> [(&'static str, &'static str); 10] {
         ("tax_codes", l.t("Mã số thuế", "Tax codes")),
     ]
 }
-
-/// Approves with the fields that were changed as corrections, or rejects with the
-/// reason, through the API; shows the outcome.
-const REVIEW_JS: &str = r##"
-const data = JSON.parse(document.getElementById("page-data").textContent);
-const id = document.getElementById("review").dataset.reviewId;
-const result = document.getElementById("result");
-const api = (path, body) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf }, body: JSON.stringify(body) });
-const problem = async (r) => { try { return (await r.json()).error.message; } catch { return `HTTP ${r.status}`; } };
-const done = () => document.querySelectorAll("#approve-form button, #reject-form button").forEach((b) => (b.disabled = true));
-// A likely correction goes into its field, for the reviewer to check and approve.
-for (const b of document.querySelectorAll("button.suggestion")) {
-  b.addEventListener("click", () => { const input = document.getElementById(b.dataset.field); if (input) { input.value = b.dataset.value; input.focus(); } });
-}
-document.getElementById("approve-form")?.addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const fix = {};
-  for (const input of e.target.querySelectorAll("input")) {
-    const v = input.value.trim();
-    if (v && v !== input.dataset.was) fix[input.name] = v;
-  }
-  const r = await api(`/api/v1/reviews/${id}/approve`, fix);
-  if (!r.ok) { result.textContent = await problem(r); return; }
-  const { document_id } = await r.json();
-  result.textContent = `${data.approved} `;
-  const code = document.createElement("code");
-  code.id = "document-id";
-  code.textContent = document_id;
-  result.append(code);
-  done();
-});
-document.getElementById("reject-form")?.addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const r = await api(`/api/v1/reviews/${id}/reject`, { reason: document.getElementById("reason").value });
-  result.textContent = r.ok ? data.rejected : await problem(r);
-  if (r.ok) done();
-});
-"##;

@@ -29,92 +29,13 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 <div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{stamp_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
 <p id="vault"></p>
 <p><a href="/verify/qr{lang}">{qr}</a></p>
-<script>
-const L = {{same:"{same}", earlier:"{earlier}", differs:"{differs}", vault:"{vault}", whole:"{whole}", part:"{part}", docValid:"{doc_valid}", docNot:"{doc_not}",
-  VALID:"{v_valid}", UNKNOWN_SIGNER:"{v_unknown}", REVOKED:"{v_revoked}", MODIFIED_AFTER_SIGNING:"{v_modified}", INVALID:"{v_invalid}",
-  INDETERMINATE:"{v_indeterminate}", REVOKED_NO_POE:"{v_revoked_no_poe}", sigOk:"{sig_ok}", sigBad:"{sig_bad}", sigUndecided:"{sig_undecided}",
-  ltvIn:"{ltv_in}", ltvOut:"{ltv_out}", sig:"{sig_word}", en:{en}, docStamp:"{doc_stamp}", rStamp:"{r_stamp}",
-  rChanged:"{r_changed}", rModified:"{r_modified}", rUntrusted:"{r_untrusted}", rExpired:"{r_expired}",
-  rRevoked:"{r_revoked}", rUnsupported:"{r_unsupported}", rNoSig:"{r_nosig}", rBroken:"{r_broken}", rOther:"{r_other}"}};
-// The verifier's reasons (English, for programs) said in the page's language; the
-// original stays under the technical details.
-const REASONS = [
-  [/imprint/, "rStamp"],
-  [/digest does not match|signature does not verify|gap|\/Contents|\/ByteRange|CMS/, "rChanged"],
-  [/after signing|well-formed revision/, "rModified"],
-  [/does not chain to a trusted root/, "rUntrusted"],
-  [/not valid at the (claimed|timestamped) signing time/, "rExpired"],
-  [/revoked/, "rRevoked"],
-  [/not supported/, "rUnsupported"],
-  [/holds no signature/, "rNoSig"],
-  [/well-formed PDF|cross-reference/, "rBroken"],
-];
-const say = (reason) => {{
-  if (L.en) return reason;
-  const m = /^(Sig|Signature)\s*(\d*):\s*(.*)$/.exec(reason);
-  const rest = m ? m[3] : reason;
-  const hit = REASONS.find(([re]) => re.test(rest));
-  const text = L[hit ? hit[1] : "rOther"];
-  return m ? L.sig + " " + (m[2] || "") + ": " + text : text;
-}};
-// The signer's name (CN) and organization (O), not the whole certificate subject.
-const person = (dn) => {{
-  if (!dn) return "";
-  const part = (k) => (new RegExp("(?:^|,\\s*)" + k + "=([^,]+)").exec(dn) || [])[1];
-  const cn = part("CN"), o = part("O");
-  return cn ? (o && o !== cn ? cn + " — " + o : cn) : dn;
-}};
-// A PDF date (D:YYYYMMDDHHmmSS+07'00') as Vietnam's time, day first.
-const when = (m) => {{
-  const x = /^D:(\d{{4}})(\d{{2}})(\d{{2}})(\d{{2}})?(\d{{2}})?(\d{{2}})?(Z|[+-]\d{{2}}'?\d{{2}}'?)?/.exec(m || "");
-  if (!x) return m || "";
-  let t = Date.UTC(+x[1], +x[2] - 1, +x[3], +(x[4] || 0), +(x[5] || 0), +(x[6] || 0));
-  const z = x[7];
-  if (z && z !== "Z") {{ const h = +z.slice(1, 3), mi = +z.replace(/'/g, "").slice(3, 5); t -= (z[0] === "-" ? -1 : 1) * (h * 60 + mi) * 60000; }}
-  const d = new Date(t + 7 * 3600000), p = (n) => String(n).padStart(2, "0");
-  return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
-}};
-// An RFC 3339 instant in the same form.
-const whenIso = (s) => {{
-  const t = Date.parse(s || ""); if (isNaN(t)) return s || "";
-  const d = new Date(t + 7 * 3600000), p = (n) => String(n).padStart(2, "0");
-  return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
-}};
-const ltv = (s) => s.ltv === "CRL_IN_DOCUMENT" ? L.ltvIn + (s.revocation_data_issued ? " " + whenIso(s.revocation_data_issued) : "") : s.ltv === "NOT_IN_DOCUMENT" ? L.ltvOut : "—";
-document.getElementById("form").addEventListener("submit", async (e) => {{
-  e.preventDefault();
-  const f = document.getElementById("file").files[0];
-  const v = document.getElementById("verdict");
-  v.textContent = "…"; v.className = ""; delete v.dataset.verdict;
-  const r = await fetch("/api/v1/verify", {{method: "POST", body: f, headers: {{"Content-Type": "application/pdf"}}}});
-  const j = await r.json();
-  if (!r.ok) {{ v.textContent = j.error.message; v.className = "bad"; return; }}
-  v.dataset.verdict = j.verdict;
-  const revokedNoPoe = j.signatures.some((s) => s.sub_indication === "REVOKED_NO_POE");
-  v.textContent = j.verdict === "INDETERMINATE" && revokedNoPoe ? L.REVOKED_NO_POE : (L[j.verdict] || L.INVALID);
-  v.className = j.verdict === "VALID" ? "good" : j.verdict === "INDETERMINATE" ? "warn" : "bad";
-  const ul = document.getElementById("reasons"); ul.innerHTML = "";
-  const tech = document.getElementById("technical"); tech.innerHTML = "";
-  for (const reason of j.reasons) {{
-    const li = document.createElement("li"); li.textContent = say(reason); ul.appendChild(li);
-    const raw = document.createElement("li"); raw.textContent = reason; tech.appendChild(raw);
-  }}
-  document.getElementById("details").hidden = L.en || j.reasons.length === 0;
-  const t = document.getElementById("signatures"); const body = t.querySelector("tbody"); body.innerHTML = "";
-  for (const s of j.signatures) {{
-    const tr = document.createElement("tr");
-    const ok = s.verdict === "VALID", undecided = s.verdict === "INDETERMINATE";
-    for (const x of [person(s.signer) + (s.document_timestamp ? " (" + L.docStamp + ")" : ""), s.document_timestamp ? "—" : when(s.claimed_time), s.timestamp ? whenIso(s.timestamp) : "—", s.covers === "the whole file" ? L.whole : L.part, ltv(s), ok ? L.sigOk : undecided ? L.sigUndecided : L.sigBad]) {{
-      const td = document.createElement("td"); td.textContent = x; tr.appendChild(td);
-    }}
-    tr.lastChild.className = ok ? "good" : undecided ? "warn" : "bad";
-    body.appendChild(tr);
-  }}
-  t.hidden = j.signatures.length === 0;
-  document.getElementById("vault").textContent = j.vault
-    ? L.vault + ": " + (j.vault.status === "valid" ? L.docValid : L.docNot) + " — " + (j.vault.identical ? L.same : j.vault.earlier_revision ? L.earlier : L.differs) : "";
-}});
-</script>"#,
+<script type="application/json" id="page-data">{{"same":"{same}", "earlier":"{earlier}", "differs":"{differs}", "vault":"{vault}", "whole":"{whole}", "part":"{part}", "docValid":"{doc_valid}", "docNot":"{doc_not}",
+  "VALID":"{v_valid}", "UNKNOWN_SIGNER":"{v_unknown}", "REVOKED":"{v_revoked}", "MODIFIED_AFTER_SIGNING":"{v_modified}", "INVALID":"{v_invalid}",
+  "INDETERMINATE":"{v_indeterminate}", "REVOKED_NO_POE":"{v_revoked_no_poe}", "sigOk":"{sig_ok}", "sigBad":"{sig_bad}", "sigUndecided":"{sig_undecided}",
+  "ltvIn":"{ltv_in}", "ltvOut":"{ltv_out}", "sig":"{sig_word}", "en":{en}, "docStamp":"{doc_stamp}", "rStamp":"{r_stamp}",
+  "rChanged":"{r_changed}", "rModified":"{r_modified}", "rUntrusted":"{r_untrusted}", "rExpired":"{r_expired}",
+  "rRevoked":"{r_revoked}", "rUnsupported":"{r_unsupported}", "rNoSig":"{r_nosig}", "rBroken":"{r_broken}", "rOther":"{r_other}"}}</script>
+<script src="/assets/verify-pdf.js" defer></script>"#,
         pick = l.t("Chọn tệp PDF đã ký số", "Choose a signed PDF"),
         check = l.t("Kiểm tra", "Verify"),
         qr = l.t(
@@ -245,27 +166,8 @@ pub async fn qr_page(Query(q): Query<LangQuery>) -> Html<String> {
 </form>
 <p id="status" role="status" aria-live="polite"></p>
 <table id="record"></table>
-<script>
-const L = {{valid:"{valid}", notvalid:"{notvalid}", none:"{none}", title:"{title_l}", number:"{number_l}", issued:"{issued_l}", owner:"{owner_l}", reason:"{reason_l}"}};
-const dayFirst = (d) => /^\d{{4}}-\d{{2}}-\d{{2}}$/.test(d || "") ? d.split("-").reverse().join("/") : d;
-document.getElementById("form").addEventListener("submit", async (e) => {{
-  e.preventDefault();
-  const f = document.getElementById("file").files[0];
-  const s = document.getElementById("status");
-  s.textContent = "…"; s.className = "";
-  const r = await fetch("/api/v1/verify/qr", {{method: "POST", body: f, headers: {{"Content-Type": f.type || "image/jpeg"}}}});
-  const j = await r.json();
-  const t = document.getElementById("record"); t.innerHTML = "";
-  if (!r.ok) {{ s.textContent = L.none + " (" + j.error.message + ")"; s.className = "bad"; return; }}
-  s.textContent = j.status.toUpperCase() + " — " + (j.status === "valid" ? L.valid : L.notvalid);
-  s.className = j.status === "valid" ? "good" : "bad";
-  for (const [k, v] of [[L.title, j.title], [L.number, j.number], [L.issued, dayFirst(j.issued_on)], [L.owner, j.owner_masked], [L.reason, j.revocation_reason]]) {{
-    if (!v) continue;
-    const tr = document.createElement("tr"); const th = document.createElement("th"); const td = document.createElement("td");
-    th.textContent = k; td.textContent = v; tr.appendChild(th); tr.appendChild(td); t.appendChild(tr);
-  }}
-}});
-</script>"#,
+<script type="application/json" id="page-data">{{"valid":"{valid}", "notvalid":"{notvalid}", "none":"{none}", "title":"{title_l}", "number":"{number_l}", "issued":"{issued_l}", "owner":"{owner_l}", "reason":"{reason_l}"}}</script>
+<script src="/assets/verify-qr.js" defer></script>"#,
         pick = l.t(
             "Chụp hoặc chọn ảnh bản in có mã QR",
             "Take or choose a photo of the printout's QR code"
