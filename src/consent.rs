@@ -37,9 +37,21 @@ pub enum RegisterError {
     Db(#[from] DbError),
 }
 
-/// Register a requester; returns (client id, client secret). The secret is shown once.
+/// Register a requester from the command line; returns (client id, client secret).
+/// The secret is shown once.
 pub async fn register(
     db: &Db,
+    name: &str,
+    redirect_uris: &[String],
+) -> Result<(String, String), RegisterError> {
+    register_by(db, "-", name, redirect_uris).await
+}
+
+/// Register a requester for `actor` (recorded in its `requester_create` event); returns
+/// (client id, client secret). The secret is shown once.
+pub async fn register_by(
+    db: &Db,
+    actor: &str,
     name: &str,
     redirect_uris: &[String],
 ) -> Result<(String, String), RegisterError> {
@@ -54,7 +66,7 @@ pub async fn register(
         check_redirect_uri(u).map_err(RegisterError::Invalid)?;
     }
     let secret = format!("kho_cs_{}", hex::encode(rand::random::<[u8; 32]>()));
-    let id = grants::create_requester(db, name, redirect_uris, &hash(&secret)).await?;
+    let id = grants::create_requester(db, actor, name, redirect_uris, &hash(&secret)).await?;
     Ok((id, secret))
 }
 

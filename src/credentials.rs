@@ -78,8 +78,8 @@ pub async fn disable_user(db: &Db, actor: &str, username: &str) -> Result<bool, 
     Ok(true)
 }
 
-/// Disable a requester system and end its access tokens (with its event, in the same
-/// transaction); false when there is none.
-pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError> {
-    grants::disable_requester(db, client_id).await
+/// Disable a requester system and end its access tokens (with its event naming
+/// `actor`, in the same transaction); false when there is none.
+pub async fn disable_requester(db: &Db, actor: &str, client_id: &str) -> Result<bool, DbError> {
+    grants::disable_requester(db, actor, client_id).await
 }

@@ -155,7 +155,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let d = open_db(&cli.config).await?;
             anyhow::ensure!(
-                kho::credentials::disable_requester(&d, &client_id).await?,
+                kho::credentials::disable_requester(&d, "-", &client_id).await?,
                 "no enabled requester {client_id}"
             );
             println!("disabled {client_id}; its access tokens have ended");

@@ -1070,6 +1070,100 @@ async fn first_run_setup_then_the_admin_pages_manage_accounts(backend: Backend) 
             (admin.id.clone(), "user_disable".to_owned()),
         ]
     );
+
+    // Requester systems: registered on the page (the secret shown once), refused with
+    // the reason in Vietnamese and what was typed kept, listed, disabled.
+    let register = |name: &'static str, uris: &'static str| {
+        client
+            .post(t.url("/admin/requesters"))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", name),
+                ("redirect_uris", uris),
+            ])
+            .send()
+    };
+    let r = register("Cổng thử", "http://example.vn/cb").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Chưa đăng ký được"), "{html}");
+    assert!(html.contains("http://example.vn/cb") && html.contains(r#"value="Cổng thử""#));
+    let r = register(
+        "Cổng Dịch vụ công thử",
+        "https://dvc.example.vn/cb\nhttp://127.0.0.1:9/cb",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let issued = html
+        .split(r#"id="issued""#)
+        .nth(1)
+        .expect("the credentials");
+    let client_id = issued
+        .split("client_id: <code>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    let secret = issued
+        .split("client_secret: <code>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        client_id.starts_with("req_") && secret.starts_with("kho_cs_"),
+        "{issued}"
+    );
+    // The secret is not shown again.
+    let html = t.page_as("/admin", &cookie).await;
+    assert!(html.contains(&client_id) && html.contains("Cổng Dịch vụ công thử"));
+    assert!(!html.contains(&secret));
+    let r = client
+        .post(t.url("/admin/requesters/disable"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("target", client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        kho::db::grants::requester(&t.app.db, &client_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let r = client
+        .post(t.url("/admin/requesters/disable"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("target", client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let events: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT actor, action, subject FROM audit_log WHERE action LIKE 'requester_%' ORDER BY seq",
+    )
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            (
+                admin.id.clone(),
+                "requester_create".to_owned(),
+                client_id.clone()
+            ),
+            (
+                admin.id.clone(),
+                "requester_disable".to_owned(),
+                client_id.clone()
+            ),
+        ]
+    );
     t.finish().await;
 }
 both_backends!(first_run_setup_then_the_admin_pages_manage_accounts);

@@ -68,7 +68,7 @@ use crate::app::App;
           crate::web::account::login_page, crate::web::account::login, crate::web::account::logout,
           crate::web::setup::setup_page, crate::web::setup::create_admin,
           crate::web::admin::admin_page, crate::web::admin::create_account,
-          crate::web::admin::disable_account, crate::web::admin::revoke_token,
+          crate::web::admin::disable_account, crate::web::admin::revoke_token, crate::web::admin::create_requester, crate::web::admin::disable_requester,
           crate::web::owner::documents_page, crate::web::owner::document_page,
           crate::web::owner::grants_page, crate::web::owner::revoke_grant,
           crate::web::owner::access_log_page, crate::web::consent::authorize_page,
@@ -163,6 +163,11 @@ pub fn router(app: App) -> Router {
         .route("/admin/accounts", post(crate::web::admin::create_account))
         .route("/admin/accounts/disable", post(crate::web::admin::disable_account))
         .route("/admin/tokens/revoke", post(crate::web::admin::revoke_token))
+        .route("/admin/requesters", post(crate::web::admin::create_requester))
+        .route(
+            "/admin/requesters/disable",
+            post(crate::web::admin::disable_requester),
+        )
         .route("/me", get(crate::web::owner::documents_page))
         .route("/me/documents/{id}", get(crate::web::owner::document_page))
         .route("/me/grants", get(crate::web::owner::grants_page))

@@ -118,7 +118,7 @@ pub async fn register(
         return Err(ApiError::Forbidden);
     }
     let Json(r) = body?;
-    match consent::register(&app.db, &r.name, &r.redirect_uris).await {
+    match consent::register_by(&app.db, &caller.id, &r.name, &r.redirect_uris).await {
         Ok((client_id, client_secret)) => Ok((
             StatusCode::CREATED,
             Json(RegisteredRequester {

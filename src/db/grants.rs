@@ -20,14 +20,17 @@ pub struct Requester {
     pub secret_hash: String,
 }
 
-/// Register a requester; returns its client id.
+/// Register a requester, with its `requester_create` event naming `actor` in the same
+/// transaction; returns its client id.
 pub async fn create_requester(
     db: &Db,
+    actor: &str,
     name: &str,
     redirect_uris: &[String],
     secret_hash: &str,
 ) -> Result<String, DbError> {
     let client_id = format!("req_{}", hex::encode(rand::random::<[u8; 8]>()));
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO requesters (client_id, secret_hash, name, redirect_uris, created_at)
          VALUES ($1, $2, $3, $4, $5)",
@@ -37,9 +40,45 @@ pub async fn create_requester(
     .bind(name)
     .bind(serde_json::to_string(redirect_uris).expect("strings serialize"))
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    let detail = serde_json::json!({"name": name, "redirect_uris": redirect_uris});
+    let event = Entry::new(actor, Action::RequesterCreate, &client_id, detail);
+    super::audit::append(&mut tx, &event).await?;
+    tx.commit().await?;
     Ok(client_id)
+}
+
+/// A requester as the admin pages list it.
+#[derive(Debug, Clone)]
+pub struct RequesterRow {
+    pub client_id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+/// Every requester, newest first.
+pub async fn list_requesters(db: &Db) -> Result<Vec<RequesterRow>, DbError> {
+    let rows = sqlx::query(
+        "SELECT client_id, name, redirect_uris, created_at, disabled_at FROM requesters
+         ORDER BY created_at DESC, client_id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let uris: String = r.try_get("redirect_uris")?;
+            Ok(RequesterRow {
+                client_id: r.try_get("client_id")?,
+                name: r.try_get("name")?,
+                redirect_uris: serde_json::from_str(&uris).unwrap_or_default(),
+                created_at: r.try_get("created_at")?,
+                disabled_at: r.try_get("disabled_at")?,
+            })
+        })
+        .collect()
 }
 
 /// An enabled requester.
@@ -175,7 +214,7 @@ pub async fn redeem_code(db: &Db, code_hash: &str) -> Result<Option<Code>, DbErr
 
 /// Disable a requester system and end its access tokens, in one transaction; false
 /// when there is no such enabled requester.
-pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError> {
+pub async fn disable_requester(db: &Db, actor: &str, client_id: &str) -> Result<bool, DbError> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     let done = sqlx::query(
@@ -197,7 +236,7 @@ pub async fn disable_requester(db: &Db, client_id: &str) -> Result<bool, DbError
         .execute(&mut *tx)
         .await?;
         let event = Entry::new(
-            "-",
+            actor,
             Action::RequesterDisable,
             client_id,
             serde_json::json!({}),

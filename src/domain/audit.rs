@@ -24,6 +24,7 @@ pub enum Action {
     UserDisable,
     TokenCreate,
     TokenRevoke,
+    RequesterCreate,
     RequesterDisable,
     KeyCreate,
     KeyRetireSeal,
@@ -33,7 +34,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::Upload,
         Action::DocumentSignedFiled,
         Action::Push,
@@ -51,6 +52,7 @@ impl Action {
         Action::UserDisable,
         Action::TokenCreate,
         Action::TokenRevoke,
+        Action::RequesterCreate,
         Action::RequesterDisable,
         Action::KeyCreate,
         Action::KeyRetireSeal,
@@ -78,6 +80,7 @@ impl Action {
             Action::UserDisable => "user_disable",
             Action::TokenCreate => "token_create",
             Action::TokenRevoke => "token_revoke",
+            Action::RequesterCreate => "requester_create",
             Action::RequesterDisable => "requester_disable",
             Action::KeyCreate => "key_create",
             Action::KeyRetireSeal => "key_retire_seal",

@@ -107,6 +107,27 @@ pub struct TargetForm {
     pub lang: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct RequesterForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub name: String,
+    /// One redirect URI per line.
+    #[serde(default)]
+    pub redirect_uris: String,
+    pub lang: Option<String>,
+}
+
+/// The requester part of the page: what was typed, what went wrong, or the credentials
+/// just issued (shown this once).
+#[derive(Default)]
+struct RequesterPart<'a> {
+    typed: Option<&'a RequesterForm>,
+    error: Option<String>,
+    issued: Option<(String, String)>,
+}
+
 /// The roles an admin creates accounts for on this page (systems get API tokens).
 const ROLES: [&str; 5] = ["staff", "officer", "citizen", "org_member", "admin"];
 
@@ -175,16 +196,22 @@ pub async fn admin_page(
         (Some("revoked"), Some(_)) => {
             Some(l.t("Đã thu hồi mã truy cập.", "Token revoked.").to_owned())
         }
+        (Some("requester_disabled"), Some(id)) => Some(match l {
+            Lang::Vi => format!(
+                "Đã khóa hệ thống khai thác {id}; các mã truy cập của hệ thống đã hết hiệu lực."
+            ),
+            Lang::En => format!("Requester {id} disabled; its access tokens have ended."),
+        }),
         _ => None,
     };
     render(
         &app,
         l,
         &s,
-        &AccountForm::default(),
-        None,
+        (&AccountForm::default(), None),
         notice.as_deref(),
         StatusCode::OK,
+        &RequesterPart::default(),
     )
     .await
 }
@@ -193,15 +220,18 @@ async fn render(
     app: &App,
     l: Lang,
     s: &Session,
-    typed: &AccountForm,
-    error: Option<&str>,
+    (typed, error): (&AccountForm, Option<&str>),
     notice: Option<&str>,
     status: StatusCode,
+    requester: &RequesterPart<'_>,
 ) -> Result<Response, Response> {
     let accounts = crate::db::accounts::list(&app.db)
         .await
         .map_err(super::unavailable(l, s))?;
     let tokens = crate::db::tokens::list(&app.db)
+        .await
+        .map_err(super::unavailable(l, s))?;
+    let requesters = crate::db::grants::list_requesters(&app.db)
         .await
         .map_err(super::unavailable(l, s))?;
     let lang = if l == Lang::En { "en" } else { "vi" };
@@ -267,6 +297,48 @@ async fn render(
             created = ms_to_time(t.created_at),
         ));
     }
+    let mut requester_rows = String::new();
+    for r in &requesters {
+        let state = match r.disabled_at {
+            Some(ms) => format!("{} {}", l.t("Đã khóa", "Disabled"), ms_to_time(ms)),
+            None => l.t("Đang hoạt động", "Active").to_owned(),
+        };
+        let action = if r.disabled_at.is_none() {
+            format!(
+                r#"<form method="post" action="/admin/requesters/disable" class="inline">{hidden}<input type="hidden" name="target" value="{id}"><button type="submit" aria-label="{label} {name}">{label}</button></form>"#,
+                id = esc(&r.client_id),
+                name = esc(&r.name),
+                label = l.t("Khóa", "Disable"),
+            )
+        } else {
+            String::new()
+        };
+        requester_rows.push_str(&format!(
+            "<tr><td>{name}</td><td><code>{id}</code></td><td>{uris}</td><td>{created}</td><td>{state}</td><td>{action}</td></tr>\n",
+            name = esc(&r.name),
+            id = esc(&r.client_id),
+            uris = r
+                .redirect_uris
+                .iter()
+                .map(|u| esc(u))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            created = ms_to_time(r.created_at),
+        ));
+    }
+    let requester_notice = match (&requester.issued, &requester.error) {
+        (Some((id, secret)), _) => format!(
+            r#"<div class="good" role="status" id="issued"><p>{said}</p><p>client_id: <code>{id}</code><br>client_secret: <code>{secret}</code></p></div>"#,
+            said = l.t(
+                "Đã đăng ký hệ thống khai thác. Hãy sao chép khóa bí mật (client_secret) ngay: nó chỉ hiện một lần này, Kho chỉ giữ bản băm.",
+                "Requester registered. Copy the client secret now: it is shown this once; Kho keeps only its hash.",
+            ),
+            id = esc(id),
+            secret = esc(secret),
+        ),
+        (None, Some(e)) => format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)),
+        (None, None) => String::new(),
+    };
     let role_options: String = ROLES
         .iter()
         .map(|r| {
@@ -342,7 +414,21 @@ async fn render(
 <p>{tokens_p}</p>
 <div class="scroll"><table><thead><tr><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
 <tbody>
-{token_rows}</tbody></table></div>"#,
+{token_rows}</tbody></table></div>
+<h2 id="requesters">{requesters_h}</h2>
+<p>{requesters_p}</p>
+{requester_notice}<div class="scroll"><table><thead><tr><th>{req_name_h}</th><th>client_id</th><th>{uris_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
+<tbody>
+{requester_rows}</tbody></table></div>
+<h3 id="new-requester">{new_req_h}</h3>
+<form method="post" action="/admin/requesters">{hidden}
+<label for="req-name">{req_name_h}</label>
+<input id="req-name" name="name" required maxlength="200" value="{req_name}">
+<label for="req-uris">{uris_l}</label>
+<textarea id="req-uris" name="redirect_uris" required rows="3" cols="50" aria-describedby="req-uris-help">{req_uris}</textarea>
+<small id="req-uris-help">{uris_help}</small>
+<p><button id="create-requester" type="submit">{register}</button></p>
+</form>"#,
         notice = notice
             .map(|n| format!(r#"<p class="good" role="status">{}</p>"#, esc(n)))
             .unwrap_or_default(),
@@ -375,6 +461,25 @@ async fn render(
         pass_l = l.t("Mật khẩu (10 đến 256 ký tự)", "Password (10 to 256 characters)"),
         again_l = l.t("Nhập lại mật khẩu", "Password again"),
         create = l.t("Tạo tài khoản", "Create account"),
+        requesters_h = l.t("Hệ thống khai thác dữ liệu", "Requester systems"),
+        requesters_p = l.t(
+            "Các cổng dịch vụ công và ứng dụng được công dân, tổ chức cho phép đọc văn bản của mình (OAuth). Khóa một hệ thống thì các mã truy cập của nó hết hiệu lực ngay.",
+            "Public-service portals and applications that citizens and organizations let read their documents (OAuth). Disabling one ends its access tokens at once.",
+        ),
+        req_name_h = l.t("Tên hiển thị cho công dân", "Name citizens see"),
+        uris_h = l.t("Địa chỉ chuyển hướng", "Redirect URIs"),
+        uris_l = l.t(
+            "Địa chỉ chuyển hướng (mỗi dòng một địa chỉ)",
+            "Redirect URIs (one per line)"
+        ),
+        uris_help = l.t(
+            "Từ 1 đến 10 địa chỉ chính xác, dùng https (http chỉ cho 127.0.0.1/localhost), không có phần #.",
+            "1 to 10 exact URIs, https (http only on 127.0.0.1/localhost), without a #fragment.",
+        ),
+        new_req_h = l.t("Đăng ký hệ thống khai thác", "Register a requester"),
+        register = l.t("Đăng ký", "Register"),
+        req_name = esc(requester.typed.map_or("", |t| t.name.trim())),
+        req_uris = esc(requester.typed.map_or("", |t| t.redirect_uris.trim())),
         tokens_h = l.t("Mã truy cập API", "API tokens"),
         tokens_p = l.t(
             "Mã truy cập cho hệ thống được tạo bằng dòng lệnh kho tokens create; tại đây có thể thu hồi.",
@@ -467,10 +572,10 @@ pub async fn create_account(
         &app,
         l,
         &s,
-        &f,
-        Some(&refused),
+        (&f, Some(&refused)),
         None,
         StatusCode::BAD_REQUEST,
+        &RequesterPart::default(),
     )
     .await
 }
@@ -606,4 +711,95 @@ pub async fn revoke_token(
         ));
     }
     Ok(done(l, "revoked", "token"))
+}
+
+/// `POST /admin/requesters`: register a requester system; the page shows its client id
+/// and secret this once.
+#[utoipa::path(post, path = "/admin/requesters", tag = "pages",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, name, redirect_uris (one per line), lang"),
+    responses((status = 200, description = "registered: the page with the client id and secret, shown once", content_type = "text/html"),
+              (status = 400, description = "the page again with what to change, keeping what was typed", content_type = "text/html"),
+              (status = 403, description = "not an admin, wrong CSRF token or another site")))]
+pub async fn create_requester(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    headers: HeaderMap,
+    Form(f): Form<RequesterForm>,
+) -> Result<Response, Response> {
+    let l = Lang::from_query(f.lang.as_deref());
+    let s = admin_form(&app, l, s, &headers, &f.csrf)?;
+    let uris: Vec<String> = f
+        .redirect_uris
+        .lines()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let part = match crate::consent::register_by(&app.db, &s.user.id, &f.name, &uris).await {
+        Ok(issued) => RequesterPart {
+            typed: None,
+            error: None,
+            issued: Some(issued),
+        },
+        Err(crate::consent::RegisterError::Invalid(_)) => RequesterPart {
+            typed: Some(&f),
+            error: Some(
+                l.t(
+                    "Chưa đăng ký được: cần tên từ 1 đến 200 ký tự và từ 1 đến 10 địa chỉ chuyển hướng hợp lệ, mỗi dòng một địa chỉ, dùng https (http chỉ cho 127.0.0.1/localhost), không có phần #. Sửa rồi bấm Đăng ký lại.",
+                    "Not registered: give a name of 1 to 200 characters and 1 to 10 valid redirect URIs, one per line, https (http only on 127.0.0.1/localhost), without a #fragment. Correct them and press Register again.",
+                )
+                .to_owned(),
+            ),
+            issued: None,
+        },
+        Err(crate::consent::RegisterError::Db(e)) => {
+            return Err(super::unavailable(l, &s)(e));
+        }
+    };
+    let status = if part.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    render(
+        &app,
+        l,
+        &s,
+        (&AccountForm::default(), None),
+        None,
+        status,
+        &part,
+    )
+    .await
+}
+
+/// `POST /admin/requesters/disable`: disable a requester (its access tokens end at once).
+#[utoipa::path(post, path = "/admin/requesters/disable", tag = "pages",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, target (the client id), lang"),
+    responses((status = 303, description = "disabled: back to /admin"),
+              (status = 403, description = "not an admin, wrong CSRF token or another site"),
+              (status = 404, description = "no such enabled requester")))]
+pub async fn disable_requester(
+    State(app): State<App>,
+    MaybeSession(s): MaybeSession,
+    headers: HeaderMap,
+    Form(f): Form<TargetForm>,
+) -> Result<Response, Response> {
+    let l = Lang::from_query(f.lang.as_deref());
+    let s = admin_form(&app, l, s, &headers, &f.csrf)?;
+    if !crate::credentials::disable_requester(&app.db, &s.user.id, &f.target)
+        .await
+        .map_err(super::unavailable(l, &s))?
+    {
+        return Err(super::error_page(
+            l,
+            &s,
+            StatusCode::NOT_FOUND,
+            l.t(
+                "Không có hệ thống khai thác đang hoạt động với mã này.",
+                "No enabled requester has that client id.",
+            ),
+        ));
+    }
+    Ok(done(l, "requester_disabled", &f.target))
 }

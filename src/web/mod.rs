@@ -8,7 +8,7 @@
 //! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code) |
 //! | [`account`] | `GET/POST /login`, `POST /logout` |
 //! | [`setup`] | `GET/POST /setup`: the first admin, through the one-time link `kho serve` prints while none exists |
-//! | [`admin`] | `GET /admin` (accounts and API tokens), `POST /admin/accounts` (create), `POST /admin/accounts/disable`, `POST /admin/tokens/revoke` |
+//! | [`admin`] | `GET /admin` (accounts, API tokens, requester systems), `POST /admin/accounts` (create), `POST /admin/accounts/disable`, `POST /admin/tokens/revoke`, `POST /admin/requesters` (register), `POST /admin/requesters/disable` |
 //! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
 //! | [`consent`] | `GET/POST /oauth/authorize`: the consent page |
 //! | [`assets`] | `GET /assets/{name}`: the pages' scripts (no page ships inline script) |
