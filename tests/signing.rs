@@ -818,6 +818,19 @@ async fn a_filed_document_validates_offline_from_the_revocation_data_it_carries(
 }
 both_backends!(a_filed_document_validates_offline_from_the_revocation_data_it_carries);
 
+/// The serial (hex) of the deployment's time-stamping key.
+async fn tsa_serial(t: &TestApp) -> String {
+    t.app
+        .keys
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kind == "tsa")
+        .expect("the deployment's TSA key")
+        .serial
+}
+
 async fn the_seal_and_the_file_carry_timestamps_that_pyhanko_and_kho_check(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
     let (_, pdf) = t.digitize_sample().await;
@@ -853,18 +866,9 @@ async fn the_seal_and_the_file_carry_timestamps_that_pyhanko_and_kho_check(backe
     let roots = std::slice::from_ref(&root);
     let r = verify(&pdf, roots);
     assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
-    let tsa = t
-        .app
-        .keys
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.kind == "tsa")
-        .expect("the deployment's TSA key");
     let stamp = &r.signatures[2];
     assert!(stamp.document_timestamp, "{r:#?}");
-    assert_eq!(stamp.serial.as_deref(), Some(tsa.serial.as_str()), "{r:#?}");
+    assert_eq!(stamp.serial, Some(tsa_serial(&t).await), "{r:#?}");
     assert!(
         r.signatures[1]
             .timestamp_authority
@@ -964,20 +968,11 @@ async fn an_external_tsa_stamps_when_configured(backend: Backend) {
     )
     .await;
     let (_, pdf) = a.digitize_sample().await;
-    let b_tsa = b
-        .app
-        .keys
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.kind == "tsa")
-        .unwrap();
     let report = a.verify(pdf.clone()).await;
     assert_eq!(report["verdict"], "VALID", "{report}");
     let stamp = &report["signatures"][2];
     assert_eq!(stamp["document_timestamp"], true, "{report}");
-    assert_eq!(stamp["serial"], b_tsa.serial.as_str(), "{report}");
+    assert_eq!(stamp["serial"], tsa_serial(&b).await.as_str(), "{report}");
     assert!(report["signatures"][1]["timestamp"].is_string(), "{report}");
     // Without B's root, the timestamps are not trusted: the document timestamp is
     // undecided, and the seal is judged at its claimed time.
@@ -1004,13 +999,7 @@ async fn archive_refresh_renews_the_proof_and_earlier_copies_still_verify(backen
     // What ends within 20 years is renewed: a new DSS and document timestamp appended.
     let s = kho::archive::refresh(&t.app, 20 * 365).await.unwrap();
     assert_eq!((s.checked, s.refreshed, s.failed.len()), (1, 1, 0), "{s:?}");
-    let renewed = t
-        .get(&format!("/api/v1/documents/{doc_id}/pdf"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let renewed = t.document_pdf(&doc_id).await;
     assert!(renewed.len() > pdf.len() && renewed.starts_with(&pdf));
     let root = t.trust_root().await;
     use kho::verify::{Verdict, verify};

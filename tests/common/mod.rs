@@ -279,14 +279,18 @@ impl TestApp {
         let job = self.wait_for_job(&job_id).await;
         assert_eq!(job["state"], "done", "{job}");
         let doc_id = job["document_id"].as_str().unwrap().to_owned();
-        let pdf = self
-            .get(&format!("/api/v1/documents/{doc_id}/pdf"))
+        let pdf = self.document_pdf(&doc_id).await;
+        (doc_id, pdf)
+    }
+
+    /// The vault's PDF of document `id`, as records staff of KHO fetch it.
+    pub async fn document_pdf(&self, id: &str) -> Vec<u8> {
+        self.get(&format!("/api/v1/documents/{id}/pdf"))
             .await
             .bytes()
             .await
             .unwrap()
-            .to_vec();
-        (doc_id, pdf)
+            .to_vec()
     }
 
     /// Start in-process workers on an app spawned with none.
