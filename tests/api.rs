@@ -1188,6 +1188,30 @@ async fn empty_pages_say_what_to_do_next(backend: Backend) {
     assert!(html.contains("Chưa có lô nào."), "{html}");
     let html = t.page_as("/staff/reviews", &staff).await;
     assert!(html.contains("Không có văn bản nào chờ duyệt."), "{html}");
+    // Help, linked from every page's header, in the page's language; the reader's own
+    // role first.
+    assert!(html.contains(r#"<a href="/help">Trợ giúp</a>"#), "{html}");
+    let anonymous = reqwest::get(t.url("/help")).await.unwrap();
+    assert_eq!(anonymous.status(), 200);
+    let html = anonymous.text().await.unwrap();
+    let order = |html: &str| -> Vec<usize> {
+        ["citizen", "staff", "officer", "admin"]
+            .iter()
+            .map(|id| html.find(&format!(r#"<section id="{id}">"#)).unwrap())
+            .collect()
+    };
+    let at = order(&html);
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{html}");
+    assert!(
+        html.contains("Cán bộ số hóa") && html.contains("Hàng chờ duyệt"),
+        "{html}"
+    );
+    let html = t.page_as("/help?lang=en", &staff).await;
+    assert!(html.contains("Records staff") && html.contains(r#"<html lang="en">"#));
+    let at = order(&html);
+    assert!(at[1] < at[0] && at[1] < at[2], "staff first: {html}");
+    let html = t.page_as("/help", &citizen).await;
+    assert!(order(&html)[0] < order(&html)[1], "{html}");
     t.finish().await;
 }
 both_backends!(empty_pages_say_what_to_do_next);

@@ -628,7 +628,14 @@ async fn every_answer_carries_the_security_headers() {
     }
     // And no page ships one: every <script> either loads a file from /assets/ or is a
     // JSON data block.
-    for path in ["/", "/verify", "/verify/qr", "/login", "/verify?lang=en"] {
+    for path in [
+        "/",
+        "/verify",
+        "/verify/qr",
+        "/login",
+        "/verify?lang=en",
+        "/help",
+    ] {
         let html = t
             .client
             .get(t.url(path))

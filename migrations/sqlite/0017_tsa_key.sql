@@ -1,6 +1,9 @@
 -- The deployment's time-stamping authority (RFC 3161) is a key like the others, under
 -- the root: one more kind. SQLite cannot change a CHECK in place, so the table is
--- rebuilt (its only foreign key is its own issuer_id, renamed with it).
+-- rebuilt (its only foreign key is its own issuer_id, renamed with it). Foreign keys
+-- are checked at commit, so the copy's row order does not matter.
+-- Keep in step with the other backend's 0017_tsa_key.sql.
+PRAGMA defer_foreign_keys = ON;
 CREATE TABLE signing_keys_new (
     id                 TEXT PRIMARY KEY,
     kind               TEXT NOT NULL CHECK (kind IN ('root', 'agency', 'office', 'staff', 'tsa')),

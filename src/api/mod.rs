@@ -62,7 +62,7 @@ use crate::app::App;
     paths(health::health, health::metrics, audit::checkpoints, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
           batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
-          documents::pdf, documents::original, trust::roots, trust::crl, trust::tsa, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page, crate::web::assets::script,
+          documents::pdf, documents::original, trust::roots, trust::crl, trust::tsa, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page, crate::web::assets::script, crate::web::help::help_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
           crate::web::account::login_page, crate::web::account::login, crate::web::account::logout,
@@ -121,6 +121,7 @@ pub fn router(app: App) -> Router {
         .route("/v/{id}", get(printout::status_page))
         .route("/verify", get(crate::web::verify::pdf_page))
         .route("/verify/qr", get(crate::web::verify::qr_page))
+        .route("/help", get(crate::web::help::help_page))
         .route("/assets/{name}", get(crate::web::assets::script))
         .route(
             "/api/v1/verify",

@@ -5,6 +5,7 @@
 //! | module | pages |
 //! |---|---|
 //! | [`home`] | `GET /` (what this deployment is, the ways in; signed in: to the account's home), the 404 page of every unknown path outside `/api/` |
+//! | [`help`] | `GET /help`: what each role does here, the reader's own role first; linked from every page's header |
 //! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code) |
 //! | [`account`] | `GET/POST /login`, `POST /logout` |
 //! | [`setup`] | `GET/POST /setup`: the first admin, through the one-time link `kho serve` prints while none exists |
@@ -22,6 +23,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod consent;
+pub mod help;
 pub mod home;
 pub mod owner;
 pub mod setup;
@@ -325,13 +327,15 @@ select{{font-size:1rem;margin:.25rem 0}} .scroll{{overflow-x:auto}}
 </style>
 </head>
 <body>
-<header><h1>Kho — {t}</h1><nav><a href="{path}{sep}lang={other}" lang="{other}">{other_label}</a></nav></header>
+<header><h1>Kho — {t}</h1><nav><a href="{path}{sep}lang={other}" lang="{other}">{other_label}</a><a href="/help{help_q}">{help}</a></nav></header>
 <main>
 {body}
 </main>
 </body>
 </html>"#,
         t = esc(title),
+        help_q = lang_q(lang),
+        help = lang.t("Trợ giúp", "Help"),
         sep = if path.contains('?') { '&' } else { '?' },
         path = esc(path),
     )

@@ -49,10 +49,10 @@ seen.qr = {
 };
 await page.screenshot({ path: `${shots}/verify-qr.png`, fullPage: true });
 
-// Keyboard: Tab goes language switch → file input → button.
+// Keyboard: Tab goes language switch → help → file input → button.
 await page.goto(`${base}/verify`);
 seen.tabbed = [];
-for (let i = 0; i < 3; i++) {
+for (let i = 0; i < 4; i++) {
   await page.keyboard.press("Tab");
   seen.tabbed.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
 }
