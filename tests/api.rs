@@ -62,6 +62,35 @@ async fn an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf(backend: Ba
         original.bytes().await.unwrap().as_ref(),
         sample(STRAIGHT_PAGE).as_slice()
     );
+
+    // Page 1 as a thumbnail, for lists: a PNG 240 pixels wide of the page's shape,
+    // for whoever may read the document and nobody else.
+    let thumb = t
+        .get(&format!("/api/v1/documents/{doc_id}/thumbnail"))
+        .await;
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(thumb.headers()["content-type"], "image/png");
+    assert_eq!(
+        thumb.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", doc["sha256"].as_str().unwrap())
+    );
+    let png = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    let page = image::load_from_memory(&sample(STRAIGHT_PAGE)).unwrap();
+    assert_eq!(png.width(), 240);
+    let expected = page.height() as f64 * 240.0 / page.width() as f64;
+    assert!(
+        (png.height() as f64 - expected).abs() <= 2.0,
+        "{}",
+        png.height()
+    );
+    let other = t.token(kho::auth::Role::Citizen, Some(OTHER_CITIZEN)).await;
+    let r = get_with(
+        &t.client,
+        t.url(&format!("/api/v1/documents/{doc_id}/thumbnail")),
+        &other,
+    )
+    .await;
+    assert_eq!(r.status(), 404);
     t.finish().await;
 }
 both_backends!(an_uploaded_scan_is_digitized_and_filed_as_a_searchable_pdf);

@@ -221,6 +221,42 @@ pub async fn pdf(
     Ok(file_response(bytes, "application/pdf", &name))
 }
 
+/// Widest a thumbnail is, in pixels.
+const THUMBNAIL_WIDTH: u32 = 240;
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}/thumbnail", tag = "documents",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>,
+               description = "page 1 as filed, at most 240 pixels wide (cached by the browser for a day)"),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn thumbnail(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = readable(&app, &caller, &id, "thumbnail").await?;
+    let pdf = app.store.get(&d.pdf_sha256).await?;
+    let limits = app.config.pipeline().limits;
+    let png = tokio::task::spawn_blocking(move || {
+        super::reviews::preview(&pdf, 1, &limits, THUMBNAIL_WIDTH)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("thumbnail of {id}: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png".to_owned()),
+            // The filed PDF of a document changes only by appending (archive refresh):
+            // page 1 looks the same, so a day's caching is safe.
+            (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
+            (header::ETAG, format!("\"{}\"", d.pdf_sha256)),
+        ],
+        png,
+    )
+        .into_response())
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OriginalQuery {
     /// Which uploaded file, 1-based (default 1).

@@ -11,7 +11,7 @@
 //! | [`reviews`] | `GET /api/v1/reviews[/{id}[/pdf\|/pages/{n}]]`, `POST /api/v1/reviews/{id}/approve\|reject` |
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl`, `POST /api/v1/tsa` (RFC 3161) (public) |
-//! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/original]` |
+//! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/thumbnail\|/original]` |
 //! | [`batches`] | `GET/POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report|/events]` |
 //! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
 //! | [`grants`] | `GET /api/v1/grants`, `POST /api/v1/grants/{id}/revoke`, `GET /api/v1/grants/current`, `GET /api/v1/access-log` |
@@ -62,7 +62,7 @@ use crate::app::App;
     paths(health::health, health::metrics, audit::checkpoints, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
           batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
-          documents::pdf, documents::original, trust::roots, trust::crl, trust::tsa, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page, crate::web::assets::script, crate::web::help::help_page,
+          documents::pdf, documents::thumbnail, documents::original, trust::roots, trust::crl, trust::tsa, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page, crate::web::assets::script, crate::web::help::help_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
           crate::web::account::login_page, crate::web::account::login, crate::web::account::logout,
@@ -206,6 +206,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/reviews/{id}/reject", post(reviews::reject))
         .route("/api/v1/documents/{id}", get(documents::get))
         .route("/api/v1/documents/{id}/pdf", get(documents::pdf))
+        .route("/api/v1/documents/{id}/thumbnail", get(documents::thumbnail))
         .route("/api/v1/documents/{id}/revoke", post(revoke::revoke))
         .route("/api/v1/documents/{id}/original", get(documents::original))
         .route("/metrics", get(health::metrics))

@@ -242,7 +242,7 @@ pub async fn page_image(
     }
     let pdf = app.store.get(&r.draft.pdf_sha256).await?;
     let limits = app.config.pipeline().limits;
-    let png = tokio::task::spawn_blocking(move || preview(&pdf, n as usize, &limits))
+    let png = tokio::task::spawn_blocking(move || preview(&pdf, n as usize, &limits, 1000))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("draft page {n}: {e}")))?;
@@ -256,12 +256,13 @@ pub async fn page_image(
         .into_response())
 }
 
-/// Page `n` of a draft PDF, reduced to at most 1000 pixels wide, as PNG. Pages are
-/// decoded one at a time and only page `n` is kept.
-fn preview(
+/// Page `n` of a PDF Kho made, reduced to at most `max_width` pixels wide, as PNG.
+/// Pages are decoded one at a time and only page `n` is kept.
+pub(crate) fn preview(
     pdf: &[u8],
     n: usize,
     limits: &kho_workers::decode::Limits,
+    max_width: u32,
 ) -> Result<Vec<u8>, kho_workers::PipelineError> {
     let mut seen = 0;
     let mut found = None;
@@ -273,9 +274,9 @@ fn preview(
         Ok(())
     })?;
     let img = found.ok_or_else(|| kho_workers::PipelineError::Corrupt("no such page".into()))?;
-    let img = if img.width() > 1000 {
-        let h = (img.height() as u64 * 1000 / img.width() as u64).max(1) as u32;
-        img.resize(1000, h, image::imageops::FilterType::Triangle)
+    let img = if img.width() > max_width {
+        let h = (img.height() as u64 * u64::from(max_width) / img.width() as u64).max(1) as u32;
+        img.resize(max_width, h, image::imageops::FilterType::Triangle)
     } else {
         img
     };

@@ -323,6 +323,7 @@ nav.user{{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.
 form.inline{{display:inline}} table{{border-collapse:collapse;width:100%}} td,th{{padding:.25rem .5rem .25rem 0;border-bottom:1px solid #eee}}
 .err{{color:#a4161a}} label{{display:block;margin-top:.5rem}} fieldset{{margin:.5rem 0}}
 select{{font-size:1rem;margin:.25rem 0}} .scroll{{overflow-x:auto}}
+.thumb{{float:left;margin:0 .5rem .25rem 0;border:1px solid #ccc;height:auto}}
 .sr{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
 </style>
 </head>

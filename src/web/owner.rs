@@ -51,7 +51,7 @@ fn doc_rows(l: Lang, docs: &[Document], lang_q: &str) -> String {
     let mut rows = String::new();
     for d in docs {
         rows.push_str(&format!(
-            r#"<tr data-doc-id="{id}"><td><a href="/me/documents/{id}{lang_q}">{title}</a></td><td>{typ}</td><td>{num}</td><td>{date}</td><td class="status">{status}</td><td><a href="/api/v1/documents/{id}/pdf" download>{dl}</a></td></tr>"#,
+            r#"<tr data-doc-id="{id}"><td><a href="/me/documents/{id}{lang_q}"><img class="thumb" src="/api/v1/documents/{id}/thumbnail" alt="" width="48" loading="lazy">{title}</a></td><td>{typ}</td><td>{num}</td><td>{date}</td><td class="status">{status}</td><td><a href="/api/v1/documents/{id}/pdf" download>{dl}</a></td></tr>"#,
             id = esc(&d.id),
             title = esc(d.title.as_deref().unwrap_or("—")),
             typ = esc(d.doc_type.as_deref().unwrap_or("")),
@@ -387,6 +387,7 @@ pub async fn access_log_page(
                 "pdf" => l.t("tải bản PDF", "downloaded the PDF"),
                 "original" => l.t("tải bản quét gốc", "downloaded the original scan"),
                 "list" => l.t("xem trong danh sách", "saw it in the repository list"),
+                "thumbnail" => l.t("xem ảnh thu nhỏ trang 1", "viewed page 1's thumbnail"),
                 _ => l.t("xem thông tin", "read the metadata"),
             },
             purpose = esc(&p.purpose),
