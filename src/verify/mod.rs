@@ -319,7 +319,7 @@ const MAX_SIGNATURES: usize = 32;
 struct Cache {
     digests: std::collections::HashMap<(Hash, usize, usize, usize), Vec<u8>>,
     later: std::collections::HashMap<usize, Result<(), String>>,
-    crls: Option<Vec<CertificateList>>,
+    crls: Option<std::rc::Rc<[CertificateList]>>,
 }
 
 impl Cache {
@@ -330,9 +330,12 @@ impl Cache {
             .or_insert_with(|| hash.digest(&[&pdf[..a], &pdf[b..end]]))
     }
 
-    /// The CRLs in the document's `/DSS` (at most [`MAX_DSS_CRLS`], each parsed once).
-    fn crls(&mut self, doc: &Document) -> &[CertificateList] {
-        self.crls.get_or_insert_with(|| dss_crls(doc))
+    /// The CRLs in the document's `/DSS` (at most [`MAX_DSS_CRLS`], parsed once and
+    /// shared, not copied, by each signature that needs them).
+    fn crls(&mut self, doc: &Document) -> std::rc::Rc<[CertificateList]> {
+        self.crls
+            .get_or_insert_with(|| dss_crls(doc).into())
+            .clone()
     }
 
     fn later(&mut self, pdf: &[u8], doc: &Document, revision_end: usize) -> Result<(), String> {
@@ -493,7 +496,7 @@ fn check(
         if contents[der_len..].iter().any(|&x| x != 0) {
             return Err("bytes after the timestamp token in /Contents".into());
         }
-        let crls = cache.crls(doc).to_vec();
+        let crls = cache.crls(doc);
         let stamp = timestamp::check(
             &contents[..der_len],
             |hash| cache.digest(pdf, hash, a, b, revision_end).to_vec(),
@@ -644,12 +647,11 @@ fn check(
             .and_then(|a| a.values.get(0))
             .and_then(|v| v.to_der().ok())
     }) {
-        let crls = cache.crls(doc).to_vec();
         match timestamp::check(
             &token,
             |h| h.digest(&[si.signature.as_bytes()]),
             trust.tsa_roots,
-            &crls,
+            &cache.crls(doc),
         ) {
             Ok(stamp) => {
                 trusted_time = Some(stamp.time);
@@ -712,7 +714,7 @@ fn check(
         }
     }
     // Revocation, from the CRLs the file carries (PAdES B-LT).
-    match revocation(&path, cache.crls(doc)) {
+    match revocation(&path, &cache.crls(doc)) {
         Revocation::Revoked {
             subject,
             at: revoked,
