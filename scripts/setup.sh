@@ -40,14 +40,15 @@ if [ "$want_test" = 1 ]; then
   if ! .venv/bin/python -c "import PIL, moto, pyhanko, pyhanko.cli, authlib, requests, schemathesis" 2>/dev/null; then
     .venv/bin/pip install -q --disable-pip-version-check -r scripts/test-requirements.txt >&2
   fi
-  # playwright-core drives Debian's chromium in the browser tests (tests/browser).
+  # playwright-core drives Debian's chromium in the browser tests (tests/browser);
+  # axe-core checks the pages' accessibility there.
   if ! command -v npm >/dev/null 2>&1; then
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs npm >&2
   fi
-  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
     (cd tests/browser && npm ci --no-audit --no-fund >&2)
   fi
 fi

@@ -28,6 +28,38 @@ pub struct Line {
     /// The review a held document waits in (`review` state).
     pub review_id: Option<String>,
     pub reasons: Vec<String>,
+    /// Each reason's stable code, in the same order (`no_text`, `corrupt`, `no_owner`…;
+    /// see [`reason_code`]), for a page to say it in its own language.
+    pub reason_codes: Vec<String>,
+}
+
+/// The stable code of a reason given in words (a failure, a refusal): what kind of
+/// problem it is, so a page can say it in the person's language and say what to do.
+/// The quality gate's reasons carry their codes already.
+pub fn reason_code(message: &str) -> &'static str {
+    const KINDS: &[(&str, &str)] = &[
+        ("give --owner", "no_owner"),
+        ("no owner", "no_owner"),
+        ("manifest", "manifest"),
+        ("not a readable ZIP", "bad_zip"),
+        ("the ZIP holds no files", "bad_zip"),
+        ("unsupported input", "unsupported"),
+        ("corrupt input", "corrupt"),
+        ("is corrupt", "corrupt"),
+        ("input too large", "too_large"),
+        ("time limit exceeded", "timeout"),
+        ("OCR failed", "ocr_failed"),
+        ("PDF assembly failed", "pdf_failed"),
+        ("is not in KHO_AGENCIES", "unknown_agency"),
+        ("Idempotency-Key", "key_reused"),
+        ("is empty", "empty_file"),
+        ("an empty group", "empty_file"),
+        ("no files", "empty_file"),
+    ];
+    KINDS
+        .iter()
+        .find(|(words, _)| message.contains(words))
+        .map_or("other", |(_, code)| code)
 }
 
 /// The batch's totals.
@@ -60,6 +92,7 @@ pub fn refused(label: &str, owner: Option<&str>, why: &str) -> Line {
         state: "refused".into(),
         owner: owner.map(str::to_owned),
         reasons: vec![why.to_owned()],
+        reason_codes: vec![reason_code(why).to_owned()],
         ..Line::default()
     }
 }
@@ -103,11 +136,15 @@ pub async fn line(app: &App, label: &str, job_id: &str) -> anyhow::Result<Line> 
                 l.number = r.draft.number;
                 l.issued_on = r.draft.issued_on;
                 l.confidence = Some(r.draft.mean_confidence);
+                l.reason_codes = r.reasons.iter().map(|r| r.code.clone()).collect();
                 l.reasons = r.reasons.into_iter().map(|r| r.message).collect();
                 l.review_id = Some(r.id);
             }
         }
-        "failed" => l.reasons = job.error.into_iter().collect(),
+        "failed" => {
+            l.reason_codes = job.error.iter().map(|e| reason_code(e).into()).collect();
+            l.reasons = job.error.into_iter().collect();
+        }
         _ => {}
     }
     Ok(l)

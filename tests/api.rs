@@ -213,6 +213,37 @@ async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_
     assert!(review.draft.pdf_bytes > 0);
     assert!(t.app.store.get(&review.draft.pdf_sha256).await.is_ok());
 
+    // The draft's page 1, for the review queue's thumbnails: at most `width` pixels
+    // wide (64 to 1000), the full page image by default; other widths are refused.
+    let staff = t.token(Role::Staff, None).await;
+    let page_width = |q: &'static str| {
+        let (t, staff, id) = (&t, &staff, &review.id);
+        async move {
+            let r = t
+                .client
+                .get(t.url(&format!("/api/v1/reviews/{id}/pages/1{q}")))
+                .bearer_auth(staff)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let bytes = r.bytes().await.unwrap();
+            (
+                status,
+                image::load_from_memory(&bytes).map(|i| i.width()).ok(),
+            )
+        }
+    };
+    // (This page is small; the browser test sees real pages reduced to 240.)
+    let (status, full) = page_width("").await;
+    assert_eq!(status, 200);
+    let full = full.unwrap();
+    assert!(full <= 1000, "{full}");
+    assert_eq!(page_width("?width=240").await, (200, Some(full.min(240))));
+    for wrong in ["?width=5", "?width=5000"] {
+        assert_eq!(page_width(wrong).await.0, 400, "{wrong}");
+    }
+
     // Approval: only staff or admins; then the draft is signed, filed, the job done.
     let approve = format!("/api/v1/reviews/{}/approve", review.id);
     let citizen = t.token(Role::Citizen, Some(CITIZEN)).await;
@@ -224,7 +255,6 @@ async fn a_document_the_gate_holds_back_waits_in_review_with_its_reasons_and_is_
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let staff = t.token(Role::Staff, None).await;
     let r = t
         .client
         .post(t.url(&approve))

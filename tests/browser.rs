@@ -36,6 +36,35 @@ async fn run_script(script: &'static str, args: Vec<String>) -> serde_json::Valu
     serde_json::from_str(stdout.trim()).unwrap()
 }
 
+/// Every page a script visited passes axe-core's WCAG 2.1 A/AA rules with no serious or
+/// critical violation, and none is wider than its viewport (390 px on phones).
+fn assert_audited(seen: &serde_json::Value, at_least: usize) {
+    let pages = seen["audit"]
+        .as_array()
+        .expect("the script audits its pages");
+    assert!(
+        pages.len() >= at_least,
+        "{} pages audited: {seen}",
+        pages.len()
+    );
+    let mut wrong = Vec::new();
+    for p in pages {
+        if p["violations"] != serde_json::json!([]) {
+            wrong.push(format!(
+                "axe-core on {} ({}): {}",
+                p["page"], p["path"], p["violations"]
+            ));
+        }
+        if p["width"].as_u64().unwrap() > p["viewport"].as_u64().unwrap() {
+            wrong.push(format!(
+                "{} is {} px wide in a {} px viewport: {}",
+                p["page"], p["width"], p["viewport"], p["wide"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// The printout photographed: page 1 at 200 dpi, turned 8°, JPEG.
 fn photo_of_page_one(pdf: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
@@ -88,6 +117,8 @@ async fn officer_pages_show_the_right_verdicts_in_chromium(backend: Backend) {
     ]
     .into();
     let seen = run_script("verify_pages.mjs", args).await;
+    assert_audited(&seen, 4);
+    assert_eq!(seen["fromHome"], "/verify", "{seen}");
     // Verdicts in words (the code kept for programs in data-verdict); each signature
     // by the signer's name, the time in Vietnam's time day first, what it covers.
     assert_eq!(seen["good"]["code"], "VALID", "{seen}");
@@ -275,6 +306,7 @@ async fn citizen_consents_in_chromium(backend: Backend) {
         shots.display().to_string(),
     ];
     let seen = run_script("owner_pages.mjs", args).await;
+    assert_audited(&seen, 7);
     assert_eq!(seen["redirectedToLogin"], true, "{seen}");
     assert_eq!(seen["listed"], 2, "{seen}");
     assert_eq!(seen["found"], serde_json::json!([cert]), "{seen}");
@@ -305,28 +337,74 @@ async fn citizen_consents_in_chromium(backend: Backend) {
 
 both_backends!(citizen_consents_in_chromium);
 
-/// Records staff in Chromium: upload a batch of two scans, watch its progress (server-
-/// sent events) reach the end, correct and approve the one held for review beside its
-/// page image and text; the owner then finds it in their repository, and it verifies
-/// as signed.
+/// A fresh deployment in Chromium, from its first page to a filed document: the home
+/// page, the one-time setup link, the first admin, who creates a records staff account
+/// and a citizen account on `/admin`; the staff member lands on the agency's dashboard,
+/// uploads a batch of two scans, watches its progress (server-sent events, thumbnails)
+/// reach the end, corrects and approves the one held for review beside its page image
+/// and text, and sees the day counted; the citizen, at phone width, finds it in their
+/// repository, opens its page (the PDF and its signature check side by side) and
+/// downloads it, and it verifies as signed. Every page passes axe-core.
 async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
-    account(&t, "can.bo.luu.tru", kho::auth::Role::Staff, None, None).await;
-    account(
-        &t,
-        "nguyen.binh",
-        kho::auth::Role::Citizen,
-        Some(CITIZEN),
-        None,
-    )
-    .await;
+    let shots = repo_path("target/browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let token = kho::setup::open(&t.app.db, &t.app.setup)
+        .await
+        .unwrap()
+        .expect("a fresh deployment has no admin: a setup link");
+    let first: Vec<String> = vec![
+        t.url(""),
+        t.url(&format!("/setup?token={token}")),
+        "quan.tri".into(),
+        PASSWORD.into(),
+        "can.bo.luu.tru".into(),
+        "nguyen.binh".into(),
+        CITIZEN.into(),
+        "KHO".into(),
+        path(&shots),
+    ];
+    let seen = run_script("first_run.mjs", first).await;
+    assert_eq!(seen["homeStatus"], 200, "{seen}");
+    let links = seen["homeLinks"].as_array().unwrap();
+    for way in ["/login", "/verify", "/verify/qr"] {
+        assert!(
+            links.iter().any(|l| l == way),
+            "home links to {way}: {seen}"
+        );
+    }
+    assert_eq!(seen["adminHome"], "/admin", "{seen}");
+    assert_eq!(seen["overview"], 6, "the admin's overview tiles: {seen}");
+    assert!(
+        seen["keyExpiry"].as_u64().unwrap() >= 3,
+        "root, TSA, the agency's seal: {seen}"
+    );
+    assert_eq!(seen["staffCreated"], true, "{seen}");
+    assert_eq!(seen["citizenCreated"], true, "{seen}");
+    assert_audited(&seen, 5);
+    let made = kho::db::accounts::list(&t.app.db).await.unwrap();
+    let role_of = |u: &str| {
+        made.iter().find(|a| a.user.username == u).map(|a| {
+            (
+                a.user.role,
+                a.user.agency.clone(),
+                a.user.subject_id.clone(),
+            )
+        })
+    };
+    assert_eq!(
+        role_of("can.bo.luu.tru"),
+        Some((kho::auth::Role::Staff, Some("KHO".into()), None))
+    );
+    assert_eq!(
+        role_of("nguyen.binh"),
+        Some((kho::auth::Role::Citizen, None, Some(CITIZEN.into())))
+    );
     let dir = tempfile::tempdir().unwrap();
     let certificate = dir.path().join("giay-chung-nhan.png");
     std::fs::copy(repo_path(STRAIGHT_PAGE), &certificate).unwrap();
     let minutes = dir.path().join("bien-ban.png");
     std::fs::write(&minutes, page_without_fields()).unwrap();
-    let shots = repo_path("target/browser-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
     let args: Vec<String> = vec![
         t.url(""),
         "can.bo.luu.tru".into(),
@@ -339,7 +417,52 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
         path(&shots),
     ];
     let seen = run_script("staff_pages.mjs", args).await;
-    assert_eq!(seen["staffHome"], "/staff/batches", "{seen}");
+    assert_audited(&seen, 10);
+    assert_eq!(seen["staffHome"], "/staff", "{seen}");
+    assert_eq!(seen["dashboardBefore"], "0", "{seen}");
+    // Thumbnails of page 1: both documents of the batch, the draft in the queue.
+    let thumbs = |k: &str| -> Vec<u64> {
+        seen[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(thumbs("batchThumbs").len(), 2, "{seen}");
+    assert_eq!(thumbs("queueThumbs").len(), 1, "{seen}");
+    for w in thumbs("batchThumbs")
+        .into_iter()
+        .chain(thumbs("queueThumbs"))
+    {
+        assert!(
+            (100..=240).contains(&w),
+            "a thumbnail, not the page: {seen}"
+        );
+    }
+    // The day, counted: two one-page documents filed, none held, all in the chart.
+    let day = &seen["dashboard"];
+    assert_eq!(day["documents"], "2", "{seen}");
+    assert_eq!(day["pages"], "2", "{seen}");
+    assert_eq!(day["held"], "0", "{seen}");
+    assert_eq!(day["bars"], 24, "{seen}");
+    assert_eq!(day["chartTotal"], 2, "{seen}");
+    // The document's page: its PDF framed (this origin only), checked on opening, and
+    // downloaded under a name for people.
+    let preview = &seen["preview"];
+    assert_eq!(preview["verdict"], "VALID", "{seen}");
+    assert!(
+        preview["words"].as_str().unwrap().starts_with("Hợp lệ"),
+        "{seen}"
+    );
+    assert!(
+        preview["vault"].as_str().unwrap().contains("trùng khớp"),
+        "{seen}"
+    );
+    assert_eq!(preview["type"], "application/pdf", "{seen}");
+    assert_eq!(preview["frameOptions"], "SAMEORIGIN", "{seen}");
+    let name = seen["downloadName"].as_str().unwrap();
+    assert_eq!(name, "Biên bản 12-BB-TDP 2024-06-09.pdf", "{seen}");
     assert_eq!(seen["finished"], "true", "{seen}");
     assert_eq!(
         seen["rows"],

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -218,8 +218,23 @@ pub async fn pdf(
         &d.id,
         "pdf",
     );
-    Ok(file_response(bytes, "application/pdf", &name))
+    let mut response = file_response(bytes, "application/pdf", &name);
+    // The document's page shows the PDF in a frame: this origin may frame it, no
+    // other may.
+    let h = response.headers_mut();
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PDF_CSP),
+    );
+    Ok(response)
 }
+
+/// The content security policy of a filed PDF: framed only by this origin's pages.
+pub const PDF_CSP: &str = "frame-ancestors 'self'";
 
 /// Widest a thumbnail is, in pixels.
 const THUMBNAIL_WIDTH: u32 = 240;

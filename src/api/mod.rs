@@ -72,7 +72,7 @@ use crate::app::App;
           crate::web::owner::documents_page, crate::web::owner::document_page,
           crate::web::owner::grants_page, crate::web::owner::revoke_grant,
           crate::web::owner::access_log_page, crate::web::consent::authorize_page,
-          crate::web::consent::decide, crate::web::staff::batches_page,
+          crate::web::consent::decide, crate::web::dashboard::staff_home, crate::web::staff::batches_page,
           crate::web::staff::batch_page, crate::web::staff::reviews_page,
           crate::web::staff::review_page, crate::web::home::home_page),
     components(schemas(error::ErrorBody, error::ErrorDetail, push::PushMetadata)),
@@ -177,7 +177,7 @@ pub fn router(app: App) -> Router {
             post(crate::web::owner::revoke_grant),
         )
         .route("/me/access-log", get(crate::web::owner::access_log_page))
-        .route("/staff", get(crate::web::staff::home))
+        .route("/staff", get(crate::web::dashboard::staff_home))
         .route("/staff/batches", get(crate::web::staff::batches_page))
         .route("/staff/batches/{id}", get(crate::web::staff::batch_page))
         .route("/staff/reviews", get(crate::web::staff::reviews_page))

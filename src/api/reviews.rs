@@ -226,23 +226,43 @@ pub async fn pdf(
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
 }
 
+/// Widest a page image of a draft is, in pixels, and the narrowest one may ask for.
+const PAGE_WIDTH: u32 = 1000;
+const THUMBNAIL_MIN_WIDTH: u32 = 64;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageImageQuery {
+    /// At most this many pixels wide (64 to 1000; default 1000): 240 for a thumbnail.
+    pub width: Option<u32>,
+}
+
 #[utoipa::path(get, path = "/api/v1/reviews/{id}/pages/{n}", tag = "reviews",
-    params(("id" = String, Path), ("n" = u32, Path, description = "page number, from 1")),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>, description = "page `n` of the draft as the pipeline made it (turned, deskewed, cleaned), at most 1000 pixels wide"),
+    params(("id" = String, Path), ("n" = u32, Path, description = "page number, from 1"), PageImageQuery),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>, description = "page `n` of the draft as the pipeline made it (turned, deskewed, cleaned), at most 1000 pixels wide (or `width`)"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn page_image(
     State(app): State<App>,
     Caller(caller): Caller,
     Path((id, n)): Path<(String, u32)>,
+    Query(q): Query<PageImageQuery>,
 ) -> Result<Response, ApiError> {
+    let width = match q.width {
+        None => PAGE_WIDTH,
+        Some(w) if (THUMBNAIL_MIN_WIDTH..=PAGE_WIDTH).contains(&w) => w,
+        Some(_) => {
+            return Err(ApiError::BadRequest(format!(
+                "width must be from {THUMBNAIL_MIN_WIDTH} to {PAGE_WIDTH} pixels"
+            )));
+        }
+    };
     let r = reviewable(&app, &caller, &id).await?;
     if n == 0 || i64::from(n) > r.draft.page_count {
         return Err(ApiError::NotFound("page"));
     }
     let pdf = app.store.get(&r.draft.pdf_sha256).await?;
     let limits = app.config.pipeline().limits;
-    let png = tokio::task::spawn_blocking(move || preview(&pdf, n as usize, &limits, 1000))
+    let png = tokio::task::spawn_blocking(move || preview(&pdf, n as usize, &limits, width))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("draft page {n}: {e}")))?;

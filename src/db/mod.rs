@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod batches;
+pub mod dashboard;
 pub mod documents;
 pub mod grants;
 pub mod jobs;

@@ -234,6 +234,17 @@ async fn render(
     let requesters = crate::db::grants::list_requesters(&app.db)
         .await
         .map_err(super::unavailable(l, s))?;
+    // The figures are a help, not the page's purpose: without them the accounts can
+    // still be managed.
+    let overview = super::dashboard::admin_overview(app, l)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "admin overview");
+            super::empty_state(l.t(
+                "Chưa đọc được số liệu tổng quan; hãy tải lại trang sau ít phút.",
+                "The overview could not be read; reload the page in a few minutes.",
+            ))
+        });
     let lang = if l == Lang::En { "en" } else { "vi" };
     let hidden = format!(
         r#"<input type="hidden" name="csrf" value="{}"><input type="hidden" name="lang" value="{lang}">"#,
@@ -384,8 +395,8 @@ async fn render(
     })
     .collect();
     let body = format!(
-        r#"{notice}<h2 id="accounts">{accounts_h}</h2>
-<div class="scroll"><table><thead><tr><th>{user_h}</th><th>{name_h}</th><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
+        r#"{notice}{overview}<h2 id="accounts">{accounts_h}</h2>
+<div class="scroll" tabindex="0"><table><thead><tr><th>{user_h}</th><th>{name_h}</th><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
 <tbody>
 {rows}</tbody></table></div>
 <h2 id="new-account">{new_h}</h2>
@@ -412,12 +423,12 @@ async fn render(
 </form>
 <h2 id="tokens">{tokens_h}</h2>
 <p>{tokens_p}</p>
-<div class="scroll"><table><thead><tr><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
+<div class="scroll" tabindex="0"><table><thead><tr><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
 <tbody>
 {token_rows}</tbody></table></div>
 <h2 id="requesters">{requesters_h}</h2>
 <p>{requesters_p}</p>
-{requester_notice}<div class="scroll"><table><thead><tr><th>{req_name_h}</th><th>client_id</th><th>{uris_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
+{requester_notice}<div class="scroll" tabindex="0"><table><thead><tr><th>{req_name_h}</th><th>client_id</th><th>{uris_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
 <tbody>
 {requester_rows}</tbody></table></div>
 <h3 id="new-requester">{new_req_h}</h3>

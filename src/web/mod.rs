@@ -13,6 +13,7 @@
 //! | [`owner`] | `GET /me` (my documents, search), `GET /me/documents/{id}`, `GET /me/grants`, `POST /me/grants/{id}/revoke`, `GET /me/access-log` |
 //! | [`consent`] | `GET/POST /oauth/authorize`: the consent page |
 //! | [`assets`] | `GET /assets/{name}`: the pages' scripts (no page ships inline script) |
+//! | [`dashboard`] | `GET /staff` (the agency's day: figures and pages per hour); the deployment's at the top of `/admin` |
 //! | [`staff`] | `GET /staff/batches` (upload a batch; the agency's batches), `GET /staff/batches/{id}` (live progress), `GET /staff/reviews` (the queue), `GET /staff/reviews/{id}` (pages beside text; correct, approve, reject) |
 //!
 //! Signed-in pages use the session cookie ([`Session`]); every form that changes
@@ -23,8 +24,10 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod consent;
+pub mod dashboard;
 pub mod help;
 pub mod home;
+pub mod messages;
 pub mod owner;
 pub mod setup;
 pub mod staff;
@@ -174,11 +177,11 @@ pub fn signed_in(
     Ok((s, subject))
 }
 
-/// Where an account's pages start: records staff at their batches, owners at their
-/// repository.
+/// Where an account's pages start: records staff at their agency's day, owners at
+/// their repository.
 pub fn home(user: &User) -> &'static str {
     match user.role {
-        crate::auth::Role::Staff => "/staff/batches",
+        crate::auth::Role::Staff => "/staff",
         crate::auth::Role::Citizen | crate::auth::Role::OrgMember => "/me",
         // An officer verifies; an admin manages accounts; any other role starts on `/`.
         crate::auth::Role::Officer => "/verify",
@@ -211,6 +214,7 @@ pub fn page(lang: Lang, path: &str, title: &str, body: &str, s: Option<&Session>
             let q = if lang == Lang::En { "?lang=en" } else { "" };
             let links: Vec<(&str, &str)> = match s.user.role {
                 crate::auth::Role::Staff => vec![
+                    ("/staff", lang.t("Tổng quan", "Overview")),
                     ("/staff/batches", lang.t("Lô số hóa", "Batches")),
                     ("/staff/reviews", lang.t("Hàng chờ duyệt", "Review queue")),
                 ],
@@ -322,7 +326,18 @@ a:focus,button:focus,input:focus{{outline:3px solid #1d4ed8}}
 nav.user{{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.5rem 0}} nav.user a{{margin:0}}
 form.inline{{display:inline}} table{{border-collapse:collapse;width:100%}} td,th{{padding:.25rem .5rem .25rem 0;border-bottom:1px solid #eee}}
 .err{{color:#a4161a}} label{{display:block;margin-top:.5rem}} fieldset{{margin:.5rem 0}}
-select{{font-size:1rem;margin:.25rem 0}} .scroll{{overflow-x:auto}}
+select{{font-size:1rem;margin:.25rem 0}} .scroll{{overflow-x:auto;position:relative}}
+.preview{{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;width:min(72rem,calc(100vw - 2rem));position:relative;left:50%;transform:translateX(-50%)}}
+.preview iframe{{width:100%;height:80vh;border:1px solid #ccc}}
+@media (max-width:700px){{.preview{{grid-template-columns:minmax(0,1fr)}}.preview iframe{{height:60vh}}}}
+.tiles{{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.5rem;margin:1rem 0}}
+.tile{{border:1px solid #ccc;border-radius:.25rem;padding:.5rem}} .tile dt{{font-size:.9rem}} .tile dd{{margin:0;font-size:1.5rem}} .tile small{{display:block;font-size:.8rem}}
+.chart{{width:100%;max-width:30rem;height:auto}} .chart .bar{{fill:#1d4ed8}} .chart .axis{{font-size:10px;fill:#333}} .chart .axis-line{{stroke:#333}}
+a.button{{display:inline-block;padding:.5rem .75rem;border:1px solid #1d4ed8;border-radius:.25rem;margin:.25rem .25rem .25rem 0;text-decoration:none}}
+textarea{{max-width:100%;box-sizing:border-box;font-size:1rem}} #document td{{overflow-wrap:anywhere}}
+@media (max-width:600px){{table.cards thead{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
+table.cards tr{{display:block;border-bottom:1px solid #ccc;padding:.5rem 0}} table.cards td{{display:block;border:0;padding:.15rem 0}}
+table.cards td[data-label]::before{{content:attr(data-label) ": ";font-weight:bold}} table.cards a,table.cards button{{display:inline-block;min-height:44px;line-height:44px}}}}
 .thumb{{float:left;margin:0 .5rem .25rem 0;border:1px solid #ccc;height:auto}}
 .sr{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
 </style>

@@ -48,10 +48,18 @@ fn repository(l: Lang, s: &Session) -> Result<String, Response> {
 }
 
 fn doc_rows(l: Lang, docs: &[Document], lang_q: &str) -> String {
+    let (t, ty, n, d_h, s) = (
+        l.t("Tên", "Title"),
+        l.t("Loại", "Type"),
+        l.t("Số, ký hiệu", "Number"),
+        l.t("Ngày ban hành", "Issued"),
+        l.t("Tình trạng", "Status"),
+    );
     let mut rows = String::new();
     for d in docs {
+        // At phone width each row is a card and each cell says what it is (data-label).
         rows.push_str(&format!(
-            r#"<tr data-doc-id="{id}"><td><a href="/me/documents/{id}{lang_q}"><img class="thumb" src="/api/v1/documents/{id}/thumbnail" alt="" width="48" loading="lazy">{title}</a></td><td>{typ}</td><td>{num}</td><td>{date}</td><td class="status">{status}</td><td><a href="/api/v1/documents/{id}/pdf" download>{dl}</a></td></tr>"#,
+            r#"<tr data-doc-id="{id}"><td><a href="/me/documents/{id}{lang_q}"><img class="thumb" src="/api/v1/documents/{id}/thumbnail" alt="" width="48" loading="lazy">{title}</a></td><td data-label="{ty}">{typ}</td><td data-label="{n}">{num}</td><td data-label="{d_h}">{date}</td><td class="status" data-label="{s}">{status}</td><td><a href="/api/v1/documents/{id}/pdf" download>{dl}</a></td></tr>"#,
             id = esc(&d.id),
             title = esc(d.title.as_deref().unwrap_or("—")),
             typ = esc(d.doc_type.as_deref().unwrap_or("")),
@@ -62,12 +70,8 @@ fn doc_rows(l: Lang, docs: &[Document], lang_q: &str) -> String {
         ));
     }
     format!(
-        r#"<table id="documents"><thead><tr><th>{t}</th><th>{ty}</th><th>{n}</th><th>{d}</th><th>{s}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#,
-        t = l.t("Tên", "Title"),
-        ty = l.t("Loại", "Type"),
-        n = l.t("Số, ký hiệu", "Number"),
-        d = l.t("Ngày ban hành", "Issued"),
-        s = l.t("Tình trạng", "Status"),
+        r#"<table id="documents" class="cards"><thead><tr><th>{t}</th><th>{ty}</th><th>{n}</th><th>{d_h}</th><th>{s}</th><th><span class="sr">{dl}</span></th></tr></thead><tbody>{rows}</tbody></table>"#,
+        dl = l.t("Tải về", "Download"),
     )
 }
 
@@ -196,9 +200,15 @@ pub async fn document_page(
         v.map(|v| format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v)))
             .unwrap_or_default()
     };
+    // The PDF in the browser's own viewer beside what it is and whether it verifies
+    // (checked by the page on opening, as an officer's /verify would).
+    let pdf_url = format!("/api/v1/documents/{}/pdf", d.id);
     let body = format!(
-        r#"<table id="document">{}{}{}{}{}{}{}{}{}</table>
-<p><a href="/api/v1/documents/{id}/pdf" target="_blank">{open}</a> · <a href="/api/v1/documents/{id}/pdf" download>{dl}</a></p>"#,
+        r#"<div class="preview"><iframe id="preview" src="{pdf}" title="{view}"></iframe>
+<div><table id="document">{}{}{}{}{}{}{}{}{}</table>
+<p><a href="{pdf}" target="_blank">{open}</a> · <a href="{pdf}" download>{dl}</a></p>
+<h2>{check}</h2>
+{panel}</div></div>"#,
         row(l.t("Tên", "Title"), d.title.as_deref()),
         row(l.t("Loại", "Type"), d.doc_type.as_deref()),
         row(l.t("Số, ký hiệu", "Number"), d.number.as_deref()),
@@ -217,7 +227,10 @@ pub async fn document_page(
         ),
         row(l.t("Tình trạng", "Status"), Some(status_label(l, d.status))),
         row("SHA-256", Some(&d.pdf_sha256)),
-        id = esc(&d.id),
+        pdf = esc(&pdf_url),
+        view = l.t("Bản PDF của văn bản", "The document's PDF"),
+        check = l.t("Kiểm tra chữ ký số", "Signature check"),
+        panel = super::verify::verdict_panel(l, Some(&pdf_url)),
         open = l.t("Mở PDF", "Open the PDF"),
         dl = l.t("Tải PDF", "Download PDF"),
     );
@@ -272,6 +285,13 @@ pub async fn grants_page(
     } else {
         ""
     };
+    let (r_h, p_h, n_h, u_h, s_h) = (
+        l.t("Bên sử dụng", "Requester"),
+        l.t("Mục đích", "Purpose"),
+        l.t("Số văn bản", "Documents"),
+        l.t("Hết hạn", "Expires"),
+        l.t("Tình trạng", "State"),
+    );
     let mut rows = String::new();
     for g in &list {
         let state = match g.state.as_str() {
@@ -290,7 +310,7 @@ pub async fn grants_page(
             String::new()
         };
         rows.push_str(&format!(
-            r#"<tr data-grant-id="{id}"><td>{req}</td><td>{purpose}</td><td>{n}</td><td>{until}</td><td class="state">{state}</td><td>{action}</td></tr>"#,
+            r#"<tr data-grant-id="{id}"><td data-label="{r_h}">{req}</td><td data-label="{p_h}">{purpose}</td><td data-label="{n_h}">{n}</td><td data-label="{u_h}">{until}</td><td class="state" data-label="{s_h}">{state}</td><td>{action}</td></tr>"#,
             id = esc(&g.id),
             req = esc(&g.requester),
             purpose = esc(&g.purpose),
@@ -299,12 +319,8 @@ pub async fn grants_page(
         ));
     }
     let body = format!(
-        r#"<table id="grants"><thead><tr><th>{r}</th><th>{p}</th><th>{n}</th><th>{u}</th><th>{s}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#,
-        r = l.t("Bên sử dụng", "Requester"),
-        p = l.t("Mục đích", "Purpose"),
-        n = l.t("Số văn bản", "Documents"),
-        u = l.t("Hết hạn", "Expires"),
-        s = l.t("Tình trạng", "State"),
+        r#"<table id="grants" class="cards"><thead><tr><th>{r_h}</th><th>{p_h}</th><th>{n_h}</th><th>{u_h}</th><th>{s_h}</th><th><span class="sr">{act}</span></th></tr></thead><tbody>{rows}</tbody></table>"#,
+        act = l.t("Thao tác", "Action"),
     );
     Ok(Html(page(
         l,
@@ -375,10 +391,17 @@ pub async fn access_log_page(
     let pulls = grants::access_log(&app.db, &owner, 500)
         .await
         .map_err(unavailable(l, &s))?;
+    let (t_h, r_h, d_h, a_h, p_h) = (
+        l.t("Thời gian", "When"),
+        l.t("Bên sử dụng", "Who"),
+        l.t("Văn bản", "Document"),
+        l.t("Thao tác", "What"),
+        l.t("Mục đích", "Purpose"),
+    );
     let mut rows = String::new();
     for p in &pulls {
         rows.push_str(&format!(
-            r#"<tr data-doc-id="{id}"><td>{at}</td><td>{req}</td><td>{doc}</td><td>{action}</td><td>{purpose}</td></tr>"#,
+            r#"<tr data-doc-id="{id}"><td data-label="{t_h}">{at}</td><td data-label="{r_h}">{req}</td><td data-label="{d_h}">{doc}</td><td data-label="{a_h}">{action}</td><td data-label="{p_h}">{purpose}</td></tr>"#,
             id = esc(&p.document_id),
             at = ms_to_time(p.at),
             req = esc(&p.requester),
@@ -394,12 +417,7 @@ pub async fn access_log_page(
         ));
     }
     let body = format!(
-        r#"<table id="access-log"><thead><tr><th>{t}</th><th>{r}</th><th>{d}</th><th>{a}</th><th>{p}</th></tr></thead><tbody>{rows}</tbody></table>"#,
-        t = l.t("Thời gian", "When"),
-        r = l.t("Bên sử dụng", "Who"),
-        d = l.t("Văn bản", "Document"),
-        a = l.t("Thao tác", "What"),
-        p = l.t("Mục đích", "Purpose"),
+        r#"<table id="access-log" class="cards"><thead><tr><th>{t_h}</th><th>{r_h}</th><th>{d_h}</th><th>{a_h}</th><th>{p_h}</th></tr></thead><tbody>{rows}</tbody></table>"#,
     );
     Ok(Html(page(
         l,

@@ -13,7 +13,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 use super::{
     Lang, LangQuery, MaybeSession, Session, error_page, esc, lang_q, ms_to_time, page, signed_in,
@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::auth::Role;
 
 /// The agency of a signed-in records staff member, or an error page.
-fn staff(l: Lang, s: &Session) -> Result<String, Response> {
+pub(super) fn staff(l: Lang, s: &Session) -> Result<String, Response> {
     match (s.user.role, &s.user.agency) {
         (Role::Staff, Some(a)) => Ok(a.clone()),
         _ => Err(error_page(
@@ -104,18 +104,12 @@ fn script_data(l: Lang, s: &Session) -> String {
         "uploading": l.t("Đang tải lên", "Uploading"),
         "approved": l.t("Đã duyệt, ký số và lưu vào kho của chủ sở hữu. Mã văn bản:", "Approved, signed and filed in the owner's repository. Document id:"),
         "rejected": l.t("Đã từ chối.", "Rejected."),
+        "reasons": super::messages::reasons_json(l),
+        "errors": super::messages::api_errors_json(l),
     });
     // JSON in a script element: `</` must not close it.
     let json = texts.to_string().replace("</", "<\\/");
     format!(r#"<script type="application/json" id="page-data">{json}</script>"#)
-}
-
-/// `GET /staff`: to the batches.
-pub async fn home(Query(q): Query<LangQuery>) -> Redirect {
-    Redirect::to(&format!(
-        "/staff/batches{}",
-        lang_q(Lang::from_query(q.lang.as_deref()))
-    ))
 }
 
 /// `GET /staff/batches`: a form for a new batch and the agency's batches.
@@ -165,7 +159,7 @@ pub async fn batches_page(
         table = super::or_empty(
             &rows,
             format!(
-                r#"<div class="scroll"><table id="batches"><thead><tr><th>{name_h}</th><th>{created}</th><th>{docs}</th><th>{split_h}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+                r#"<div class="scroll" tabindex="0"><table id="batches"><thead><tr><th>{name_h}</th><th>{created}</th><th>{docs}</th><th>{split_h}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
                 name_h = l.t("Tên", "Name"),
                 created = l.t("Tạo lúc", "Created"),
                 docs = l.t("Văn bản", "Documents"),
@@ -277,7 +271,7 @@ pub async fn reviews_page(
     for r in &queue.reviews {
         let reasons: Vec<String> = r.reasons.iter().map(|x| reason_text(l, x)).collect();
         rows.push_str(&format!(
-            r#"<tr data-review-id="{id}"><td><a href="/staff/reviews/{id}{q}">{title}</a></td><td>{owner}</td><td>{pages}</td><td>{conf:.0}</td><td>{reasons}</td><td>{when}</td></tr>"#,
+            r#"<tr data-review-id="{id}"><td><a href="/staff/reviews/{id}{q}"><img class="thumb" src="/api/v1/reviews/{id}/pages/1?width=240" alt="" width="48" loading="lazy">{title}</a></td><td>{owner}</td><td>{pages}</td><td>{conf:.0}</td><td>{reasons}</td><td>{when}</td></tr>"#,
             id = esc(&r.id),
             q = lang_q(l),
             title = esc(r.title.as_deref().or(r.doc_type.as_deref()).unwrap_or("—")),
@@ -295,7 +289,7 @@ pub async fn reviews_page(
         table = super::or_empty(
             &rows,
             format!(
-                r#"<div class="scroll"><table id="reviews"><thead><tr><th>{doc}</th><th>{owner}</th><th>{pages}</th><th>{conf}</th><th>{reasons}</th><th>{when}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+                r#"<div class="scroll" tabindex="0"><table id="reviews"><thead><tr><th>{doc}</th><th>{owner}</th><th>{pages}</th><th>{conf}</th><th>{reasons}</th><th>{when}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
                 doc = l.t("Văn bản", "Document"),
                 owner = l.t("Chủ sở hữu", "Owner"),
                 pages = l.t("Trang", "Pages"),
@@ -543,7 +537,7 @@ fn reason_text(l: Lang, r: &kho_workers::gate::Reason) -> String {
             r.suggestion.as_deref().unwrap_or("người khác"),
             r.given.as_deref().unwrap_or("?"),
         ),
-        _ => r.message.clone(),
+        other => super::messages::reason(l, other).to_owned(),
     }
 }
 

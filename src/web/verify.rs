@@ -23,26 +23,46 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
 <input id="file" name="file" type="file" accept="application/pdf,.pdf" required>
 <button id="submit" type="submit">{check}</button>
 </form>
-<p id="verdict" role="status" aria-live="polite"></p>
-<ul id="reasons"></ul>
-<details id="details" hidden><summary>{details}</summary><ul id="technical"></ul></details>
-<div class="scroll"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{stamp_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
-<p id="vault"></p>
-<p><a href="/verify/qr{lang}">{qr}</a></p>
-<script type="application/json" id="page-data">{{"same":"{same}", "earlier":"{earlier}", "differs":"{differs}", "vault":"{vault}", "whole":"{whole}", "part":"{part}", "docValid":"{doc_valid}", "docNot":"{doc_not}",
-  "VALID":"{v_valid}", "UNKNOWN_SIGNER":"{v_unknown}", "REVOKED":"{v_revoked}", "MODIFIED_AFTER_SIGNING":"{v_modified}", "INVALID":"{v_invalid}",
-  "INDETERMINATE":"{v_indeterminate}", "REVOKED_NO_POE":"{v_revoked_no_poe}", "sigOk":"{sig_ok}", "sigBad":"{sig_bad}", "sigUndecided":"{sig_undecided}",
-  "ltvIn":"{ltv_in}", "ltvOut":"{ltv_out}", "sig":"{sig_word}", "en":{en}, "docStamp":"{doc_stamp}", "rStamp":"{r_stamp}",
-  "rChanged":"{r_changed}", "rModified":"{r_modified}", "rUntrusted":"{r_untrusted}", "rExpired":"{r_expired}",
-  "rRevoked":"{r_revoked}", "rUnsupported":"{r_unsupported}", "rNoSig":"{r_nosig}", "rBroken":"{r_broken}", "rOther":"{r_other}"}}</script>
-<script src="/assets/verify-pdf.js" defer></script>"#,
+{panel}
+<p><a href="/verify/qr{lang}">{qr}</a></p>"#,
         pick = l.t("Chọn tệp PDF đã ký số", "Choose a signed PDF"),
         check = l.t("Kiểm tra", "Verify"),
+        panel = verdict_panel(l, None),
         qr = l.t(
             "Kiểm tra mã QR trên bản in",
             "Check the QR code of a printout"
         ),
         lang = if l == Lang::En { "?lang=en" } else { "" },
+    );
+    Html(layout(
+        l,
+        "/verify",
+        l.t("Kiểm tra văn bản ký số", "Verify a signed document"),
+        &body,
+    ))
+}
+
+/// The verdict of a signed PDF in words, filled in by `/assets/verify-pdf.js`: for the
+/// file chosen in the page's `#form`, or, with `pdf_url`, for that PDF of this
+/// deployment as soon as the page opens (a document's own page).
+pub fn verdict_panel(l: Lang, pdf_url: Option<&str>) -> String {
+    format!(
+        r#"<p id="verdict" role="status" aria-live="polite"{source}></p>
+<ul id="reasons"></ul>
+<details id="details" hidden><summary>{details}</summary><ul id="technical"></ul></details>
+<div class="scroll" tabindex="0"><table id="signatures" hidden><thead><tr><th>{who_h}</th><th>{when_h}</th><th>{stamp_h}</th><th>{covers_h}</th><th>{ltv_h}</th><th>{verdict_h}</th></tr></thead><tbody></tbody></table></div>
+<p id="vault"></p>
+<script type="application/json" id="page-data">{{"same":"{same}", "earlier":"{earlier}", "differs":"{differs}", "vault":"{vault}", "whole":"{whole}", "part":"{part}", "docValid":"{doc_valid}", "docNot":"{doc_not}",
+  "VALID":"{v_valid}", "UNKNOWN_SIGNER":"{v_unknown}", "REVOKED":"{v_revoked}", "MODIFIED_AFTER_SIGNING":"{v_modified}", "INVALID":"{v_invalid}",
+  "INDETERMINATE":"{v_indeterminate}", "REVOKED_NO_POE":"{v_revoked_no_poe}", "sigOk":"{sig_ok}", "sigBad":"{sig_bad}", "sigUndecided":"{sig_undecided}",
+  "ltvIn":"{ltv_in}", "ltvOut":"{ltv_out}", "sig":"{sig_word}", "en":{en}, "docStamp":"{doc_stamp}", "rStamp":"{r_stamp}",
+  "rChanged":"{r_changed}", "rModified":"{r_modified}", "rUntrusted":"{r_untrusted}", "rExpired":"{r_expired}",
+  "rRevoked":"{r_revoked}", "rUnsupported":"{r_unsupported}", "rNoSig":"{r_nosig}", "rBroken":"{r_broken}", "rOther":"{r_other}",
+  "eNotPdf":"{e_not_pdf}", "eTooBig":"{e_too_big}", "eBusy":"{e_busy}", "eOther":"{e_other}"}}</script>
+<script src="/assets/verify-pdf.js" defer></script>"#,
+        source = pdf_url
+            .map(|u| format!(r#" data-pdf="{}""#, super::esc(u)))
+            .unwrap_or_default(),
         who_h = l.t("Người ký", "Signed by"),
         when_h = l.t(
             "Thời điểm ký (theo người ký)",
@@ -143,13 +163,23 @@ pub async fn pdf_page(Query(q): Query<LangQuery>) -> Html<String> {
         r_other = l.t("chữ ký không kiểm tra được", "the signature could not be checked"),
         sig_ok = l.t("hợp lệ", "valid"),
         sig_bad = l.t("không hợp lệ", "not valid"),
-    );
-    Html(layout(
-        l,
-        "/verify",
-        l.t("Kiểm tra văn bản ký số", "Verify a signed document"),
-        &body,
-    ))
+        e_not_pdf = l.t(
+            "Tệp đã chọn không phải là PDF. Hãy chọn tệp PDF đã ký số.",
+            "The file chosen is not a PDF. Choose a signed PDF."
+        ),
+        e_too_big = l.t(
+            "Tệp quá lớn để kiểm tra tại đây. Hãy gửi tệp cho cơ quan ban hành.",
+            "The file is too large to check here. Send it to the issuing agency."
+        ),
+        e_busy = l.t(
+            "Hệ thống đang bận. Hãy thử lại sau ít phút.",
+            "The service is busy. Try again in a few minutes."
+        ),
+        e_other = l.t(
+            "Không kiểm tra được tệp lúc này. Hãy thử lại sau.",
+            "The file could not be checked now. Try again later."
+        ),
+    )
 }
 
 /// `GET /verify/qr`: check a printout by the photo of its QR code.
@@ -166,7 +196,7 @@ pub async fn qr_page(Query(q): Query<LangQuery>) -> Html<String> {
 </form>
 <p id="status" role="status" aria-live="polite"></p>
 <table id="record"></table>
-<script type="application/json" id="page-data">{{"valid":"{valid}", "notvalid":"{notvalid}", "none":"{none}", "title":"{title_l}", "number":"{number_l}", "issued":"{issued_l}", "owner":"{owner_l}", "reason":"{reason_l}"}}</script>
+<script type="application/json" id="page-data">{{"valid":"{valid}", "notvalid":"{notvalid}", "none":"{none}", "title":"{title_l}", "number":"{number_l}", "issued":"{issued_l}", "owner":"{owner_l}", "reason":"{reason_l}", "tooBig":"{too_big}", "busy":"{busy}"}}</script>
 <script src="/assets/verify-qr.js" defer></script>"#,
         pick = l.t(
             "Chụp hoặc chọn ảnh bản in có mã QR",
@@ -181,8 +211,16 @@ pub async fn qr_page(Query(q): Query<LangQuery>) -> Html<String> {
         valid = l.t("văn bản còn hiệu lực", "the document is valid"),
         notvalid = l.t("văn bản không còn hiệu lực", "the document is not valid"),
         none = l.t(
-            "Không đọc được mã QR của Kho",
-            "No Kho QR code could be read"
+            "Không đọc được mã QR của Kho: chụp lại cho mã QR rõ nét, đủ sáng và nằm trọn trong ảnh.",
+            "No Kho QR code could be read: take the photo again with the QR code sharp, well lit and whole."
+        ),
+        too_big = l.t(
+            "Ảnh quá lớn: chụp lại ở độ phân giải thấp hơn.",
+            "The photo is too large: take it again at a lower resolution."
+        ),
+        busy = l.t(
+            "Hệ thống đang bận: thử lại sau ít phút.",
+            "The service is busy: try again in a few minutes."
         ),
     );
     Html(layout(

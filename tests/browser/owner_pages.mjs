@@ -4,6 +4,7 @@
 // found, then (as the requester) exchanges the code and pulls it, and reads the access
 // log page. Prints one JSON object; the Rust test asserts on it.
 import { chromium } from "playwright-core";
+import { audit } from "./audit.mjs";
 
 const [base, username, password, authorizeUrl, clientId, secret, verifier, shots] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -15,10 +16,12 @@ const seen = {};
 
 await page.goto(`${base}/me`);
 seen.redirectedToLogin = new URL(page.url()).pathname === "/login";
+await audit(page, seen, "login");
 await page.fill("#username", username);
 await page.fill("#password", password);
 await page.click("#sign-in");
 await page.waitForURL(`${base}/me`);
+await audit(page, seen, "owner-documents");
 await page.screenshot({ path: `${shots}/owner-documents.png`, fullPage: true });
 seen.listed = await page.locator("#documents tbody tr").count();
 
@@ -26,6 +29,7 @@ await page.fill("#q", "giay chung nhan");
 await page.click("#search");
 await page.waitForURL(/\/me\?q=/);
 seen.found = await page.locator("#documents tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.docId));
+await audit(page, seen, "owner-search");
 await page.screenshot({ path: `${shots}/owner-search.png`, fullPage: true });
 
 // The requester's callback is not served here: answer it in the browser.
@@ -37,6 +41,7 @@ for (const box of await page.locator('input[name="document"]').all()) {
   const id = await box.getAttribute("value");
   if (seen.found.includes(id)) await box.check(); else await box.uncheck();
 }
+await audit(page, seen, "consent");
 await page.screenshot({ path: `${shots}/consent.png`, fullPage: true });
 await page.click("#allow");
 await page.waitForURL(/127\.0\.0\.1:9\/callback/);
@@ -61,13 +66,17 @@ seen.pullStatus = pulled.status;
 await page.goto(`${base}/me/access-log`);
 seen.accessLog = await page.locator("#access-log tbody tr").evaluateAll((rows) =>
   rows.map((r) => ({ doc: r.dataset.docId, text: r.textContent })));
+await audit(page, seen, "access-log");
 await page.screenshot({ path: `${shots}/access-log.png`, fullPage: true });
 
 // Keyboard: Tab from the top reaches the language switch, then the account menu.
 await page.goto(`${base}/me/grants`);
 seen.grants = await page.locator("#grants tbody tr").count();
+await audit(page, seen, "grants");
 await page.keyboard.press("Tab");
 seen.firstTab = await page.evaluate(() => document.activeElement.textContent);
+await page.goto(`${base}/help`);
+await audit(page, seen, "help");
 
 console.log(JSON.stringify(seen));
 await browser.close();

@@ -1,7 +1,10 @@
 // Drives the officer's verification pages in Debian's headless Chromium.
 //   node verify_pages.mjs BASE_URL GOOD.pdf FORGED.pdf PHOTO.jpg SCREENSHOT_DIR
-// Prints one JSON object with what each page showed; the Rust test asserts on it.
+// From the home page, as an anonymous officer would. Every page is audited
+// (audit.mjs). Prints one JSON object with what each page showed; the Rust test
+// asserts on it.
 import { chromium } from "playwright-core";
+import { audit } from "./audit.mjs";
 
 const [base, good, forged, photo, shots] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -12,7 +15,7 @@ const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); /
 const seen = {};
 
 async function verifyPdf(file, name) {
-  await page.goto(`${base}/verify`);
+  if (new URL(page.url()).pathname !== "/verify") await page.goto(`${base}/verify`);
   await page.setInputFiles("#file", file);
   await page.click("#submit");
   await page.waitForFunction(() => {
@@ -28,9 +31,16 @@ async function verifyPdf(file, name) {
     technical: await page.locator("#technical li").allTextContents(),
     vault: await page.textContent("#vault"),
   };
+  await audit(page, seen, `verify-${name}`);
   await page.screenshot({ path: `${shots}/verify-${name}.png`, fullPage: true });
 }
 
+// The home page names the way in.
+await page.goto(`${base}/`);
+await audit(page, seen, "home");
+await page.click('main a[href^="/verify"]:not([href^="/verify/qr"])');
+await page.waitForURL(/\/verify$/);
+seen.fromHome = new URL(page.url()).pathname;
 await verifyPdf(good, "good");
 await verifyPdf(forged, "forged");
 
@@ -47,6 +57,7 @@ seen.qr = {
   record: await page.locator("#record td").allTextContents(),
   labels: await page.locator("#record th").allTextContents(),
 };
+await audit(page, seen, "verify-qr");
 await page.screenshot({ path: `${shots}/verify-qr.png`, fullPage: true });
 
 // Keyboard: Tab goes language switch → help → file input → button.

@@ -15,7 +15,16 @@ const draw = (p) => {
     const tr = document.createElement("tr");
     tr.dataset.state = d.state;
     if (d.document_id) tr.dataset.documentId = d.document_id;
-    tr.append(cell(d.label));
+    // Page 1, small: as filed, or the draft waiting for review.
+    const label = cell(d.label);
+    const thumb = d.document_id ? `/api/v1/documents/${d.document_id}/thumbnail`
+      : d.review_id ? `/api/v1/reviews/${d.review_id}/pages/1?width=240` : null;
+    if (thumb) {
+      const img = document.createElement("img");
+      Object.assign(img, { className: "thumb", src: thumb, alt: "", width: 48, loading: "lazy" });
+      label.prepend(img);
+    }
+    tr.append(label);
     const state = cell(data.states[d.state] || d.state);
     if (d.review_id) {
       const a = document.createElement("a");
@@ -23,8 +32,15 @@ const draw = (p) => {
       a.textContent = ` (${data.open})`;
       state.append(a);
     }
+    // Reasons in the page's language from the catalogue, by code; the words the
+    // pipeline gave (English) stay as the cell's tooltip.
+    const said = data.lang === "en" ? d.reasons
+      : d.reasons.map((r, i) => data.reasons[d.reason_codes[i]] || data.reasons.other);
+    const reasons = cell([...new Set(said)].join(" "));
+    if (data.lang !== "en" && d.reasons.length) reasons.title = d.reasons.join("; ");
+    reasons.className = "reasons";
     tr.append(state, cell(d.owner), cell(d.pages), cell(d.number),
-      cell(d.confidence == null ? "" : d.confidence.toFixed(0)), cell(d.reasons.join("; ")));
+      cell(d.confidence == null ? "" : d.confidence.toFixed(0)), reasons);
     return tr;
   }));
   const state = document.getElementById("state");

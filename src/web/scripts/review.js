@@ -2,7 +2,16 @@ const data = JSON.parse(document.getElementById("page-data").textContent);
 const id = document.getElementById("review").dataset.reviewId;
 const result = document.getElementById("result");
 const api = (path, body) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf }, body: JSON.stringify(body) });
-const problem = async (r) => { try { return (await r.json()).error.message; } catch { return `HTTP ${r.status}`; } };
+// Why the API said no, in the page's language (the API's words, English, as the
+// tooltip): by the error's code, or by the HTTP status where the body has none.
+const problem = async (r) => {
+  let j = {};
+  try { j = await r.json(); } catch { /* not JSON: the status says enough */ }
+  const code = j.error?.code || { 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "payload_too_large", 415: "unsupported_media_type", 503: "busy" }[r.status];
+  const detail = j.error?.message || `HTTP ${r.status}`;
+  return { text: data.lang === "en" ? detail : data.errors[code] || data.errors.internal, detail };
+};
+const tell = (el, p, prefix = "") => { el.textContent = prefix + p.text; el.title = p.detail; };
 const done = () => document.querySelectorAll("#approve-form button, #reject-form button").forEach((b) => (b.disabled = true));
 // A likely correction goes into its field, for the reviewer to check and approve.
 for (const b of document.querySelectorAll("button.suggestion")) {
@@ -16,7 +25,7 @@ document.getElementById("approve-form")?.addEventListener("submit", async (e) =>
     if (v && v !== input.dataset.was) fix[input.name] = v;
   }
   const r = await api(`/api/v1/reviews/${id}/approve`, fix);
-  if (!r.ok) { result.textContent = await problem(r); return; }
+  if (!r.ok) { tell(result, await problem(r)); return; }
   const { document_id } = await r.json();
   result.textContent = `${data.approved} `;
   const code = document.createElement("code");
@@ -28,6 +37,7 @@ document.getElementById("approve-form")?.addEventListener("submit", async (e) =>
 document.getElementById("reject-form")?.addEventListener("submit", async (e) => {
   e.preventDefault();
   const r = await api(`/api/v1/reviews/${id}/reject`, { reason: document.getElementById("reason").value });
-  result.textContent = r.ok ? data.rejected : await problem(r);
-  if (r.ok) done();
+  if (!r.ok) { tell(result, await problem(r)); return; }
+  result.textContent = data.rejected;
+  done();
 });

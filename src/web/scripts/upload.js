@@ -3,7 +3,16 @@ const form = document.getElementById("new-batch");
 const bar = document.getElementById("upload-progress");
 const status = document.getElementById("upload-status");
 const api = (path, init) => fetch(path, { ...init, headers: { ...(init.headers || {}), "X-CSRF-Token": data.csrf } });
-const problem = async (r) => { try { return (await r.json()).error.message; } catch { return `HTTP ${r.status}`; } };
+// Why the API said no, in the page's language (the API's words, English, as the
+// tooltip): by the error's code, or by the HTTP status where the body has none.
+const problem = async (r) => {
+  let j = {};
+  try { j = await r.json(); } catch { /* not JSON: the status says enough */ }
+  const code = j.error?.code || { 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "payload_too_large", 415: "unsupported_media_type", 503: "busy" }[r.status];
+  const detail = j.error?.message || `HTTP ${r.status}`;
+  return { text: data.lang === "en" ? detail : data.errors[code] || data.errors.internal, detail };
+};
+const tell = (el, p, prefix = "") => { el.textContent = prefix + p.text; el.title = p.detail; };
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
   const button = document.getElementById("upload");
@@ -15,7 +24,7 @@ form.addEventListener("submit", async (e) => {
     if (owner) body.owner = owner;
     if (manifestFile) body.manifest = await manifestFile.text();
     const created = await api("/api/v1/batches", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (!created.ok) { status.textContent = await problem(created); return; }
+    if (!created.ok) { tell(status, await problem(created)); return; }
     const { id } = await created.json();
     const files = [...document.getElementById("files").files];
     bar.hidden = false; bar.max = files.length; bar.value = 0;
@@ -24,7 +33,7 @@ form.addEventListener("submit", async (e) => {
       const fd = new FormData();
       fd.append("file", f, f.name);
       const sent = await api(`/api/v1/batches/${id}/files`, { method: "POST", body: fd });
-      if (!sent.ok) { status.textContent = `${f.name}: ${await problem(sent)}`; return; }
+      if (!sent.ok) { tell(status, await problem(sent), `${f.name}: `); return; }
       bar.value = i + 1;
     }
     location.href = `/staff/batches/${id}` + (data.lang === "en" ? "?lang=en" : "");

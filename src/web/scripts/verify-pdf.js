@@ -44,14 +44,16 @@ const whenIso = (s) => {
   return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
 };
 const ltv = (s) => s.ltv === "CRL_IN_DOCUMENT" ? L.ltvIn + (s.revocation_data_issued ? " " + whenIso(s.revocation_data_issued) : "") : s.ltv === "NOT_IN_DOCUMENT" ? L.ltvOut : "—";
-document.getElementById("form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const f = document.getElementById("file").files[0];
-  const v = document.getElementById("verdict");
+const v = document.getElementById("verdict");
+const show = async (pdf) => {
   v.textContent = "…"; v.className = ""; delete v.dataset.verdict;
-  const r = await fetch("/api/v1/verify", {method: "POST", body: f, headers: {"Content-Type": "application/pdf"}});
-  const j = await r.json();
-  if (!r.ok) { v.textContent = j.error.message; v.className = "bad"; return; }
+  const r = await fetch("/api/v1/verify", {method: "POST", body: pdf, headers: {"Content-Type": "application/pdf"}});
+  const j = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    // Why the file was not checked, in the page's language, and what to do next.
+    const code = { unsupported_media_type: "eNotPdf", payload_too_large: "eTooBig", empty_upload: "eNotPdf", busy: "eBusy" }[j.error?.code];
+    v.textContent = L[code || "eOther"]; v.className = "bad"; return;
+  }
   v.dataset.verdict = j.verdict;
   const revokedNoPoe = j.signatures.some((s) => s.sub_indication === "REVOKED_NO_POE");
   v.textContent = j.verdict === "INDETERMINATE" && revokedNoPoe ? L.REVOKED_NO_POE : (L[j.verdict] || L.INVALID);
@@ -76,4 +78,13 @@ document.getElementById("form").addEventListener("submit", async (e) => {
   t.hidden = j.signatures.length === 0;
   document.getElementById("vault").textContent = j.vault
     ? L.vault + ": " + (j.vault.status === "valid" ? L.docValid : L.docNot) + " — " + (j.vault.identical ? L.same : j.vault.earlier_revision ? L.earlier : L.differs) : "";
+};
+// The officer's page: the file chosen. A document's own page: its filed PDF, at once.
+document.getElementById("form")?.addEventListener("submit", (e) => {
+  e.preventDefault();
+  show(document.getElementById("file").files[0]);
 });
+if (v.dataset.pdf) {
+  fetch(v.dataset.pdf).then((r) => r.ok ? r.blob().then(show) : Promise.reject(r.status))
+    .catch(() => { v.textContent = L.rOther; v.className = "bad"; });
+}
