@@ -31,6 +31,11 @@ pub struct Line {
     /// Each reason's stable code, in the same order (`no_text`, `corrupt`, `no_owner`…;
     /// see [`reason_code`]), for a page to say it in its own language.
     pub reason_codes: Vec<String>,
+    /// Its place in an API batch (for `POST /api/v1/batches/{id}/items/{position}/retry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    /// A refused document whose file Kho kept: it can be retried, with an owner.
+    pub retryable: bool,
 }
 
 /// The stable code of a reason given in words (a failure, a refusal): what kind of

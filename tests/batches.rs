@@ -274,3 +274,103 @@ async fn retried_creations_and_uploads_are_recorded_once(backend: Backend) {
 }
 
 both_backends!(retried_creations_and_uploads_are_recorded_once);
+
+/// A file refused for want of an owner is kept: staff give the owner on the batch and
+/// retry it, and it is filed; a bad ID is refused and changes nothing, a document that
+/// was not refused cannot be retried, and another agency's staff cannot see the batch.
+async fn a_refused_file_is_kept_and_retried_with_its_owner(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let staff = t.staff_token.clone();
+    let r = t
+        .client
+        .post(t.url("/api/v1/batches"))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({"name": "Hộp 18 — chưa rõ chủ"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap();
+    let holder = CITIZEN; // whom the page names (straight-01.fields.txt)
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(page).file_name("giay-chung-nhan.png"),
+    );
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/batches/{id}/files")))
+        .bearer_auth(&staff)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let progress = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+    let doc = &progress["report"]["documents"][0];
+    assert_eq!(doc["state"], "refused", "{progress}");
+    assert_eq!(
+        doc["reason_codes"],
+        serde_json::json!(["no_owner"]),
+        "{progress}"
+    );
+    assert_eq!(doc["retryable"], true, "{progress}");
+    assert_eq!(doc["position"], 1, "{progress}");
+    let retry = |body: serde_json::Value, token: String| {
+        let t = &t;
+        let url = t.url(&format!("/api/v1/batches/{id}/items/1/retry"));
+        async move {
+            let r = t
+                .client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    // A wrong ID: 422, the document stays refused and retryable.
+    let (status, body) = retry(serde_json::json!({"owner_id": "12"}), staff.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    // Another agency's staff: no such batch.
+    let other = kho::db::tokens::create(&t.app.db, kho::auth::Role::Staff, None, Some("HN"))
+        .await
+        .unwrap();
+    let (status, _) = retry(serde_json::json!({"owner_id": holder}), other).await;
+    assert_eq!(status, 404);
+    let (status, after) = retry(serde_json::json!({"owner_id": holder}), staff.clone()).await;
+    assert_eq!(status, 200, "{after}");
+    let doc = &after["report"]["documents"][0];
+    assert_eq!(
+        after["report"]["totals"]["documents"], 1,
+        "one document, not two: {after}"
+    );
+    assert_eq!(doc["retryable"], false, "{after}");
+    let job_id = doc["job_id"].as_str().expect("a job now").to_owned();
+    let job = t.wait_for_job(&job_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let filed = kho::db::documents::get(&t.app.db, job["document_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(filed.owner_id, holder);
+    let progress = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+    assert_eq!(
+        progress["report"]["documents"][0]["state"], "filed",
+        "{progress}"
+    );
+    // Filed now: nothing to retry.
+    let (status, _) = retry(serde_json::json!({"owner_id": holder}), staff.clone()).await;
+    assert_eq!(status, 409);
+    t.finish().await;
+}
+
+both_backends!(a_refused_file_is_kept_and_retried_with_its_owner);

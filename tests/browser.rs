@@ -415,9 +415,11 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
         path(&minutes),
         "--".into(),
         path(&shots),
+        repo_path("samples/pages/jpeg-01.jpg").display().to_string(),
+        JPEG_PAGE_HOLDER.into(),
     ];
     let seen = run_script("staff_pages.mjs", args).await;
-    assert_audited(&seen, 10);
+    assert_audited(&seen, 11);
     assert_eq!(seen["staffHome"], "/staff", "{seen}");
     assert_eq!(seen["dashboardBefore"], "0", "{seen}");
     // Thumbnails of page 1: both documents of the batch, the draft in the queue.
@@ -447,6 +449,23 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
     assert_eq!(day["held"], "0", "{seen}");
     assert_eq!(day["bars"], 24, "{seen}");
     assert_eq!(day["chartTotal"], 2, "{seen}");
+    // Refused for want of an owner, said in Vietnamese with what to do; a wrong ID is
+    // said so; with the owner the page names, it is filed.
+    assert!(
+        seen["refusedReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Chưa biết chủ sở hữu"),
+        "{seen}"
+    );
+    assert!(
+        seen["retryWrongId"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mã định danh hoặc mã số thuế không đúng"),
+        "{seen}"
+    );
+    assert_eq!(seen["retriedRows"], serde_json::json!(["filed"]), "{seen}");
     // The document's page: its PDF framed (this origin only), checked on opening, and
     // downloaded under a name for people.
     let preview = &seen["preview"];

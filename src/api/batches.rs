@@ -225,7 +225,7 @@ pub async fn add_files(
             .clone()
             .unwrap_or_else(|| format!("file {}", items.len() + 1));
         // A ZIP is a folder of scans: each of its files is a document (or a stack).
-        let groups = if bytes.starts_with(b"PK\x03\x04") {
+        let groups: Vec<(String, crate::ingest::Files)> = if bytes.starts_with(b"PK\x03\x04") {
             match unzip(&app, &label, bytes).await {
                 Ok((unpacked, paths)) => {
                     _unpacked.push(unpacked);
@@ -241,15 +241,39 @@ pub async fn add_files(
                 Err(why) => {
                     items.push(Item {
                         label,
-                        job_id: None,
                         reason: Some(why),
+                        ..Item::default()
                     });
                     continue;
                 }
             }
         } else {
-            let files = crate::ingest::Files::Memory(vec![Incoming { filename, bytes }]);
-            vec![(label, files)]
+            // One file, one document (a batch that does not split): when it is refused,
+            // Kho keeps it so staff can give what was missing and retry it.
+            let first = items.len();
+            let files = crate::ingest::Files::Memory(vec![Incoming {
+                filename: filename.clone(),
+                bytes: bytes.clone(),
+            }]);
+            add_group(
+                &app,
+                &uploader,
+                &batch,
+                manifest.as_ref(),
+                owner.as_ref(),
+                label,
+                files,
+                &mut items,
+            )
+            .await;
+            if !batch.split
+                && let [only] = &mut items[first..]
+                && only.job_id.is_none()
+            {
+                let sha256 = app.store.put(bytes).await?;
+                only.kept = Some(batches::Kept { sha256, filename });
+            }
+            continue;
         };
         for (label, files) in groups {
             add_group(
@@ -288,6 +312,102 @@ pub async fn add_files(
                 .collect(),
         }),
     ))
+}
+
+/// A refused file tried again, with the owner it lacked.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryRequest {
+    /// The owner (12-digit personal ID or tax code); the batch's default owner if left
+    /// out.
+    pub owner_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/batches/{id}/items/{position}/retry", tag = "batches",
+    params(("id" = String, Path), ("position" = i64, Path, description = "the document's `position` in the batch report")),
+    request_body(content = Option<RetryRequest>, description = "the owner to file it for (JSON); an empty body uses the batch's owner"),
+    responses((status = 200, body = Progress, description = "the batch's progress, with the document's new outcome (a job, or why it is refused again)"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the document was not refused, or its file was not kept (a ZIP that would not open, a stack of a splitting batch)"),
+              (status = 422, body = ErrorBody, description = "an invalid owner ID")),
+    security(("bearer" = [])))]
+pub async fn retry(
+    State(app): State<App>,
+    Caller(caller): Caller,
+    Path((id, position)): Path<(String, i64)>,
+    body: axum::body::Bytes,
+) -> Result<Json<Progress>, ApiError> {
+    let batch = batch_of(&app, &caller, &id).await?;
+    let uploader = crate::auth::uploader(&caller).ok_or(ApiError::Forbidden)?;
+    let request: RetryRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RetryRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not a retry request: {e}")))?
+    };
+    let owner = match request.owner_id.as_deref().map(str::trim) {
+        Some(o) if !o.is_empty() => Some(o),
+        _ => batch.owner_id.as_deref(),
+    }
+    .map(SubjectId::parse)
+    .transpose()
+    .map_err(|e| ApiError::InvalidId(e.0))?;
+    let item = batches::items(&app.db, &batch.id)
+        .await?
+        .into_iter()
+        .find(|i| i.position == position)
+        .ok_or(ApiError::NotFound("document of the batch"))?;
+    let kept = match (&item.job_id, &item.kept) {
+        (None, Some(kept)) => kept.clone(),
+        _ => {
+            return Err(ApiError::Conflict(
+                "only a refused document whose file Kho kept can be retried".into(),
+            ));
+        }
+    };
+    let _permit = app.heavy.admit()?;
+    let manifest = batch
+        .manifest
+        .as_deref()
+        .map(|m| crate::manifest::Manifest::parse(m.as_bytes()))
+        .transpose()
+        .map_err(ApiError::BadRequest)?;
+    let bytes = app.store.get(&kept.sha256).await?;
+    let files = crate::ingest::Files::Memory(vec![Incoming {
+        filename: kept.filename.clone(),
+        bytes,
+    }]);
+    let mut outcome = Vec::new();
+    add_group(
+        &app,
+        &uploader,
+        &batch,
+        manifest.as_ref(),
+        owner.as_ref(),
+        item.label.clone(),
+        files,
+        &mut outcome,
+    )
+    .await;
+    let Some(first) = outcome.first() else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "retrying {position} of batch {id} made nothing"
+        )));
+    };
+    if !batches::retried(
+        &app.db,
+        &batch.id,
+        position,
+        first.job_id.as_deref(),
+        first.reason.as_deref(),
+    )
+    .await?
+    {
+        return Err(ApiError::Conflict(
+            "the document was retried already".into(),
+        ));
+    }
+    Ok(Json(progress_of(&app, &batch).await?))
 }
 
 /// Unpack an uploaded ZIP into a scratch folder (removed when the returned guard is
@@ -340,6 +460,7 @@ async fn add_group(
             label,
             job_id,
             reason,
+            ..Item::default()
         });
     }
 }
@@ -377,14 +498,17 @@ pub async fn list_of(app: &App, agency: &str) -> Result<Vec<BatchSummary>, ApiEr
 async fn report_of(app: &App, batch: &Batch) -> Result<Report, ApiError> {
     let mut lines = Vec::new();
     for it in batches::items(&app.db, &batch.id).await? {
-        lines.push(match (&it.job_id, &it.reason) {
+        let mut line = match (&it.job_id, &it.reason) {
             (Some(job), _) => report::line(app, &it.label, job)
                 .await
                 .map_err(ApiError::Internal)?,
             (None, reason) => {
                 report::refused(&it.label, None, reason.as_deref().unwrap_or("refused"))
             }
-        });
+        };
+        line.position = Some(it.position);
+        line.retryable = it.job_id.is_none() && it.kept.is_some();
+        lines.push(line);
     }
     let seconds = (crate::db::now_ms() - batch.created_at) as f64 / 1000.0;
     Ok(Report::new(lines, seconds))

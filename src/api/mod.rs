@@ -12,7 +12,7 @@
 //! | [`verify`] | `POST /api/v1/verify` (public) |
 //! | [`trust`] | `GET /api/v1/trust/roots.pem`, `GET /api/v1/trust/crl`, `POST /api/v1/tsa` (RFC 3161) (public) |
 //! | [`documents`] | `GET /api/v1/subjects/{owner_id}/documents`, `GET /api/v1/documents/{id}[/pdf\|/thumbnail\|/original]` |
-//! | [`batches`] | `GET/POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report|/events]` |
+//! | [`batches`] | `GET/POST /api/v1/batches`, `POST /api/v1/batches/{id}/files`, `GET /api/v1/batches/{id}[/report|/events]`, `POST /api/v1/batches/{id}/items/{position}/retry` |
 //! | [`push`] | `POST /api/v1/subjects/{owner_id}/documents` (issuing systems) |
 //! | [`grants`] | `GET /api/v1/grants`, `POST /api/v1/grants/{id}/revoke`, `GET /api/v1/grants/current`, `GET /api/v1/access-log` |
 //! | [`oauth`] | `POST /oauth/token`, `GET /.well-known/oauth-authorization-server`, `POST /api/v1/requesters` |
@@ -61,7 +61,7 @@ use crate::app::App;
     info(title = "Kho", description = "Digital-records vault with a digitization pipeline."),
     paths(health::health, health::metrics, audit::checkpoints, scans::upload, jobs::get, documents::list, documents::get,
           reviews::list, reviews::get, reviews::pdf, reviews::page_image, reviews::reject,
-          batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events,
+          batches::create, batches::list, batches::add_files, batches::progress, batches::report, batches::events, batches::retry,
           documents::pdf, documents::thumbnail, documents::original, trust::roots, trust::crl, trust::tsa, reviews::approve, verify::verify, revoke::revoke, search::search, printout::verify_qr, printout::status_page, crate::web::verify::pdf_page, crate::web::assets::script, crate::web::help::help_page,
           crate::web::verify::qr_page, openapi_json, push::push, grants::list, grants::revoke,
           grants::current, grants::access_log, oauth::token, oauth::metadata, oauth::register,
@@ -197,6 +197,10 @@ pub fn router(app: App) -> Router {
         )
         .route("/api/v1/batches/{id}", get(batches::progress))
         .route("/api/v1/batches/{id}/report", get(batches::report))
+        .route(
+            "/api/v1/batches/{id}/items/{position}/retry",
+            post(batches::retry),
+        )
         .route("/api/v1/batches/{id}/events", get(batches::events))
         .route("/api/v1/reviews", get(reviews::list))
         .route("/api/v1/reviews/{id}", get(reviews::get))

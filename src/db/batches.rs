@@ -18,11 +18,21 @@ pub struct Batch {
 }
 
 /// A document of a batch: its job, or why it was refused.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Item {
+    /// Its place in the batch, from 1 (0 until recorded).
+    pub position: i64,
     pub label: String,
     pub job_id: Option<String>,
     pub reason: Option<String>,
+    /// A refused file kept to be retried: its content hash and name as uploaded.
+    pub kept: Option<Kept>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub sha256: String,
+    pub filename: Option<String>,
 }
 
 pub struct NewBatch<'a> {
@@ -108,14 +118,16 @@ pub async fn add_items(db: &Db, batch_id: &str, items: &[Item]) -> Result<(), Db
     .await?;
     for (i, it) in items.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO batch_items (batch_id, position, label, job_id, reason)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO batch_items (batch_id, position, label, job_id, reason, content_sha256, filename)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(batch_id)
         .bind(next + 1 + i as i64)
         .bind(&it.label)
         .bind(it.job_id.as_deref())
         .bind(it.reason.as_deref())
+        .bind(it.kept.as_ref().map(|k| k.sha256.as_str()))
+        .bind(it.kept.as_ref().and_then(|k| k.filename.as_deref()))
         .execute(&mut *tx)
         .await?;
     }
@@ -125,21 +137,55 @@ pub async fn add_items(db: &Db, batch_id: &str, items: &[Item]) -> Result<(), Db
 
 pub async fn items(db: &Db, batch_id: &str) -> Result<Vec<Item>, DbError> {
     let rows = sqlx::query(
-        "SELECT label, job_id, reason FROM batch_items WHERE batch_id = $1 ORDER BY position",
+        "SELECT position, label, job_id, reason, content_sha256, filename
+         FROM batch_items WHERE batch_id = $1 ORDER BY position",
     )
     .bind(batch_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
         .map(|r| {
+            let sha256: Option<String> = r.try_get("content_sha256")?;
             Ok(Item {
+                position: r.try_get("position")?,
                 label: r.try_get("label")?,
                 job_id: r.try_get("job_id")?,
                 reason: r.try_get("reason")?,
+                kept: match sha256 {
+                    Some(sha256) => Some(Kept {
+                        sha256,
+                        filename: r.try_get("filename")?,
+                    }),
+                    None => None,
+                },
             })
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(DbError::from)
+}
+
+/// A retried refused item's new outcome: its job (the kept file is no longer needed
+/// by the item), or why it was refused again. False when the item is not a refused
+/// one (any more): another retry won the race, or it never was.
+pub async fn retried(
+    db: &Db,
+    batch_id: &str,
+    position: i64,
+    job_id: Option<&str>,
+    reason: Option<&str>,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE batch_items SET job_id = $1, reason = $2,
+                content_sha256 = CASE WHEN $1 IS NULL THEN content_sha256 ELSE NULL END
+         WHERE batch_id = $3 AND position = $4 AND job_id IS NULL",
+    )
+    .bind(job_id)
+    .bind(reason)
+    .bind(batch_id)
+    .bind(position)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// An agency's batches, newest first, each with its number of documents.

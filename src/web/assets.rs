@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 const SCRIPTS: &[(&str, &str)] = &[
+    ("problem.js", include_str!("scripts/problem.js")),
     ("upload.js", include_str!("scripts/upload.js")),
     ("progress.js", include_str!("scripts/progress.js")),
     ("review.js", include_str!("scripts/review.js")),

@@ -51,8 +51,8 @@ pub const REASONS: &[(&str, &str, &str)] = &[
     ),
     (
         "no_owner",
-        "Chưa biết chủ sở hữu: nhập mã định danh hoặc mã số thuế của chủ sở hữu cho lô, hoặc đặt tờ phân cách trước trang đầu, rồi tải lên lại.",
-        "The owner is unknown: give the batch's owner (personal ID or tax code), or put a separator sheet before the first page, and upload again.",
+        "Chưa biết chủ sở hữu: nhập mã định danh hoặc mã số thuế của chủ sở hữu rồi bấm Thử lại (hoặc cho lô một chủ sở hữu, hay đặt tờ phân cách trước trang đầu).",
+        "The owner is unknown: give the owner's personal ID or tax code and press Try again (or give the batch an owner, or put a separator sheet before the first page).",
     ),
     (
         "bad_zip",

@@ -104,6 +104,11 @@ fn script_data(l: Lang, s: &Session) -> String {
         "uploading": l.t("Đang tải lên", "Uploading"),
         "approved": l.t("Đã duyệt, ký số và lưu vào kho của chủ sở hữu. Mã văn bản:", "Approved, signed and filed in the owner's repository. Document id:"),
         "rejected": l.t("Đã từ chối.", "Rejected."),
+        "retry": l.t("Thử lại", "Try again"),
+        "retryOwner": l.t(
+            "Chủ sở hữu (mã định danh 12 số hoặc mã số thuế)",
+            "Owner (12-digit personal ID or tax code)"
+        ),
         "reasons": super::messages::reasons_json(l),
         "errors": super::messages::api_errors_json(l),
     });
@@ -155,6 +160,7 @@ pub async fn batches_page(
 <h2>{batches}</h2>
 {table}
 {data}
+<script src="/assets/problem.js" defer></script>
 <script src="/assets/upload.js" defer></script>"#,
         table = super::or_empty(
             &rows,
@@ -228,6 +234,7 @@ pub async fn batch_page(
 <table id="documents"><thead><tr><th>{doc}</th><th>{state}</th><th>{owner}</th><th>{pages}</th><th>{number}</th><th>{conf}</th><th>{reasons}</th></tr></thead><tbody></tbody></table>
 <noscript>{noscript}</noscript>
 {data}
+<script src="/assets/problem.js" defer></script>
 <script src="/assets/progress.js" defer></script>"#,
         q = lang_q(l),
         all = l.t("Các lô", "All batches"),
@@ -480,6 +487,7 @@ pub async fn review_page(
 <h3>{pages_l}</h3>
 <div class="pages">{pages}</div>
 {data}
+<script src="/assets/problem.js" defer></script>
 <script src="/assets/review.js" defer></script>"#,
         q = lang_q(l),
         queue = l.t("Hàng chờ duyệt", "Review queue"),

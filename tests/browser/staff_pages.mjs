@@ -1,9 +1,11 @@
 // Drives the records staff's pages in Debian's headless Chromium, then the owner's:
-//   node staff_pages.mjs BASE_URL STAFF_USER OWNER_USER PASSWORD OWNER_ID FILE... -- SCREENSHOT_DIR
+//   node staff_pages.mjs BASE_URL STAFF_USER OWNER_USER PASSWORD OWNER_ID FILE... -- SCREENSHOT_DIR RETRY_FILE RETRY_OWNER
 // As staff: lands on the agency's dashboard, uploads a batch (the files, with OWNER_ID
 // as the default owner), watches its live progress to the end with page-1 thumbnails,
 // opens the document held for review from the queue (thumbnails too), checks its page
 // image and text, corrects its fields and approves it; the dashboard counts the day.
+// Then a batch with no owner: RETRY_FILE is refused, and retried from the batch page
+// with RETRY_OWNER.
 // As the owner, at phone width: finds it in the repository, opens its page (the PDF in
 // a frame, its signature check beside it) and downloads the PDF. Every page is audited
 // (audit.mjs). Prints one JSON object; the Rust test asserts on it.
@@ -13,7 +15,7 @@ import { audit } from "./audit.mjs";
 const args = process.argv.slice(2);
 const [base, staffUser, ownerUser, password, ownerId] = args;
 const files = args.slice(5, args.indexOf("--"));
-const shots = args[args.indexOf("--") + 1];
+const [shots, retryFile, retryOwner] = args.slice(args.indexOf("--") + 1);
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
@@ -104,6 +106,27 @@ seen.dashboard = {
 };
 await audit(staff, seen, "staff-dashboard-after");
 await staff.screenshot({ path: `${shots}/staff-dashboard.png`, fullPage: true });
+
+// No owner given: the file is refused and kept; give its owner on the batch page.
+await staff.goto(`${base}/staff/batches`);
+await staff.fill("#name", "Hộp 18 — chưa rõ chủ");
+await staff.setInputFiles("#files", [retryFile]);
+await staff.click("#upload");
+await staff.waitForURL(/\/staff\/batches\/[0-9a-f-]{36}$/, { timeout: 60000 });
+await staff.waitForSelector('#documents tr[data-state="refused"] form.retry', { timeout: 60000 });
+seen.refusedReason = await staff.textContent("#documents tr[data-state=refused] td.reasons");
+await audit(staff, seen, "staff-batch-refused");
+await staff.screenshot({ path: `${shots}/staff-batch-refused.png`, fullPage: true });
+await staff.fill("form.retry input", "12");
+await staff.click("form.retry button");
+await staff.waitForFunction(() => document.querySelector("form.retry [role=status]")?.textContent);
+seen.retryWrongId = await staff.textContent("form.retry [role=status]");
+await staff.fill("form.retry input", retryOwner);
+await staff.click("form.retry button");
+await staff.waitForFunction(() => document.getElementById("state").dataset.finished === "true"
+  && !document.querySelector("#documents tr[data-state=refused]"), null, { timeout: 300000 });
+seen.retriedRows = await staff.locator("#documents tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.state));
+await staff.screenshot({ path: `${shots}/staff-batch-retried.png`, fullPage: true });
 
 // The owner, at phone width, in a browser of their own.
 const owner = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();

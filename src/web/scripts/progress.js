@@ -39,6 +39,7 @@ const draw = (p) => {
     const reasons = cell([...new Set(said)].join(" "));
     if (data.lang !== "en" && d.reasons.length) reasons.title = d.reasons.join("; ");
     reasons.className = "reasons";
+    if (d.retryable) reasons.append(retryForm(d));
     tr.append(state, cell(d.owner), cell(d.pages), cell(d.number),
       cell(d.confidence == null ? "" : d.confidence.toFixed(0)), reasons);
     return tr;
@@ -47,9 +48,42 @@ const draw = (p) => {
   state.textContent = p.finished ? data.finished : data.running;
   state.dataset.finished = String(p.finished);
 };
-const events = new EventSource(`/api/v1/batches/${id}/events`);
-events.addEventListener("progress", (e) => {
-  const p = JSON.parse(e.data);
-  draw(p);
-  if (p.finished) events.close();
-});
+// A refused document whose file Kho kept: give the owner it lacked and try again.
+const retryForm = (d) => {
+  const form = document.createElement("form");
+  form.className = "retry";
+  const label = document.createElement("label");
+  const input = document.createElement("input");
+  Object.assign(input, { id: `retry-owner-${d.position}`, name: "owner_id", inputMode: "numeric", maxLength: 14, autocomplete: "off" });
+  Object.assign(label, { htmlFor: input.id, textContent: data.retryOwner });
+  const button = document.createElement("button");
+  Object.assign(button, { type: "submit", textContent: data.retry, className: "retry-button" });
+  const said = document.createElement("span");
+  said.setAttribute("role", "status");
+  form.append(label, input, button, said);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    const owner = input.value.trim();
+    const r = await fetch(`/api/v1/batches/${id}/items/${d.position}/retry`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf },
+      body: JSON.stringify(owner ? { owner_id: owner } : {}),
+    });
+    if (!r.ok) { window.khoTell(said, await window.khoProblem(r, data)); button.disabled = false; return; }
+    const p = await r.json();
+    draw(p);
+    if (!p.finished) follow();
+  });
+  return form;
+};
+// Live progress: a `progress` event each time a document moves on, until finished.
+const follow = () => {
+  const events = new EventSource(`/api/v1/batches/${id}/events`);
+  events.addEventListener("progress", (e) => {
+    const p = JSON.parse(e.data);
+    draw(p);
+    if (p.finished) events.close();
+  });
+};
+follow();

@@ -2,16 +2,8 @@ const data = JSON.parse(document.getElementById("page-data").textContent);
 const id = document.getElementById("review").dataset.reviewId;
 const result = document.getElementById("result");
 const api = (path, body) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": data.csrf }, body: JSON.stringify(body) });
-// Why the API said no, in the page's language (the API's words, English, as the
-// tooltip): by the error's code, or by the HTTP status where the body has none.
-const problem = async (r) => {
-  let j = {};
-  try { j = await r.json(); } catch { /* not JSON: the status says enough */ }
-  const code = j.error?.code || { 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "payload_too_large", 415: "unsupported_media_type", 503: "busy" }[r.status];
-  const detail = j.error?.message || `HTTP ${r.status}`;
-  return { text: data.lang === "en" ? detail : data.errors[code] || data.errors.internal, detail };
-};
-const tell = (el, p, prefix = "") => { el.textContent = prefix + p.text; el.title = p.detail; };
+const problem = (r) => window.khoProblem(r, data);
+const tell = window.khoTell;
 const done = () => document.querySelectorAll("#approve-form button, #reject-form button").forEach((b) => (b.disabled = true));
 // A likely correction goes into its field, for the reviewer to check and approve.
 for (const b of document.querySelectorAll("button.suggestion")) {

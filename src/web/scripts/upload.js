@@ -3,16 +3,8 @@ const form = document.getElementById("new-batch");
 const bar = document.getElementById("upload-progress");
 const status = document.getElementById("upload-status");
 const api = (path, init) => fetch(path, { ...init, headers: { ...(init.headers || {}), "X-CSRF-Token": data.csrf } });
-// Why the API said no, in the page's language (the API's words, English, as the
-// tooltip): by the error's code, or by the HTTP status where the body has none.
-const problem = async (r) => {
-  let j = {};
-  try { j = await r.json(); } catch { /* not JSON: the status says enough */ }
-  const code = j.error?.code || { 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "payload_too_large", 415: "unsupported_media_type", 503: "busy" }[r.status];
-  const detail = j.error?.message || `HTTP ${r.status}`;
-  return { text: data.lang === "en" ? detail : data.errors[code] || data.errors.internal, detail };
-};
-const tell = (el, p, prefix = "") => { el.textContent = prefix + p.text; el.title = p.detail; };
+const problem = (r) => window.khoProblem(r, data);
+const tell = window.khoTell;
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
   const button = document.getElementById("upload");
