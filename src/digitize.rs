@@ -107,7 +107,11 @@ pub async fn run(app: &App, job: &ClaimedJob) -> Result<Outcome, DigitizeError> 
     let doc_type = entry.doc_type.clone().or_else(|| value(&fields.doc_type));
     let number = entry.number.clone().or_else(|| value(&fields.number));
     let issued_on = entry.issued_on.clone().or_else(|| value(&fields.issued_on));
-    let fields_json = serde_json::to_string(fields).expect("fields serialize");
+    // The fields, and where on the pages each was read (for the reviewer's highlights).
+    let mut fields_value = serde_json::to_value(fields).expect("fields serialize");
+    fields_value["regions"] =
+        serde_json::to_value(field_regions(&output)).expect("regions serialize");
+    let fields_json = fields_value.to_string();
     let id = new_id();
     let title = title_from_text(&output.text);
     // A document that passes the gate is stamped and signed (custody, then the agency's
@@ -311,6 +315,79 @@ pub async fn time_stamper(app: &App) -> Result<tsp::TimeStamper, SigningError> {
         },
         None => tsp::TimeStamper::Local(Box::new(app.keys.tsa().await?)),
     })
+}
+
+/// Where a field was read: its words' box on one page, as fractions of the page's width
+/// and height from the top left (so it lays over the page image at any size).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Region {
+    pub field: &'static str,
+    /// 1-based.
+    pub page: usize,
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+/// The regions of the fields a reviewer checks: type, number, date, place, issuer and
+/// the holder's ID, one box per field and page.
+pub fn field_regions(output: &kho_workers::DocumentOutput) -> Vec<Region> {
+    let f = &output.fields;
+    let mut named: Vec<(&'static str, &kho_workers::extract::Field)> = [
+        ("doc_type", &f.doc_type),
+        ("number", &f.number),
+        ("issued_on", &f.issued_on),
+        ("place", &f.place),
+        ("issuer", &f.issuer),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    .collect();
+    named.extend(f.holder_ids.iter().map(|h| ("owner_id", h)));
+    let round = |v: f32| (v * 10_000.0).round() / 10_000.0;
+    let mut out = Vec::new();
+    for (name, field) in named {
+        let mut boxes: std::collections::BTreeMap<usize, (u32, u32, u32, u32)> =
+            std::collections::BTreeMap::new();
+        for &(p, l, w) in &field.words {
+            let Some(word) = output
+                .page_texts
+                .get(p)
+                .and_then(|t| t.lines.get(l))
+                .and_then(|line| line.words.get(w))
+            else {
+                continue;
+            };
+            let (x1, y1) = (word.left + word.width, word.top + word.height);
+            let b = boxes.entry(p).or_insert((word.left, word.top, x1, y1));
+            *b = (
+                b.0.min(word.left),
+                b.1.min(word.top),
+                b.2.max(x1),
+                b.3.max(y1),
+            );
+        }
+        for (p, (x0, y0, x1, y1)) in boxes {
+            let Some(page) = output
+                .pages
+                .get(p)
+                .filter(|pg| pg.width > 0 && pg.height > 0)
+            else {
+                continue;
+            };
+            let (pw, ph) = (page.width as f32, page.height as f32);
+            out.push(Region {
+                field: name,
+                page: p + 1,
+                x: round(x0 as f32 / pw),
+                y: round(y0 as f32 / ph),
+                w: round((x1 - x0) as f32 / pw),
+                h: round((y1 - y0) as f32 / ph),
+            });
+        }
+    }
+    out
 }
 
 /// Page 1's word boxes in PDF points (origin bottom-left), for placing the stamp.

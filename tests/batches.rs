@@ -133,6 +133,76 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
         docs[1]["number"], "77/GCN-LOT",
         "the manifest's page range: {progress}"
     );
+    // Where the page names its holder is marked for the reviewer: a box on a page of
+    // the document, inside the page, about the size of a line of text.
+    let review_id = docs[1]["review_id"].as_str().unwrap();
+    let review = get_json_with(
+        &t.client,
+        t.url(&format!("/api/v1/reviews/{review_id}")),
+        &staff,
+    )
+    .await;
+    let regions = review["fields"]["regions"].as_array().unwrap();
+    let holder = regions
+        .iter()
+        .find(|r| r["field"] == "owner_id")
+        .unwrap_or_else(|| panic!("the holder's ID is marked: {review}"));
+    let v = |k: &str| holder[k].as_f64().unwrap();
+    assert!(
+        (1..=2).contains(&holder["page"].as_u64().unwrap()),
+        "{holder}"
+    );
+    assert!(v("x") >= 0.0 && v("y") >= 0.0, "{holder}");
+    assert!(v("x") + v("w") <= 1.0 && v("y") + v("h") <= 1.0, "{holder}");
+    assert!((0.05..0.9).contains(&v("w")), "an ID's width: {holder}");
+    assert!((0.005..0.1).contains(&v("h")), "a line's height: {holder}");
+    // And it is where the ID is: plain tesseract reads the ID in that box of the page
+    // image the reviewer sees.
+    let image = get_with(
+        &t.client,
+        t.url(&format!(
+            "/api/v1/reviews/{review_id}/pages/{}",
+            holder["page"]
+        )),
+        &staff,
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    let page = image::load_from_memory(&image).unwrap();
+    let (pw, ph) = (page.width() as f64, page.height() as f64);
+    let margin = 0.01;
+    let (x, y) = ((v("x") - margin).max(0.0), (v("y") - margin).max(0.0));
+    let crop = page.crop_imm(
+        (x * pw) as u32,
+        (y * ph) as u32,
+        ((v("w") + 2.0 * margin) * pw) as u32,
+        ((v("h") + 2.0 * margin) * ph) as u32,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("holder.png");
+    crop.resize(
+        crop.width() * 3,
+        crop.height() * 3,
+        image::imageops::FilterType::CatmullRom,
+    )
+    .save(&cut)
+    .unwrap();
+    let read = std::process::Command::new("tesseract")
+        .arg(&cut)
+        .args(["-", "--psm", "7"])
+        .env("OMP_THREAD_LIMIT", "1")
+        .output()
+        .unwrap();
+    let digits: String = String::from_utf8_lossy(&read.stdout)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert!(
+        digits.contains(CITIZEN),
+        "tesseract read {digits:?} in {holder}"
+    );
     // The same stack again: nothing filed twice, nothing listed twice.
     assert_eq!(add().await.status(), 202);
     let p = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;

@@ -70,7 +70,9 @@ pub struct ReviewDetail {
     pub summary: ReviewSummary,
     /// The OCR text, pages separated by form feeds.
     pub text: String,
-    /// Extracted fields with confidences and source words.
+    /// Extracted fields with confidences and source words; `regions` says where each
+    /// field was read (`field`, 1-based `page`, and `x`, `y`, `w`, `h` as fractions of
+    /// the page from its top left).
     #[schema(value_type = Object)]
     pub fields: serde_json::Value,
     /// Per page: size, resolution, confidence, blank or not.

@@ -350,10 +350,39 @@ pub async fn review_page(
         .map_err(|e| api_failure(l, &s)(e.into()))?;
     let d = &r.draft;
     let texts: Vec<&str> = d.ocr_text.split('\u{c}').map(str::trim).collect();
+    // Where each field was read, marked on its page (regions recorded at digitization).
+    let fields: serde_json::Value = serde_json::from_str(&d.fields_json).unwrap_or_default();
+    let labels = field_labels(l);
+    let label_of = |key: &str| match key {
+        "owner_id" => l.t("Người được cấp (trên trang)", "Holder (as the page says)"),
+        k => labels
+            .iter()
+            .find(|(f, _)| *f == k)
+            .map_or("", |(_, label)| label),
+    };
     let mut pages = String::new();
     for n in 1..=d.page_count.max(0) as usize {
+        let boxes: String = fields["regions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["page"].as_u64() == Some(n as u64))
+            .filter_map(|r| {
+                let pct = |k: &str| r[k].as_f64().map(|v| (v * 100.0).clamp(0.0, 100.0));
+                let field = r["field"].as_str()?;
+                Some(format!(
+                    r#"<span class="field-box" data-field="{f}" title="{t}" aria-hidden="true" style="left:{:.2}%;top:{:.2}%;width:{:.2}%;height:{:.2}%"></span>"#,
+                    pct("x")?,
+                    pct("y")?,
+                    pct("w")?,
+                    pct("h")?,
+                    f = esc(field),
+                    t = esc(label_of(field)),
+                ))
+            })
+            .collect();
         pages.push_str(&format!(
-            r#"<div class="page"><img src="/api/v1/reviews/{id}/pages/{n}" alt="{alt} {n}" loading="lazy"></div><pre class="text" aria-label="{text} {n}">{body}</pre>"#,
+            r#"<div class="page"><img src="/api/v1/reviews/{id}/pages/{n}" alt="{alt} {n}" loading="lazy">{boxes}</div><pre class="text" aria-label="{text} {n}">{body}</pre>"#,
             id = esc(&r.id),
             alt = l.t("Ảnh trang", "Page image"),
             text = l.t("Văn bản nhận dạng, trang", "Recognized text, page"),
@@ -376,7 +405,6 @@ pub async fn review_page(
             format!("<li>{}{offer}</li>", esc(&reason_text(l, x)))
         })
         .collect();
-    let fields: serde_json::Value = serde_json::from_str(&d.fields_json).unwrap_or_default();
     let mut found = String::new();
     for (key, label) in field_labels(l) {
         let shown = match fields.get(key) {
@@ -476,7 +504,7 @@ pub async fn review_page(
         )
     };
     let body = format!(
-        r#"<style>body{{max-width:80rem}} .pages{{display:grid;grid-template-columns:1fr 1fr;gap:1rem;align-items:start}} .pages img{{width:100%;border:1px solid #ccc}} .text{{white-space:pre-wrap;font-family:inherit;font-size:.95rem;margin:0}} @media (max-width:48rem){{.pages{{grid-template-columns:1fr}}}}</style>
+        r#"<style>body{{max-width:80rem}} .pages{{display:grid;grid-template-columns:1fr 1fr;gap:1rem;align-items:start}} .pages img{{width:100%;border:1px solid #ccc;display:block}} .page{{position:relative}} .field-box{{position:absolute;border:2px solid #b45309;background:rgba(245,158,11,.15);box-sizing:border-box}} .text{{white-space:pre-wrap;font-family:inherit;font-size:.95rem;margin:0}} @media (max-width:48rem){{.pages{{grid-template-columns:1fr}}}}</style>
 <p><a href="/staff/reviews{q}">← {queue}</a></p>
 <h2 id="review" data-review-id="{id}">{heading}</h2>
 <p>{owner_l}: <span id="owner">{owner}</span> · {conf_l}: {conf:.0}</p>
@@ -485,10 +513,15 @@ pub async fn review_page(
 {decide}
 <p id="result" role="status" aria-live="polite"></p>
 <h3>{pages_l}</h3>
+<p>{boxes_hint}</p>
 <div class="pages">{pages}</div>
 {data}
 <script src="/assets/problem.js" defer></script>
 <script src="/assets/review.js" defer></script>"#,
+        boxes_hint = l.t(
+            "Khung cam trên ảnh trang: nơi Kho đọc được từng trường (di chuột lên khung để xem tên trường).",
+            "Orange frames on the page images: where Kho read each field (hover over a frame for its name)."
+        ),
         q = lang_q(l),
         queue = l.t("Hàng chờ duyệt", "Review queue"),
         id = esc(&r.id),
