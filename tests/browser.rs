@@ -449,6 +449,18 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
     assert_eq!(day["held"], "0", "{seen}");
     assert_eq!(day["bars"], 24, "{seen}");
     assert_eq!(day["chartTotal"], 2, "{seen}");
+    // The batch's progress: both documents ended, both filed by now, none failed.
+    assert_eq!(seen["dashboardEmpty"], 1, "no batches yet, said so: {seen}");
+    let rows = day["batches"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{seen}");
+    let cells: Vec<&str> = rows[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cells[0], "Hộp 17 — thử nghiệm", "{seen}");
+    assert_eq!(&cells[2..], ["2/2", "2", "0", "0"], "{seen}");
     // Refused for want of an owner, said in Vietnamese with what to do; a wrong ID is
     // said so; with the owner the page names, it is filed.
     assert!(

@@ -132,3 +132,56 @@ pub async fn busy_workers(db: &Db, now: i64) -> Result<i64, DbError> {
     .fetch_one(&db.pool)
     .await?)
 }
+
+/// A batch's progress for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchProgress {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub documents: i64,
+    pub filed: i64,
+    pub held: i64,
+    /// Failed in the pipeline, or refused at intake.
+    pub failed: i64,
+    /// Waiting for or in a worker.
+    pub waiting: i64,
+}
+
+/// The agency's latest `limit` batches, newest first, each with its documents by state.
+pub async fn batches(db: &Db, agency: &str, limit: i64) -> Result<Vec<BatchProgress>, DbError> {
+    let rows = sqlx::query(
+        "SELECT b.id, b.name, b.created_at,
+           CAST(COUNT(i.position) AS BIGINT) AS documents,
+           CAST(COALESCE(SUM(CASE WHEN j.state = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) AS filed,
+           CAST(COALESCE(SUM(CASE WHEN j.state = 'review' THEN 1 ELSE 0 END), 0) AS BIGINT) AS held,
+           CAST(COALESCE(SUM(CASE WHEN j.state = 'failed' OR (i.position IS NOT NULL AND i.job_id IS NULL) THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed,
+           CAST(COALESCE(SUM(CASE WHEN j.state IN ('queued', 'running') THEN 1 ELSE 0 END), 0) AS BIGINT) AS waiting
+         FROM batches b
+         LEFT JOIN batch_items i ON i.batch_id = b.id
+         LEFT JOIN jobs j ON j.id = i.job_id
+         WHERE b.agency = $1
+         GROUP BY b.id, b.name, b.created_at
+         ORDER BY b.created_at DESC, b.id
+         LIMIT $2",
+    )
+    .bind(agency)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BatchProgress {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                created_at: r.try_get("created_at")?,
+                documents: r.try_get("documents")?,
+                filed: r.try_get("filed")?,
+                held: r.try_get("held")?,
+                failed: r.try_get("failed")?,
+                waiting: r.try_get("waiting")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}

@@ -150,9 +150,49 @@ pub async fn staff_home(
     let f = today(&app, Scope::Agency(&agency))
         .await
         .map_err(super::unavailable(l, &s))?;
+    let recent = dashboard::batches(&app.db, &agency, 10)
+        .await
+        .map_err(super::unavailable(l, &s))?;
+    let rows: String = recent
+        .iter()
+        .map(|b| {
+            let ended = b.documents - b.waiting;
+            format!(
+                r#"<tr data-batch-id="{id}"><td><a href="/staff/batches/{id}{q}">{name}</a></td><td>{when}</td><td><progress value="{ended}" max="{max}" aria-label="{name}"></progress> {ended}/{docs}</td><td>{filed}</td><td>{held}</td><td>{failed}</td></tr>"#,
+                id = esc(&b.id),
+                q = lang_q(l),
+                name = esc(&b.name),
+                when = ms_to_time(b.created_at),
+                max = b.documents.max(1),
+                docs = b.documents,
+                filed = b.filed,
+                held = b.held,
+                failed = b.failed,
+            )
+        })
+        .collect();
+    let batches = super::or_empty(
+        &rows,
+        format!(
+            r#"<div class="scroll" tabindex="0"><table id="recent-batches"><thead><tr><th>{name_h}</th><th>{when_h}</th><th>{progress_h}</th><th>{filed_h}</th><th>{held_h}</th><th>{failed_h}</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+            name_h = l.t("Lô", "Batch"),
+            when_h = l.t("Tạo lúc", "Created"),
+            progress_h = l.t("Tiến độ", "Progress"),
+            filed_h = l.t("Đã lưu", "Filed"),
+            held_h = l.t("Chờ duyệt", "Held"),
+            failed_h = l.t("Lỗi, bị từ chối", "Failed, refused"),
+        ),
+        l.t(
+            "Chưa có lô nào: tải lên hộp hồ sơ đầu tiên bằng nút ở trên.",
+            "No batches yet: upload the first box with the button above.",
+        ),
+    );
     let body = format!(
         r#"<p class="actions"><a class="button" href="/staff/batches{q}">{upload}</a> <a class="button" href="/staff/reviews{q}">{review}</a></p>
-{figures}"#,
+{figures}
+<h2>{recent_h}</h2>
+{batches}"#,
+        recent_h = l.t("Các lô gần đây", "Recent batches"),
         q = lang_q(l),
         upload = l.t(
             "Tải lên lô mới và xem các lô",

@@ -35,6 +35,7 @@ const staff = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await signIn(staff, staffUser);
 seen.staffHome = new URL(staff.url()).pathname;
 seen.dashboardBefore = await staff.textContent("#pages-today strong");
+seen.dashboardEmpty = await staff.locator("main .empty").count();
 await audit(staff, seen, "staff-dashboard");
 await staff.goto(`${base}/staff/batches`);
 await audit(staff, seen, "staff-batches-empty");
@@ -103,6 +104,7 @@ seen.dashboard = {
   held: await staff.textContent("#held strong"),
   bars: await staff.locator("#pages-per-hour rect").count(),
   chartTotal: await staff.locator("#pages-per-hour rect title").evaluateAll((ts) => ts.reduce((n, t) => n + parseInt(t.textContent.split("— ")[1], 10), 0)),
+  batches: await staff.locator("#recent-batches tbody tr").evaluateAll((rows) => rows.map((r) => Array.from(r.cells, (c) => c.textContent.trim()))),
 };
 await audit(staff, seen, "staff-dashboard-after");
 await staff.screenshot({ path: `${shots}/staff-dashboard.png`, fullPage: true });
