@@ -29,7 +29,25 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     tracing::info!(%local, workers, "serving");
     // No admin yet: a one-time link to create the first (for whoever started the server).
     if let Some(token) = crate::setup::open(&app.db, &app.setup).await? {
-        let base = app.config.public_url.trim_end_matches('/');
+        // The page answers only on this machine unless --setup-public: then the link is
+        // the address actually bound (loopback when bound to every address), which
+        // --addr may have changed from the public URL's; with --setup-public, the
+        // public URL.
+        let base = if app.config.setup_public {
+            app.config.public_url.trim_end_matches('/').to_owned()
+        } else if local.ip().is_unspecified() {
+            let loopback: std::net::IpAddr = if local.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            };
+            format!(
+                "http://{}",
+                std::net::SocketAddr::new(loopback, local.port())
+            )
+        } else {
+            format!("http://{local}")
+        };
         // Whoever reads stdout may have stopped (a script that took the first line):
         // a closed pipe must not stop the server.
         use std::io::Write;
