@@ -85,7 +85,9 @@ pub struct Totals {
 pub struct Report {
     pub totals: Totals,
     pub seconds: f64,
-    /// Pages recorded per second of the run (upload and, with --wait, digitization).
+    /// Pages recorded per second of the run (upload and, with --wait, digitization; for
+    /// an API batch, from its creation until its jobs last changed, or now while one
+    /// waits for a worker).
     pub pages_per_second: f64,
     pub documents: Vec<Line>,
 }

@@ -109,6 +109,16 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
     // Polling says the same.
     let polled = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
     assert_eq!(polled["report"]["totals"], progress["report"]["totals"]);
+    // Once nothing waits, the run's time and rate stay what they were, however long
+    // after one looks.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let later = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+    assert_eq!(later["report"]["seconds"], polled["report"]["seconds"]);
+    assert_eq!(
+        later["report"]["pages_per_second"],
+        polled["report"]["pages_per_second"]
+    );
+    assert!(polled["report"]["pages_per_second"].as_f64().unwrap() > 0.0);
     let totals = &progress["report"]["totals"];
     assert_eq!(totals["documents"], 2, "{progress}");
     // The page names CITIZEN as its holder: filed for CITIZEN, held when the manifest

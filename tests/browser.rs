@@ -495,6 +495,13 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
     let name = seen["downloadName"].as_str().unwrap();
     assert_eq!(name, "Biên bản 12-BB-TDP 2024-06-09.pdf", "{seen}");
     assert_eq!(seen["finished"], "true", "{seen}");
+    assert!(
+        seen["finishedSays"]
+            .as_str()
+            .unwrap()
+            .starts_with("Đã số hóa xong; còn 1 văn bản chờ duyệt"),
+        "not 'finished' while a document waits for a person: {seen}"
+    );
     assert_eq!(
         seen["rows"],
         serde_json::json!(["filed", "review"]),

@@ -510,7 +510,14 @@ async fn report_of(app: &App, batch: &Batch) -> Result<Report, ApiError> {
         line.retryable = it.job_id.is_none() && it.kept.is_some();
         lines.push(line);
     }
-    let seconds = (crate::db::now_ms() - batch.created_at) as f64 / 1000.0;
+    // The run's time: until now while a document waits for a worker, else until its
+    // jobs last changed (not the time since, which would make the rate fall forever).
+    let waiting = lines.iter().any(|l| l.state == "queued");
+    let end = match batches::last_change(&app.db, &batch.id).await? {
+        Some(at) if !waiting => at,
+        _ => crate::db::now_ms(),
+    };
+    let seconds = (end - batch.created_at).max(0) as f64 / 1000.0;
     Ok(Report::new(lines, seconds))
 }
 

@@ -217,3 +217,15 @@ pub async fn list(db: &Db, agency: &str, limit: i64) -> Result<Vec<(Batch, i64)>
         .collect::<Result<_, sqlx::Error>>()
         .map_err(DbError::from)
 }
+
+/// When the batch's jobs last changed (the end of its run once none waits), if it has
+/// any.
+pub async fn last_change(db: &Db, batch_id: &str) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(j.updated_at) FROM batch_items i JOIN jobs j ON j.id = i.job_id
+         WHERE i.batch_id = $1",
+    )
+    .bind(batch_id)
+    .fetch_one(&db.pool)
+    .await?)
+}

@@ -96,6 +96,10 @@ fn script_data(l: Lang, s: &Session) -> String {
             "queued": l.t("Đang xử lý", "Processing"),
         },
         "finished": l.t("Hoàn tất", "Finished"),
+        "finishedHeld": l.t(
+            "Đã số hóa xong; còn {n} văn bản chờ duyệt — mở từng văn bản bằng liên kết “Duyệt”",
+            "Digitized; {n} documents wait for review — open each with its “Review” link"
+        ),
         "running": l.t("Đang số hóa…", "Digitizing…"),
         "documents": l.t("văn bản", "documents"),
         "pages": l.t("trang", "pages"),

@@ -59,6 +59,7 @@ while (Date.now() - started < 300000) {
   await staff.waitForTimeout(200);
 }
 seen.finished = await staff.getAttribute("#state", "data-finished");
+seen.finishedSays = await staff.textContent("#state");
 seen.totals = await staff.textContent("#totals");
 seen.rows = await staff.locator("#documents tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.state));
 await staff.waitForFunction(() => [...document.querySelectorAll("#documents img.thumb")].every((i) => i.complete && i.naturalWidth > 0));

@@ -45,7 +45,9 @@ const draw = (p) => {
     return tr;
   }));
   const state = document.getElementById("state");
-  state.textContent = p.finished ? data.finished : data.running;
+  // Finished digitizing is not done: documents held for review still need a person.
+  state.textContent = !p.finished ? data.running
+    : t.review > 0 ? data.finishedHeld.replace("{n}", t.review) : data.finished;
   state.dataset.finished = String(p.finished);
 };
 // A refused document whose file Kho kept: give the owner it lacked and try again.
