@@ -225,8 +225,9 @@ pub async fn add_files(
             .clone()
             .unwrap_or_else(|| format!("file {}", items.len() + 1));
         // A ZIP is a folder of scans: each of its files is a document (or a stack).
-        let groups: Vec<(String, crate::ingest::Files)> = if bytes.starts_with(b"PK\x03\x04") {
-            match unzip(&app, &label, bytes).await {
+        let zip = bytes.starts_with(b"PK\x03\x04");
+        let groups: Vec<(String, crate::ingest::Files)> = if zip {
+            match unzip(&app, &label, bytes.clone()).await {
                 Ok((unpacked, paths)) => {
                     _unpacked.push(unpacked);
                     paths
@@ -248,13 +249,14 @@ pub async fn add_files(
                 }
             }
         } else {
-            // One file, one document (a batch that does not split): when it is refused,
-            // Kho keeps it so staff can give what was missing and retry it.
-            let first = items.len();
             let files = crate::ingest::Files::Memory(vec![Incoming {
                 filename: filename.clone(),
                 bytes: bytes.clone(),
             }]);
+            vec![(label, files)]
+        };
+        for (label, files) in groups {
+            let first = items.len();
             add_group(
                 &app,
                 &uploader,
@@ -266,27 +268,19 @@ pub async fn add_files(
                 &mut items,
             )
             .await;
-            if !batch.split
+            // One file, one document (not a ZIP, a batch that does not split): when it
+            // is refused, Kho keeps it so staff can give what was missing and retry it.
+            if !zip
+                && !batch.split
                 && let [only] = &mut items[first..]
                 && only.job_id.is_none()
             {
-                let sha256 = app.store.put(bytes).await?;
-                only.kept = Some(batches::Kept { sha256, filename });
+                let sha256 = app.store.put(bytes.clone()).await?;
+                only.kept = Some(batches::Kept {
+                    sha256,
+                    filename: filename.clone(),
+                });
             }
-            continue;
-        };
-        for (label, files) in groups {
-            add_group(
-                &app,
-                &uploader,
-                &batch,
-                manifest.as_ref(),
-                owner.as_ref(),
-                label,
-                files,
-                &mut items,
-            )
-            .await;
         }
     }
     if items.is_empty() {

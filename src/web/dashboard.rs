@@ -37,52 +37,36 @@ pub fn figures_section(l: Lang, f: &Figures, now: i64) -> String {
             )
         })
         .unwrap_or_default();
-    let tile = |id: &str, label: &str, value: i64, extra: &str| {
+    let tiles: String = [
+        (
+            "pages-today",
+            l.t("Trang đã lưu hôm nay", "Pages filed today"),
+            f.pages,
+            "",
+        ),
+        (
+            "documents-today",
+            l.t("Văn bản đã lưu hôm nay", "Documents filed today"),
+            f.documents,
+            "",
+        ),
+        ("held", l.t("Đang chờ duyệt", "Held for review"), f.held, &oldest),
+        ("failed-today", l.t("Lỗi hôm nay", "Failed today"), f.failed, ""),
+        ("queued", l.t("Đang chờ xử lý", "Waiting for a worker"), f.queued, ""),
+        ("running", l.t("Đang xử lý", "Being processed"), f.running, ""),
+    ]
+    .iter()
+    .map(|(id, label, value, extra)| {
         format!(
             r#"<div class="tile" id="{id}"><dt>{}</dt><dd><strong>{value}</strong>{extra}</dd></div>"#,
             esc(label)
         )
-    };
+    })
+    .collect();
     format!(
-        r#"<dl class="tiles">{}{}{}{}{}{}</dl>
+        r#"<dl class="tiles">{tiles}</dl>
 <h2>{chart_h}</h2>
 {chart}"#,
-        tile(
-            "pages-today",
-            l.t("Trang đã lưu hôm nay", "Pages filed today"),
-            f.pages,
-            ""
-        ),
-        tile(
-            "documents-today",
-            l.t("Văn bản đã lưu hôm nay", "Documents filed today"),
-            f.documents,
-            ""
-        ),
-        tile(
-            "held",
-            l.t("Đang chờ duyệt", "Held for review"),
-            f.held,
-            &oldest
-        ),
-        tile(
-            "failed-today",
-            l.t("Lỗi hôm nay", "Failed today"),
-            f.failed,
-            ""
-        ),
-        tile(
-            "queued",
-            l.t("Đang chờ xử lý", "Waiting for a worker"),
-            f.queued,
-            ""
-        ),
-        tile(
-            "running",
-            l.t("Đang xử lý", "Being processed"),
-            f.running,
-            ""
-        ),
         chart_h = l.t(
             "Số trang đã lưu mỗi giờ, 24 giờ qua",
             "Pages filed per hour, last 24 hours"
