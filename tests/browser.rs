@@ -528,6 +528,11 @@ async fn staff_upload_review_and_file_in_chromium(backend: Backend) {
         "both documents are in the repository: {seen}"
     );
     let doc = mine.iter().find(|d| d["id"] == approved).unwrap();
+    assert_eq!(
+        seen["ownerFound"],
+        serde_json::json!([approved]),
+        "found without diacritics: {seen}"
+    );
     assert_eq!(doc["status"], "Còn hiệu lực", "{seen}");
     assert!(
         doc["text"].as_str().unwrap().contains("12/BB-TDP"),

@@ -387,10 +387,28 @@ async fn hostile_inputs_are_refused_with_reasons_and_the_service_stays_healthy()
         .await;
     // Typed bodies stop at the first wrong token: nesting is never walked.
     assert!(m.contains("expected a string"), "{m}");
+    // The server stops reading at the limit (32 MiB) and answers 413; the client may
+    // still be writing the rest, and on a busy machine the answer can then be lost to
+    // the broken connection. Either way the body was refused and the service is well.
     let huge = format!("{{\"name\":\"{}\"}}", "a".repeat(40 << 20));
-    let r = t.post_json("/api/v1/batches", huge).await;
-    t.refused("a 40 MiB JSON body", r, 413, "payload_too_large")
+    let sent = t
+        .client
+        .post(format!("{}/api/v1/batches", t.base))
+        .bearer_auth(&t.token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
         .await;
+    match sent {
+        Ok(r) => {
+            t.refused("a 40 MiB JSON body", r, 413, "payload_too_large")
+                .await;
+        }
+        Err(e) => {
+            assert!(e.is_request() || e.is_body(), "a 40 MiB JSON body: {e:?}");
+            t.healthy("a 40 MiB JSON body").await;
+        }
+    }
     let r = t
         .post_json("/api/v1/batches", r#"{"name": 17, "split": "yes"}"#)
         .await;

@@ -139,6 +139,11 @@ seen.ownerDocuments = await owner.locator("#documents tbody tr").evaluateAll((ro
   rows.map((r) => ({ id: r.dataset.docId, status: r.querySelector(".status").textContent, text: r.textContent })));
 await audit(owner, seen, "owner-documents");
 await owner.screenshot({ path: `${shots}/owner-after-review.png`, fullPage: true });
+// Found by a search typed without diacritics.
+await owner.fill("#q", "bien ban hop to dan pho");
+await owner.click("#search");
+await owner.waitForURL(/\/me\?q=/);
+seen.ownerFound = await owner.locator("#documents tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.docId));
 // One document: the PDF in a frame, the signature check beside it, the download.
 await owner.click(`#documents tr[data-doc-id="${seen.approved}"] td:first-child a`);
 await owner.waitForURL(/\/me\/documents\//);
