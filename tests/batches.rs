@@ -8,6 +8,23 @@ use common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 
+/// Create a batch as `staff`; its id.
+async fn new_batch(t: &TestApp, staff: &str, body: serde_json::Value) -> String {
+    let r = t
+        .client
+        .post(t.url("/api/v1/batches"))
+        .bearer_auth(staff)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A stack: CITIZEN's separator sheet, two pages, OTHER_CITIZEN's sheet, a blank, a page.
 fn stack(key: &kho::separator::SheetKey) -> Vec<u8> {
     let page = image::open(repo_path(STRAIGHT_PAGE)).unwrap().to_luma8();
@@ -45,19 +62,12 @@ async fn a_batch_is_uploaded_followed_and_reported(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
     let staff = t.staff_token.clone();
     let manifest = "file,pages,number,issued_on\nbox.pdf,5-6,77/GCN-LOT,2022-02-22\n";
-    let r = t
-        .client
-        .post(t.url("/api/v1/batches"))
-        .bearer_auth(&staff)
-        .json(&serde_json::json!({"name": "Hộp 17", "split": true, "manifest": manifest}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = new_batch(
+        &t,
+        &staff,
+        serde_json::json!({"name": "Hộp 17", "split": true, "manifest": manifest}),
+    )
+    .await;
     let add = || async {
         let form = reqwest::multipart::Form::new().part(
             "file",
@@ -361,19 +371,12 @@ both_backends!(retried_creations_and_uploads_are_recorded_once);
 async fn a_refused_file_is_kept_and_retried_with_its_owner(backend: Backend) {
     let t = TestApp::spawn(backend, 1, &[]).await;
     let staff = t.staff_token.clone();
-    let r = t
-        .client
-        .post(t.url("/api/v1/batches"))
-        .bearer_auth(&staff)
-        .json(&serde_json::json!({"name": "Hộp 18 — chưa rõ chủ"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = new_batch(
+        &t,
+        &staff,
+        serde_json::json!({"name": "Hộp 18 — chưa rõ chủ"}),
+    )
+    .await;
     let page = std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap();
     let holder = CITIZEN; // whom the page names (straight-01.fields.txt)
     let form = reqwest::multipart::Form::new().part(

@@ -192,18 +192,8 @@ pub async fn add_files(
     let batch = batch_of(&app, &caller, &id).await?;
     let uploader = crate::auth::uploader(&caller).ok_or(ApiError::Forbidden)?;
     let _permit = app.heavy.admit()?;
-    let manifest = batch
-        .manifest
-        .as_deref()
-        .map(|m| crate::manifest::Manifest::parse(m.as_bytes()))
-        .transpose()
-        .map_err(ApiError::BadRequest)?;
-    let owner = batch
-        .owner_id
-        .as_deref()
-        .map(SubjectId::parse)
-        .transpose()
-        .map_err(|e| ApiError::InvalidId(e.0))?;
+    let manifest = manifest_of(&batch)?;
+    let owner = owner_of(&batch, None)?;
     // A document already in this batch (the same file sent again) is not listed twice.
     let known: std::collections::HashSet<String> = batches::items(&app.db, &batch.id)
         .await?
@@ -308,6 +298,27 @@ pub async fn add_files(
     ))
 }
 
+/// The batch's manifest, parsed.
+fn manifest_of(batch: &Batch) -> Result<Option<crate::manifest::Manifest>, ApiError> {
+    batch
+        .manifest
+        .as_deref()
+        .map(|m| crate::manifest::Manifest::parse(m.as_bytes()))
+        .transpose()
+        .map_err(ApiError::BadRequest)
+}
+
+/// The owner to file for: the one `given` (when not blank), else the batch's default.
+fn owner_of(batch: &Batch, given: Option<&str>) -> Result<Option<SubjectId>, ApiError> {
+    match given.map(str::trim) {
+        Some(o) if !o.is_empty() => Some(o),
+        _ => batch.owner_id.as_deref(),
+    }
+    .map(SubjectId::parse)
+    .transpose()
+    .map_err(|e| ApiError::InvalidId(e.0))
+}
+
 /// A refused file tried again, with the owner it lacked.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -339,13 +350,7 @@ pub async fn retry(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::BadRequest(format!("the body is not a retry request: {e}")))?
     };
-    let owner = match request.owner_id.as_deref().map(str::trim) {
-        Some(o) if !o.is_empty() => Some(o),
-        _ => batch.owner_id.as_deref(),
-    }
-    .map(SubjectId::parse)
-    .transpose()
-    .map_err(|e| ApiError::InvalidId(e.0))?;
+    let owner = owner_of(&batch, request.owner_id.as_deref())?;
     let item = batches::items(&app.db, &batch.id)
         .await?
         .into_iter()
@@ -360,12 +365,7 @@ pub async fn retry(
         }
     };
     let _permit = app.heavy.admit()?;
-    let manifest = batch
-        .manifest
-        .as_deref()
-        .map(|m| crate::manifest::Manifest::parse(m.as_bytes()))
-        .transpose()
-        .map_err(ApiError::BadRequest)?;
+    let manifest = manifest_of(&batch)?;
     let bytes = app.store.get(&kept.sha256).await?;
     let files = crate::ingest::Files::Memory(vec![Incoming {
         filename: kept.filename.clone(),

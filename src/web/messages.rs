@@ -188,11 +188,7 @@ pub const API_ERRORS: &[(&str, &str, &str)] = &[
 
 /// [`API_ERRORS`] for a page's script, in the page's language.
 pub fn api_errors_json(l: Lang) -> serde_json::Value {
-    API_ERRORS
-        .iter()
-        .map(|(c, vi, en)| ((*c).to_owned(), l.t(vi, en).into()))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
+    as_json(API_ERRORS, l)
 }
 
 /// The text of a reason code in the page's language; an unknown code reads as `other`.
@@ -205,9 +201,14 @@ pub fn reason(l: Lang, code: &str) -> &'static str {
     l.t(vi, en)
 }
 
-/// The catalogue for a page's script: `{"code": "text", …}` in the page's language.
+/// [`REASONS`] for a page's script: `{"code": "text", …}` in the page's language.
 pub fn reasons_json(l: Lang) -> serde_json::Value {
-    REASONS
+    as_json(REASONS, l)
+}
+
+/// A catalogue as `{"code": "text", …}` in the page's language.
+fn as_json(catalogue: &[(&str, &str, &str)], l: Lang) -> serde_json::Value {
+    catalogue
         .iter()
         .map(|(c, vi, en)| ((*c).to_owned(), l.t(vi, en).into()))
         .collect::<serde_json::Map<_, _>>()
