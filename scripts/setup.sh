@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what Kho needs on a Debian 12 machine, only when it is missing.
 #   scripts/setup.sh          build + run dependencies (Tesseract vie/eng, Leptonica, clang)
-#   scripts/setup.sh --test   also what the tests need (poppler-utils, qpdf, fonts,
+#   scripts/setup.sh --test   also what the tests need (poppler-utils, qpdf, Ghostscript, fonts,
 #                             PostgreSQL, chromium, a Python venv in .venv with the
 #                             test-only tools, playwright-core in tests/browser)
 set -euo pipefail
@@ -13,7 +13,7 @@ want_test=0
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
           clang libclang-dev pkg-config)
 if [ "$want_test" = 1 ]; then
-  packages+=(poppler-utils qpdf chromium fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra python3-venv postgresql)
+  packages+=(poppler-utils qpdf ghostscript chromium fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra python3-venv postgresql)
 fi
 
 missing=()
@@ -37,7 +37,7 @@ if [ "$want_test" = 1 ]; then
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  if ! .venv/bin/python -c "import PIL, moto, pyhanko, pyhanko.cli, authlib, requests, schemathesis" 2>/dev/null; then
+  if ! .venv/bin/python -c "import PIL, moto, pyhanko, pyhanko.cli, authlib, requests, schemathesis, reportlab, img2pdf" 2>/dev/null; then
     .venv/bin/pip install -q --disable-pip-version-check -r scripts/test-requirements.txt >&2
   fi
   # playwright-core drives Debian's chromium in the browser tests (tests/browser);

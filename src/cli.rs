@@ -136,7 +136,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ArchiveCommand,
     },
-    /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, scanned PDF; a
+    /// Digitize files through the pipeline. Each file (PNG, JPEG, TIFF, PDF; a
     /// multi-page TIFF or PDF is one document) becomes one document; a folder or a ZIP
     /// archive contributes its files in name order. With --split, each file is a scanned stack cut at its
     /// separator sheets (`kho separator`), blank pages dropped.

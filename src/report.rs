@@ -48,6 +48,8 @@ pub fn reason_code(message: &str) -> &'static str {
         ("manifest", "manifest"),
         ("not a readable ZIP", "bad_zip"),
         ("the ZIP holds no files", "bad_zip"),
+        ("already signed", "already_signed"),
+        ("image data ends", "truncated"),
         ("unsupported input", "unsupported"),
         ("corrupt input", "corrupt"),
         ("is corrupt", "corrupt"),

@@ -417,6 +417,84 @@ async fn bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object(backend: Back
 }
 both_backends!(bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object);
 
+/// `tests/fixtures/odd_pdfs.py`'s files from the sample page, in a fresh folder.
+fn odd_files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let python = std::env::var("KHO_TEST_PYTHON")
+        .unwrap_or_else(|_| repo_path(".venv/bin/python").to_string_lossy().into_owned());
+    let out = std::process::Command::new(python)
+        .arg(repo_path("tests/fixtures/odd_pdfs.py"))
+        .arg(repo_path(STRAIGHT_PAGE))
+        .arg(repo_path(STRAIGHT_TRUTH))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+async fn a_born_digital_pdf_is_filed_and_cut_or_signed_files_are_refused(backend: Backend) {
+    let t = TestApp::spawn(backend, 2, &[]).await;
+    let odd = odd_files();
+    // A result exported from a word processor: no scanned image in it at all.
+    let born = std::fs::read(odd.path().join("born-digital.pdf")).unwrap();
+    let r = t.upload(CITIZEN, &[("ket-qua.pdf", born.clone())]).await;
+    assert_eq!(r.status(), 202, "a born-digital PDF is taken");
+    let job = t.wait_for_job(&job_id_of(r).await).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let doc_id = job["document_id"].as_str().unwrap().to_owned();
+    let filed = t.get(&format!("/api/v1/documents/{doc_id}/pdf")).await;
+    let filed = filed.bytes().await.unwrap().to_vec();
+    let truth = std::fs::read_to_string(repo_path(STRAIGHT_TRUTH)).unwrap();
+    let rate = kho_workers::measure::cer_any_order(&truth, &pdftotext(&filed));
+    assert!(rate <= 0.03, "CER {:.2}%", rate * 100.0);
+    let original = t.get(&format!("/api/v1/documents/{doc_id}/original")).await;
+    assert_eq!(
+        original.bytes().await.unwrap().as_ref(),
+        born.as_slice(),
+        "the uploaded file is kept byte for byte as the original"
+    );
+    let before = t.counts().await;
+
+    // The filed result uploaded again as if it were a scan: it carries Kho's signatures.
+    let r = t.upload(CITIZEN, &[("da-ky.pdf", filed)]).await;
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("da-ky.pdf")
+            && message.contains("already signed")
+            && message.contains("issuer push"),
+        "{message}"
+    );
+
+    // A colour scan whose copy stopped at 40 KB.
+    let jpeg = sample("samples/realistic/decision-table.jpg");
+    let r = t
+        .upload(CITIZEN, &[("cat.jpg", jpeg[..40_000].to_vec())])
+        .await;
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cat.jpg")
+            && message.contains("ends at row ")
+            && message.contains("of 2,338"),
+        "{message}"
+    );
+    assert_eq!(
+        t.counts().await,
+        before,
+        "refused files leave nothing behind"
+    );
+    t.finish().await;
+}
+both_backends!(a_born_digital_pdf_is_filed_and_cut_or_signed_files_are_refused);
+
 async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repository(
     backend: Backend,
 ) {

@@ -25,7 +25,7 @@ pub struct Accepted {
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct ScanUpload {
-    /// PNG, JPEG, TIFF (multi-page allowed) or a scanned PDF (its page images are read); repeat the part for more pages.
+    /// PNG, JPEG, TIFF (multi-page allowed) or a PDF (a scanned page's image is read as it is, any other page is rendered); repeat the part for more pages.
     #[schema(value_type = Vec<String>, format = Binary)]
     file: Vec<Vec<u8>>,
 }
@@ -39,8 +39,8 @@ pub struct ScanUpload {
         (status = 400, body = ErrorBody, description = "no file, an empty file, or a malformed form"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "over the size or page limits"),
-        (status = 415, body = ErrorBody, description = "a file that is not a PNG, JPEG or TIFF image or a scanned PDF (also: JPEG 2000 pages, encrypted PDFs)"),
-        (status = 422, body = ErrorBody, description = "invalid owner ID, a corrupt image, or an Idempotency-Key used before for a different upload")),
+        (status = 415, body = ErrorBody, description = "a file that is not a PNG, JPEG or TIFF image or a PDF (also: encrypted PDFs, PDFs carrying scripts or embedded files)"),
+        (status = 422, body = ErrorBody, description = "invalid owner ID, a corrupt image (a JPEG or PDF image whose data ends early names the row it reaches), a PDF that is already signed (file it by issuer push), or an Idempotency-Key used before for a different upload")),
     security(("bearer" = [])))]
 pub async fn upload(
     State(app): State<App>,

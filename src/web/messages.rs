@@ -70,6 +70,16 @@ pub const REASONS: &[(&str, &str, &str)] = &[
         "The file type is not supported: upload PDF, JPEG, PNG or TIFF scans (or a ZIP of them).",
     ),
     (
+        "truncated",
+        "Ảnh quét bị cắt cụt, phần cuối trang bị thiếu: quét lại trang hoặc sao chép lại tệp gốc đầy đủ rồi tải lên lại.",
+        "The scan is cut short and the end of the page is missing: scan the page again, or copy the whole original file again, and upload it again.",
+    ),
+    (
+        "already_signed",
+        "Tệp PDF đã được ký số, số hóa lại sẽ làm mất hiệu lực chữ ký: cơ quan ban hành nộp văn bản đã ký qua chức năng đẩy văn bản (issuer push); để kiểm tra chữ ký, dùng trang Xác minh.",
+        "The PDF is already digitally signed, and digitizing it would break the signatures: an issuing agency files its signed results through issuer push; to check the signatures, use the Verify page.",
+    ),
+    (
         "corrupt",
         "Tệp bị hỏng hoặc không đầy đủ: quét hoặc xuất lại tệp rồi tải lên lại.",
         "The file is damaged or incomplete: scan or export it again and upload it again.",
@@ -230,6 +240,7 @@ mod tests {
             PipelineError::Ocr("tesseract died".into()),
             PipelineError::Timeout("page 3".into()),
             PipelineError::Pdf("no font".into()),
+            PipelineError::Signed("the PDF carries 2 digital signatures".into()),
         ];
         let mut said: Vec<String> = pipeline.iter().map(|e| e.to_string()).collect();
         let intake = [

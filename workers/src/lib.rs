@@ -62,6 +62,9 @@ pub enum PipelineError {
     /// The PDF could not be written.
     #[error("PDF assembly failed: {0}")]
     Pdf(String),
+    /// The PDF already carries signatures, which digitizing it would break.
+    #[error("already signed: {0}")]
+    Signed(String),
 }
 
 impl PipelineError {
@@ -73,6 +76,7 @@ impl PipelineError {
                 | PipelineError::Corrupt(_)
                 | PipelineError::TooLarge(_)
                 | PipelineError::Timeout(_)
+                | PipelineError::Signed(_)
         )
     }
 }

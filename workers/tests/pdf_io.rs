@@ -181,16 +181,6 @@ fn unreadable_pdfs_are_refused_with_the_reason() {
         matches!(&err, PipelineError::Corrupt(m) if m.contains("no pages")),
         "{err}"
     );
-    let jpx = scanned_pdf(vec![(
-        dictionary! { "Width" => 10, "Height" => 10, "ColorSpace" => "DeviceGray",
-        "BitsPerComponent" => 8, "Filter" => "JPXDecode" },
-        vec![0; 16],
-    )]);
-    let err = kho_workers::decode::decode(&jpx, &Default::default()).unwrap_err();
-    assert!(
-        matches!(&err, PipelineError::Unsupported(m) if m.contains("JPEG 2000")),
-        "{err}"
-    );
     let bomb = scanned_pdf(vec![(
         dictionary! { "Width" => 100_000, "Height" => 100_000, "ColorSpace" => "DeviceGray",
         "BitsPerComponent" => 8 },

@@ -1,8 +1,10 @@
 //! decode: uploaded bytes → page images with their resolution.
 //!
-//! Reads PNG, JPEG (honouring its EXIF orientation), TIFF (multi-page; bilevel, grey,
-//! colour; LZW, Deflate, CCITT G4) and scanned PDFs ([`pdf`]: the page images, DCT,
-//! Flate, CCITT, JBIG2). The resolution comes from the file (PNG `pHYs`, JPEG JFIF
+//! Reads PNG, JPEG (honouring its EXIF orientation; grey, YCbCr, CMYK and YCCK, Adobe's
+//! inverted CMYK included; a JPEG cut short is refused with the row its data reaches,
+//! [`jpeg`]), TIFF (multi-page; bilevel, grey, colour; LZW, Deflate, CCITT G4) and PDFs
+//! ([`pdf`]: a scanned page's image taken out as it is, any other page rendered by
+//! [`render`]). The resolution comes from the file (PNG `pHYs`, JPEG JFIF
 //! density, TIFF `XResolution`, image over page width in a PDF); when the file has
 //! none, 300 dpi is assumed and the page says so.
 //! A JPEG page keeps its original bytes so the PDF can embed it without re-encoding.
@@ -15,7 +17,9 @@ use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::PipelineError;
 
+mod jpeg;
 mod pdf;
+mod render;
 
 /// Resolution assumed when a file does not carry one.
 pub const DEFAULT_DPI: f32 = 300.0;
@@ -120,7 +124,7 @@ impl DecodedPage {
 /// Check that `bytes` is a readable image within `limits`, reading only headers.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
     let format = sniff(bytes).ok_or_else(|| {
-        PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a scanned PDF".into())
+        PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a PDF".into())
     })?;
     let (pages, width, height) = match format {
         Format::Tiff => {
@@ -138,6 +142,14 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
                 }
             }
             (pages, w, h)
+        }
+        Format::Jpeg if !jpeg::complete(bytes) => {
+            return Err(jpeg::cut_short(
+                decode_single(bytes, format, limits)
+                    .ok()
+                    .map(|d| d.0)
+                    .as_ref(),
+            ));
         }
         Format::Png | Format::Jpeg => {
             let reader = ImageReader::with_format(Cursor::new(bytes), image_format(format));
@@ -179,7 +191,7 @@ pub fn each_page<R: Read + Seek>(
     (&mut src).take(8).read_to_end(&mut head).map_err(io)?;
     src.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
     let format = sniff(&head).ok_or_else(|| {
-        PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a scanned PDF".into())
+        PipelineError::Unsupported("not a PNG, JPEG or TIFF image or a PDF".into())
     })?;
     if format == Format::Tiff {
         return decode_tiff(src, limits, f);
@@ -195,6 +207,9 @@ pub fn each_page<R: Read + Seek>(
         }
         Format::Jpeg => {
             let (image, turned) = decode_single(&bytes, format, limits)?;
+            if !jpeg::complete(&bytes) {
+                return Err(jpeg::cut_short(Some(&image)));
+            }
             let dpi = jfif_dpi(&bytes);
             // A JPEG whose EXIF orientation was applied no longer matches its bytes.
             let original = (!turned).then(|| Original::Jpeg(bytes.clone()));
@@ -210,10 +225,33 @@ fn page(image: DynamicImage, dpi: Option<f32>, original: Option<Original>) -> De
     // A resolution outside what a scanner produces is as good as none.
     let dpi = dpi.filter(|d| (50.0..=2400.0).contains(d));
     DecodedPage {
-        image,
+        image: on_white(image),
         dpi: dpi.unwrap_or(DEFAULT_DPI),
         dpi_assumed: dpi.is_none(),
         original,
+    }
+}
+
+/// An image with an alpha channel laid on white paper, as a viewer shows it: a
+/// transparent background is usually black with alpha 0, which read as is would be a
+/// black page. 16-bit samples become 8-bit on the way.
+fn on_white(image: DynamicImage) -> DynamicImage {
+    if !image.color().has_alpha() {
+        return image;
+    }
+    let grey = !image.color().has_color();
+    let rgba = image.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let blend = |c: u8, a: u8| ((c as u16 * a as u16 + 255 * (255 - a as u16)) / 255) as u8;
+    let rgb = image::RgbImage::from_fn(w, h, |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        image::Rgb([blend(r, a), blend(g, a), blend(b, a)])
+    });
+    let rgb = DynamicImage::ImageRgb8(rgb);
+    if grey {
+        DynamicImage::ImageLuma8(rgb.to_luma8())
+    } else {
+        rgb
     }
 }
 
@@ -486,6 +524,26 @@ mod tests {
         };
         let err = probe(&png_bytes(40, 30), &limits).unwrap_err();
         assert!(matches!(err, PipelineError::TooLarge(_)), "{err}");
+    }
+
+    #[test]
+    fn a_transparent_background_is_white_paper_not_black() {
+        // Black ink on a fully transparent (black, alpha 0) background, 16 bits.
+        let img = image::ImageBuffer::<image::LumaA<u16>, _>::from_fn(40, 30, |x, _| {
+            if x < 10 {
+                image::LumaA([0, u16::MAX])
+            } else {
+                image::LumaA([0, 0])
+            }
+        });
+        let mut bytes = Vec::new();
+        DynamicImage::ImageLumaA16(img)
+            .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+            .unwrap();
+        let pages = decode(&bytes, &Limits::default()).unwrap();
+        let grey = pages[0].to_gray();
+        assert_eq!(grey.get_pixel(5, 5).0[0], 0, "ink stays ink");
+        assert_eq!(grey.get_pixel(30, 5).0[0], 255, "the background is paper");
     }
 
     #[test]

@@ -1,16 +1,21 @@
-//! Scanned PDFs: each page's scanned image, taken out of the file without rendering.
+//! PDF pages → page images.
 //!
-//! A page of a scanned PDF is one image painted over the page. The image is read from
-//! its stream: DCT (JPEG, kept byte for byte when the page is not rotated), Flate or no
-//! filter (raw grey, RGB or CMYK samples, 1 or 8 bits), CCITT fax (Group 4, and
-//! one-dimensional Group 3) and JBIG2 (embedded organization, with its globals).
-//! JPEG 2000, filter chains and pages without an image (born-digital PDFs) are refused
-//! with the reason. The resolution is the image width over the page width.
+//! A page that is one plain scanned image (its content only places that image) is read
+//! from the image's stream without rendering: DCT (JPEG, kept byte for byte when the page
+//! is not rotated), Flate or no filter (raw grey, RGB or CMYK samples, 1 or 8 bits), CCITT
+//! fax (Group 4, and one-dimensional Group 3) and JBIG2 (embedded organization, with its
+//! globals); its resolution is the image width over the page width. Every other page —
+//! born-digital text, vector art, an image in a form or under a mask, Indexed, ICC-only,
+//! Lab or CMYK JPEG colour, JPEG 2000, filter chains — is rendered by hayro
+//! ([`super::render`]). Encrypted files, files carrying active content and files that are
+//! already signed are refused with the reason; an image whose data ends early is never
+//! read as if whole.
 
 use image::{DynamicImage, GrayImage, RgbImage};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use super::{DecodedPage, Limits, check_dimensions, page};
+use super::render::{self, Renderer};
+use super::{DecodedPage, Limits, check_dimensions, jpeg, page};
 use crate::PipelineError;
 
 fn corrupt(what: impl std::fmt::Display) -> PipelineError {
@@ -40,7 +45,39 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PipelineError> {
             "the file carries {what}; a scan is refused with active content"
         )));
     }
+    let signed = signatures(&doc);
+    if signed > 0 {
+        return Err(PipelineError::Signed(format!(
+            "the PDF carries {signed} digital signature{}, which digitizing it would break. \
+             An issuing agency files its signed results through issuer push \
+             (POST /api/v1/subjects/{{owner}}/documents); to check a signed file, use the \
+             verifier (/verify)",
+            if signed == 1 { "" } else { "s" }
+        )));
+    }
     Ok(doc)
+}
+
+/// Signature dictionaries (a signature or a document timestamp: a /ByteRange with its
+/// /Contents, or /Type /Sig or /DocTimeStamp) anywhere in the file.
+fn signatures(doc: &Document) -> usize {
+    doc.objects
+        .values()
+        .chain(doc.objects.values().flat_map(|o| match o {
+            // Signature values written inline in their field.
+            Object::Dictionary(d) => d.get(b"V").ok().into_iter().collect::<Vec<_>>(),
+            _ => vec![],
+        }))
+        .filter(|o| {
+            let Ok(d) = o.as_dict() else {
+                return false;
+            };
+            let kind = d.get(b"Type").and_then(Object::as_name).ok();
+            (d.has(b"ByteRange") && d.has(b"Contents"))
+                || kind == Some(b"Sig".as_slice())
+                || kind == Some(b"DocTimeStamp".as_slice())
+        })
+        .count()
 }
 
 /// What a scan has no business carrying: scripts, launch actions, embedded files.
@@ -92,14 +129,24 @@ fn pages(doc: &Document, limits: &Limits) -> Result<Vec<ObjectId>, PipelineError
     Ok(pages)
 }
 
-/// Pages and the size of the first page's image, without decoding pixels.
+/// Pages and the size of the first page as it will be read, without decoding pixels.
 pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(usize, u32, u32), PipelineError> {
     let doc = load(bytes, limits)?;
     let ids = pages(&doc, limits)?;
+    check_images(&doc, limits)?;
+    let mut renderer = None;
     let mut first = (0, 0);
     for (n, id) in ids.iter().enumerate() {
-        let (_, dict, _) = page_image(&doc, *id, n + 1)?;
-        let (w, h) = image_size(dict)?;
+        let (w, h) = match scanned_image(&doc, *id) {
+            Some((_, dict, _)) => image_size(dict)?,
+            None => {
+                let r = match &mut renderer {
+                    Some(r) => r,
+                    None => renderer.insert(Renderer::new(bytes)?),
+                };
+                rendered_size(&doc, r, *id, n, limits)?.0
+            }
+        };
         check_dimensions(w, h, limits)?;
         if n == 0 {
             first = (w, h);
@@ -108,7 +155,7 @@ pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(usize, u32, u32), 
     Ok((ids.len(), first.0, first.1))
 }
 
-/// Every page's scanned image, one at a time, to `f`.
+/// Every page's image, one at a time, to `f`.
 pub(super) fn each_page(
     bytes: &[u8],
     limits: &Limits,
@@ -116,28 +163,144 @@ pub(super) fn each_page(
 ) -> Result<usize, PipelineError> {
     let doc = load(bytes, limits)?;
     let ids = pages(&doc, limits)?;
+    check_images(&doc, limits)?;
+    let mut renderer = None;
     for (n, id) in ids.iter().enumerate() {
-        f(decode_page(&doc, *id, n + 1, limits)?)?;
+        let scanned = match scanned_image(&doc, *id) {
+            // A stream this reader does not take (after all) is the renderer's; a
+            // damaged one stays an error.
+            Some(found) => match decode_page(&doc, *id, found, n + 1, limits) {
+                Err(PipelineError::Unsupported(_)) => None,
+                other => Some(other?),
+            },
+            None => None,
+        };
+        let page = match scanned {
+            Some(page) => page,
+            None => {
+                let r = match &mut renderer {
+                    Some(r) => r,
+                    None => renderer.insert(Renderer::new(bytes)?),
+                };
+                render_page(&doc, r, *id, n, limits)?
+            }
+        };
+        f(page)?;
     }
     Ok(ids.len())
 }
 
-/// The largest image XObject the page paints, with its stream.
-fn page_image(
+/// A page that is one plain scanned image: its content only sets the graphics state and
+/// paints one image XObject of the page's own resources, with no mask, in a filter and
+/// colour space read here. Anything else is rendered.
+fn scanned_image(doc: &Document, page_id: ObjectId) -> Option<(ObjectId, &Dictionary, &[u8])> {
+    let content = doc.get_and_decode_page_content(page_id).ok()?;
+    let mut paints = 0;
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "q" | "Q" | "cm" | "gs" | "w" | "J" | "j" | "M" | "d" | "ri" | "i" => {}
+            "Do" => paints += 1,
+            _ => return None,
+        }
+    }
+    let images = doc.get_page_images(page_id).ok()?;
+    if paints != 1 || images.len() != 1 {
+        return None;
+    }
+    let image = images.into_iter().next()?;
+    let dict = image.origin_dict;
+    if dict.has(b"SMask") || dict.has(b"Mask") {
+        return None;
+    }
+    let filters = filters(doc, dict).ok()?;
+    let one_of = |names: &[&[u8]]| filters.len() == 1 && names.contains(&filters[0].as_slice());
+    let colours = components(doc, dict).ok()?;
+    let readable = filters.is_empty()
+        || one_of(&[b"FlateDecode", b"Fl", b"LZWDecode", b"LZW"])
+        || one_of(&[b"CCITTFaxDecode", b"CCF", b"JBIG2Decode"])
+        // A CMYK JPEG's inversion (Adobe's, or a /Decode array) is the renderer's.
+        || (one_of(&[b"DCTDecode", b"DCT"]) && colours != 4);
+    readable.then_some((image.id, dict, image.content))
+}
+
+/// Every image XObject in the file, in forms and patterns too: within the pixel limits
+/// by its header (before any renderer allocates it), and a JPEG's data whole.
+fn check_images(doc: &Document, limits: &Limits) -> Result<(), PipelineError> {
+    for (id, object) in &doc.objects {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let is_image = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Image");
+        if !is_image {
+            continue;
+        }
+        let (w, h) = image_size(&stream.dict)?;
+        check_dimensions(w, h, limits)?;
+        let filters = filters(doc, &stream.dict)?;
+        let dct = matches!(filters.as_slice(), [f] if f == b"DCTDecode" || f == b"DCT");
+        if dct && !jpeg::complete(&stream.content) {
+            let decoded =
+                image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
+                    .ok()
+                    .filter(|i| (i.width(), i.height()) == (w, h));
+            let reason = match jpeg::cut_short(decoded.as_ref()) {
+                PipelineError::Corrupt(m) => m,
+                other => other.to_string(),
+            };
+            return Err(corrupt(format!("image object {}: {reason}", id.0)));
+        }
+    }
+    Ok(())
+}
+
+/// /UserUnit of the page (PDF 1.6): the size of its unit in points.
+fn user_unit(doc: &Document, page_id: ObjectId) -> f32 {
+    doc.get_dictionary(page_id)
+        .ok()
+        .and_then(|d| d.get(b"UserUnit").ok())
+        .and_then(|o| o.as_float().ok())
+        .filter(|u| (0.1..=100.0).contains(u))
+        .unwrap_or(1.0)
+}
+
+/// The pixel size a rendered page will have, and its resolution.
+fn rendered_size(
     doc: &Document,
+    renderer: &Renderer,
     page_id: ObjectId,
-    number: usize,
-) -> Result<(ObjectId, &Dictionary, &[u8]), PipelineError> {
-    let images = doc.get_page_images(page_id).map_err(corrupt)?;
-    images
-        .into_iter()
-        .max_by_key(|i| i.width.saturating_mul(i.height))
-        .map(|i| (i.id, i.origin_dict, i.content))
-        .ok_or_else(|| {
-            unsupported(format!(
-                "page {number} holds no scanned image (only scanned PDFs are read)"
-            ))
-        })
+    index: usize,
+    limits: &Limits,
+) -> Result<((u32, u32), f32), PipelineError> {
+    let unit = user_unit(doc, page_id);
+    let (w_pt, h_pt) = renderer
+        .size(index, unit)
+        .ok_or_else(|| corrupt(format!("page {} is missing", index + 1)))?;
+    // The largest image's own resolution along the page's longer side, if it has images.
+    let image_dpi = doc.get_page_images(page_id).ok().and_then(|images| {
+        let longest = images.iter().map(|i| i.width.max(i.height)).max()?;
+        (longest > 0).then(|| longest as f32 / (w_pt.max(h_pt) / 72.0))
+    });
+    let dpi = render::resolution(image_dpi, (w_pt, h_pt), limits);
+    let px = |pt: f32| (pt / 72.0 * dpi).round().max(1.0) as u32;
+    Ok(((px(w_pt), px(h_pt)), dpi))
+}
+
+/// A page drawn by the renderer, at [`rendered_size`].
+fn render_page(
+    doc: &Document,
+    renderer: &Renderer,
+    page_id: ObjectId,
+    index: usize,
+    limits: &Limits,
+) -> Result<DecodedPage, PipelineError> {
+    let ((w, h), dpi) = rendered_size(doc, renderer, page_id, index, limits)?;
+    check_dimensions(w, h, limits)?;
+    let image = renderer.render(index, dpi, user_unit(doc, page_id))?;
+    Ok(page(image, Some(dpi), None))
 }
 
 fn int(dict: &Dictionary, key: &[u8]) -> Option<i64> {
@@ -229,10 +392,10 @@ fn inverted(dict: &Dictionary) -> bool {
 fn decode_page(
     doc: &Document,
     page_id: ObjectId,
+    (image_id, dict, content): (ObjectId, &Dictionary, &[u8]),
     number: usize,
     limits: &Limits,
 ) -> Result<DecodedPage, PipelineError> {
-    let (image_id, dict, content) = page_image(doc, page_id, number)?;
     let (w, h) = image_size(dict)?;
     check_dimensions(w, h, limits)?;
     let filters = filters(doc, dict)?;
@@ -255,9 +418,6 @@ fn decode_page(
             (ccitt(doc, dict, content, w, h).map_err(at)?, None)
         }
         [f] if f == b"JBIG2Decode" => (jbig2(doc, dict, content, w, h).map_err(at)?, None),
-        [f] if f == b"JPXDecode" => {
-            return Err(at(unsupported("JPEG 2000 images are not supported")));
-        }
         [] => (raw(doc, dict, content.to_vec(), w, h).map_err(at)?, None),
         [f] if f == b"FlateDecode" || f == b"Fl" || f == b"LZWDecode" || f == b"LZW" => {
             let stream = doc
