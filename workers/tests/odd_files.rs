@@ -238,14 +238,16 @@ fn cut_images_are_never_read_as_whole() {
     );
 
     let png = sample("straight-01.png");
-    assert_cut("PNG", &png[..png.len() / 2]);
+    let said = assert_cut("PNG", &png[..png.len() / 2]);
+    assert!(said.contains("PNG: the image data ends at row "), "{said}");
 
     let page = image::load_from_memory(&png).unwrap();
     let mut tiff = Vec::new();
     page.write_to(&mut Cursor::new(&mut tiff), image::ImageFormat::Tiff)
         .unwrap();
     // The TIFF's strips run after its header; cut in the middle of them.
-    assert_cut("TIFF", &tiff[..tiff.len() * 2 / 3]);
+    let said = assert_cut("TIFF", &tiff[..tiff.len() * 2 / 3]);
+    assert!(said.contains("TIFF: the image data ends early"), "{said}");
 
     let grey = sample("jpeg-01.jpg");
     let cut = grey[..grey.len() / 2].to_vec();
@@ -261,4 +263,28 @@ fn a_huge_jbig2_page_is_refused_by_its_header() {
     let pdf = one_page(Some((dict, vec![0; 32])), true);
     let err = kho_workers::decode::probe(&pdf, &Default::default()).unwrap_err();
     assert!(matches!(err, PipelineError::TooLarge(_)), "{err}");
+}
+
+#[test]
+fn a_cut_image_stream_the_renderer_would_draw_is_refused() {
+    // The palette page's image (Indexed, so rendered) with its compressed data cut.
+    let mut doc = Document::load_mem(&file("indexed.pdf")).unwrap();
+    let image = doc
+        .objects
+        .values_mut()
+        .filter_map(|o| o.as_stream_mut().ok())
+        .find(|s| {
+            s.dict
+                .get(b"Subtype")
+                .is_ok_and(|n| n.as_name().is_ok_and(|n| n == b"Image"))
+        })
+        .unwrap();
+    let half = image.content.len() / 2;
+    image.content.truncate(half);
+    image.dict.set("Length", half as i64);
+    let mut pdf = vec![];
+    doc.save_to(&mut pdf).unwrap();
+    let said = assert_cut("a cut palette image in a PDF", &pdf);
+    println!("{said}");
+    assert!(said.contains("image object "), "{said}");
 }

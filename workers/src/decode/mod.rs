@@ -1,8 +1,8 @@
 //! decode: uploaded bytes → page images with their resolution.
 //!
 //! Reads PNG, JPEG (honouring its EXIF orientation; grey, YCbCr, CMYK and YCCK, Adobe's
-//! inverted CMYK included; a JPEG cut short is refused with the row its data reaches,
-//! [`jpeg`]), TIFF (multi-page; bilevel, grey, colour; LZW, Deflate, CCITT G4) and PDFs
+//! inverted CMYK included; a JPEG or PNG cut short is refused with the row its data
+//! reaches, [`whole`]), TIFF (multi-page; bilevel, grey, colour; LZW, Deflate, CCITT G4) and PDFs
 //! ([`pdf`]: a scanned page's image taken out as it is, any other page rendered by
 //! [`render`]). The resolution comes from the file (PNG `pHYs`, JPEG JFIF
 //! density, TIFF `XResolution`, image over page width in a PDF); when the file has
@@ -17,9 +17,9 @@ use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::PipelineError;
 
-mod jpeg;
 mod pdf;
 mod render;
+mod whole;
 
 /// Resolution assumed when a file does not carry one.
 pub const DEFAULT_DPI: f32 = 300.0;
@@ -143,8 +143,9 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, PipelineError> {
             }
             (pages, w, h)
         }
-        Format::Jpeg if !jpeg::complete(bytes) => {
-            return Err(jpeg::cut_short(
+        Format::Png if !whole::png_complete(bytes) => return Err(whole::png_cut_short(bytes)),
+        Format::Jpeg if !whole::jpeg_complete(bytes) => {
+            return Err(whole::jpeg_cut_short(
                 decode_single(bytes, format, limits)
                     .ok()
                     .map(|d| d.0)
@@ -200,6 +201,9 @@ pub fn each_page<R: Read + Seek>(
     src.read_to_end(&mut bytes).map_err(io)?;
     match format {
         Format::Png => {
+            if !whole::png_complete(&bytes) {
+                return Err(whole::png_cut_short(&bytes));
+            }
             let (image, _) = decode_single(&bytes, format, limits)?;
             let dpi = png_dpi(&bytes);
             f(page(image, dpi, png_stream(&bytes)))?;
@@ -207,8 +211,8 @@ pub fn each_page<R: Read + Seek>(
         }
         Format::Jpeg => {
             let (image, turned) = decode_single(&bytes, format, limits)?;
-            if !jpeg::complete(&bytes) {
-                return Err(jpeg::cut_short(Some(&image)));
+            if !whole::jpeg_complete(&bytes) {
+                return Err(whole::jpeg_cut_short(Some(&image)));
             }
             let dpi = jfif_dpi(&bytes);
             // A JPEG whose EXIF orientation was applied no longer matches its bytes.
@@ -317,6 +321,13 @@ fn tiff_err(e: tiff::TiffError) -> PipelineError {
             PipelineError::TooLarge("TIFF exceeds decoding limits".into())
         }
         tiff::TiffError::UnsupportedError(u) => PipelineError::Unsupported(format!("TIFF: {u}")),
+        tiff::TiffError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            PipelineError::Corrupt(
+                "TIFF: the image data ends early (the file is cut short); part of the page is \
+                 missing — scan it again"
+                    .into(),
+            )
+        }
         other => PipelineError::Corrupt(format!("TIFF: {other}")),
     }
 }

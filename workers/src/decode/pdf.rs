@@ -15,7 +15,7 @@ use image::{DynamicImage, GrayImage, RgbImage};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::render::{self, Renderer};
-use super::{DecodedPage, Limits, check_dimensions, jpeg, page};
+use super::{DecodedPage, Limits, check_dimensions, page, whole};
 use crate::PipelineError;
 
 fn corrupt(what: impl std::fmt::Display) -> PipelineError {
@@ -133,7 +133,7 @@ fn pages(doc: &Document, limits: &Limits) -> Result<Vec<ObjectId>, PipelineError
 pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(usize, u32, u32), PipelineError> {
     let doc = load(bytes, limits)?;
     let ids = pages(&doc, limits)?;
-    check_images(&doc, limits)?;
+    check_images(&doc, limits, false)?;
     let mut renderer = None;
     let mut first = (0, 0);
     for (n, id) in ids.iter().enumerate() {
@@ -163,7 +163,7 @@ pub(super) fn each_page(
 ) -> Result<usize, PipelineError> {
     let doc = load(bytes, limits)?;
     let ids = pages(&doc, limits)?;
-    check_images(&doc, limits)?;
+    check_images(&doc, limits, false)?;
     let mut renderer = None;
     for (n, id) in ids.iter().enumerate() {
         let scanned = match scanned_image(&doc, *id) {
@@ -180,7 +180,12 @@ pub(super) fn each_page(
             None => {
                 let r = match &mut renderer {
                     Some(r) => r,
-                    None => renderer.insert(Renderer::new(bytes)?),
+                    None => {
+                        // What the renderer draws is checked whole first (a page read
+                        // from its image checks its own samples).
+                        check_images(&doc, limits, true)?;
+                        renderer.insert(Renderer::new(bytes)?)
+                    }
                 };
                 render_page(&doc, r, *id, n, limits)?
             }
@@ -224,8 +229,10 @@ fn scanned_image(doc: &Document, page_id: ObjectId) -> Option<(ObjectId, &Dictio
 }
 
 /// Every image XObject in the file, in forms and patterns too: within the pixel limits
-/// by its header (before any renderer allocates it), and a JPEG's data whole.
-fn check_images(doc: &Document, limits: &Limits) -> Result<(), PipelineError> {
+/// by its header (before any renderer allocates it), and a JPEG's data whole; with
+/// `samples`, a Flate or LZW image's samples too (decompressed, so only when the pages
+/// are read, not at the door): a renderer would draw a cut one as far as it goes.
+fn check_images(doc: &Document, limits: &Limits, samples: bool) -> Result<(), PipelineError> {
     for (id, object) in &doc.objects {
         let Object::Stream(stream) = object else {
             continue;
@@ -242,17 +249,75 @@ fn check_images(doc: &Document, limits: &Limits) -> Result<(), PipelineError> {
         check_dimensions(w, h, limits)?;
         let filters = filters(doc, &stream.dict)?;
         let dct = matches!(filters.as_slice(), [f] if f == b"DCTDecode" || f == b"DCT");
-        if dct && !jpeg::complete(&stream.content) {
+        if dct && !whole::jpeg_complete(&stream.content) {
             let decoded =
                 image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
                     .ok()
                     .filter(|i| (i.width(), i.height()) == (w, h));
-            let reason = match jpeg::cut_short(decoded.as_ref()) {
+            let reason = match whole::jpeg_cut_short(decoded.as_ref()) {
                 PipelineError::Corrupt(m) => m,
                 other => other.to_string(),
             };
             return Err(corrupt(format!("image object {}: {reason}", id.0)));
         }
+        let flate = matches!(filters.as_slice(), [f] if [b"FlateDecode".as_slice(), b"Fl", b"LZWDecode", b"LZW"].contains(&f.as_slice()));
+        if samples && flate {
+            samples_whole(doc, stream, (w, h), limits)
+                .map_err(|m| corrupt(format!("image object {}: {m}", id.0)))?;
+        }
+    }
+    Ok(())
+}
+
+/// A Flate or LZW image's samples fill its rows: the rows it has, when they do not.
+fn samples_whole(
+    doc: &Document,
+    stream: &lopdf::Stream,
+    (w, h): (u32, u32),
+    limits: &Limits,
+) -> Result<(), String> {
+    let dict = &stream.dict;
+    let mask = dict
+        .get(b"ImageMask")
+        .and_then(Object::as_bool)
+        .unwrap_or(false);
+    let indexed = dict
+        .get(b"ColorSpace")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_array().ok())
+        .and_then(|a| a.first()?.as_name().ok())
+        .is_some_and(|n| n == b"Indexed" || n == b"I");
+    let n = if mask || indexed {
+        1
+    } else {
+        // A colour space not read here (Lab, DeviceN, …): nothing to compare with.
+        let Ok(n) = components(doc, dict) else {
+            return Ok(());
+        };
+        n as u64
+    };
+    let bpc = if mask {
+        1
+    } else {
+        int(dict, b"BitsPerComponent").unwrap_or(8).clamp(1, 16) as u64
+    };
+    let row = (w as u64 * n * bpc).div_ceil(8);
+    let data = stream
+        .decompressed_content_with_limit((limits.max_pixels * 4) as usize)
+        .map_err(|e| {
+            format!(
+                "the image data ends early or is damaged ({e}); part of the page is missing — \
+                 scan it again"
+            )
+        })?;
+    let rows = data.len() as u64 / row.max(1);
+    if rows < h as u64 {
+        let reason = super::whole::cut_short("image", Some((rows as u32, h)));
+        return Err(match reason {
+            PipelineError::Corrupt(m) => m,
+            other => other.to_string(),
+        });
     }
     Ok(())
 }

@@ -1,8 +1,11 @@
-//! Whether a JPEG holds its whole image. A JPEG cut short (a copy stopped half way, a
-//! scanner that lost its connection) still decodes: the decoder fills what is missing
-//! with mid grey, or, for a progressive file, leaves the later passes out. Such a page
-//! must never be filed as the digitized original, so the stream's structure is walked
-//! to its end-of-image marker first.
+//! Whether an image file holds its whole image. A JPEG cut short (a copy stopped half
+//! way, a scanner that lost its connection) still decodes: the decoder fills what is
+//! missing with mid grey, or, for a progressive file, leaves the later passes out. Such
+//! a page must never be filed as the digitized original, so the stream's structure is
+//! walked to its end-of-image marker first. A PNG is walked to its `IEND` chunk the same
+//! way, so a cut one is refused when it arrives, with the row its data reaches.
+
+use std::io::Cursor;
 
 use image::DynamicImage;
 
@@ -10,7 +13,7 @@ use crate::PipelineError;
 
 /// True when the marker segments and entropy-coded data run on to an end-of-image
 /// marker (`FF D9`). Data after it (a camera's trailer) does not matter.
-pub(crate) fn complete(bytes: &[u8]) -> bool {
+pub(crate) fn jpeg_complete(bytes: &[u8]) -> bool {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         return false;
     }
@@ -68,7 +71,7 @@ pub(crate) fn complete(bytes: &[u8]) -> bool {
 
 /// The reason an incomplete JPEG is refused. With the decoded image at hand, the row its
 /// data reaches: the rows after it are the decoder's uniform mid-grey fill.
-pub(crate) fn cut_short(decoded: Option<&DynamicImage>) -> PipelineError {
+pub(crate) fn jpeg_cut_short(decoded: Option<&DynamicImage>) -> PipelineError {
     let rows = decoded.and_then(|image| {
         let rgb = image.to_rgb8();
         let (w, h) = rgb.dimensions();
@@ -79,13 +82,51 @@ pub(crate) fn cut_short(decoded: Option<&DynamicImage>) -> PipelineError {
         }
         (last < h).then_some((last, h))
     });
+    cut_short("JPEG", rows)
+}
+
+/// True when the PNG's chunks run whole up to `IEND`.
+pub(crate) fn png_complete(bytes: &[u8]) -> bool {
+    let mut at = 8;
+    while at + 12 <= bytes.len() {
+        let len = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        if &bytes[at + 4..at + 8] == b"IEND" {
+            return true;
+        }
+        at += 12 + len as usize;
+    }
+    false
+}
+
+/// The reason an incomplete PNG is refused, with the rows it yields before its data runs
+/// out (not counted for an interlaced one, whose passes cover the whole page each).
+pub(crate) fn png_cut_short(bytes: &[u8]) -> PipelineError {
+    let rows = png::Decoder::new(Cursor::new(bytes))
+        .read_info()
+        .ok()
+        .filter(|r| !r.info().interlaced)
+        .map(|mut reader| {
+            let height = reader.info().height;
+            let mut read = 0;
+            while let Ok(Some(_)) = reader.next_row() {
+                read += 1;
+            }
+            (read, height)
+        })
+        .filter(|(read, height)| read < height);
+    cut_short("PNG", rows)
+}
+
+pub(crate) fn cut_short(format: &str, rows: Option<(u32, u32)>) -> PipelineError {
     PipelineError::Corrupt(match rows {
         Some((last, h)) => format!(
-            "JPEG: the image data ends at row {} of {}; the rest of the page is missing — scan it again",
+            "{format}: the image data ends at row {} of {}; the rest of the page is missing — scan it again",
             thousands(last),
             thousands(h)
         ),
-        None => "JPEG: the image data ends early (no end-of-image marker); part of the page is missing or blurred — scan it again".into(),
+        None => format!(
+            "{format}: the image data ends early (the file is cut short); part of the page is missing — scan it again"
+        ),
     })
 }
 
@@ -106,7 +147,6 @@ fn thousands(n: u32) -> String {
 mod tests {
     use super::*;
     use image::{ImageFormat, RgbImage};
-    use std::io::Cursor;
 
     fn jpeg(progressive_like_trailer: bool) -> Vec<u8> {
         let img = RgbImage::from_fn(320, 480, |x, y| {
@@ -125,14 +165,14 @@ mod tests {
     #[test]
     fn a_whole_jpeg_is_complete_and_a_cut_one_is_not() {
         let whole = jpeg(false);
-        assert!(complete(&whole));
-        assert!(complete(&jpeg(true)), "data after EOI does not matter");
+        assert!(jpeg_complete(&whole));
+        assert!(jpeg_complete(&jpeg(true)), "data after EOI does not matter");
         for cut in [whole.len() - 2, whole.len() / 2, 700] {
-            assert!(!complete(&whole[..cut]), "cut at {cut}");
+            assert!(!jpeg_complete(&whole[..cut]), "cut at {cut}");
         }
         let mut padded = whole[..whole.len() / 2].to_vec();
         padded.resize(whole.len(), 0);
-        assert!(!complete(&padded), "zeros after the cut are no end");
+        assert!(!jpeg_complete(&padded), "zeros after the cut are no end");
     }
 
     #[test]
@@ -140,10 +180,24 @@ mod tests {
         let whole = jpeg(false);
         let cut = &whole[..whole.len() / 2];
         let decoded = image::load_from_memory_with_format(cut, ImageFormat::Jpeg).ok();
-        let reason = cut_short(decoded.as_ref()).to_string();
+        let reason = jpeg_cut_short(decoded.as_ref()).to_string();
         assert!(reason.contains("ends at row "), "{reason}");
         assert!(reason.contains(" of 480"), "{reason}");
         assert_eq!(thousands(3508), "3,508");
+
+        let mut png = Vec::new();
+        image::load_from_memory(&whole)
+            .unwrap()
+            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        assert!(png_complete(&png));
+        let cut = &png[..png.len() / 2];
+        assert!(!png_complete(cut));
+        let reason = png_cut_short(cut).to_string();
+        assert!(
+            reason.contains("PNG: the image data ends at row ") && reason.contains(" of 480"),
+            "{reason}"
+        );
         assert_eq!(thousands(210), "210");
     }
 }
