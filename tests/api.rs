@@ -491,9 +491,39 @@ async fn a_born_digital_pdf_is_filed_and_cut_or_signed_files_are_refused(backend
         before,
         "refused files leave nothing behind"
     );
+
+    // A page without /Contents (a blank page a program wrote): read, and held for a
+    // person as blank, never filed.
+    let r = t.upload(CITIZEN, &[("trang-trang.pdf", blank_pdf())]).await;
+    assert_eq!(r.status(), 202);
+    let job = t.wait_for_job(&job_id_of(r).await).await;
+    assert_eq!(job["state"], "review", "{job}");
+    held_reason(&job, "no_text");
     t.finish().await;
 }
 both_backends!(a_born_digital_pdf_is_filed_and_cut_or_signed_files_are_refused);
+
+/// One A4 page with no /Contents at all.
+fn blank_pdf() -> Vec<u8> {
+    use lopdf::{Document, Object, dictionary};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = vec![];
+    doc.save_to(&mut out).unwrap();
+    out
+}
 
 async fn requests_without_a_valid_token_get_401_and_only_the_owner_reads_a_repository(
     backend: Backend,
