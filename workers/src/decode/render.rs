@@ -2,9 +2,10 @@
 //! rasterizer): born-digital text and vector art, images inside forms, masks, Indexed,
 //! ICC, CMYK and Lab colour, JPEG 2000, filter chains. `/Rotate` and the crop box are
 //! the renderer's; `/UserUnit` is applied here. The page is drawn on white at a
-//! resolution chosen by [`resolution`], within the decoding limits.
+//! resolution chosen by [`resolution`], within the decoding limits and [`RENDER_LIMIT`].
 
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_syntax::Pdf;
@@ -45,17 +46,22 @@ pub(super) fn resolution(
     dpi
 }
 
+/// Longest a page may take to draw. A page's pixels are bounded by the limits, but the
+/// work of drawing it is not (a hostile page can hold millions of paths): past this the
+/// page fails with a timeout and the drawing thread is left to end on its own.
+pub(super) const RENDER_LIMIT: Duration = Duration::from_secs(60);
+
 /// A parsed file whose pages can be rendered one at a time.
 pub(super) struct Renderer {
+    bytes: Arc<Vec<u8>>,
     pdf: Pdf,
 }
 
 impl Renderer {
     pub(super) fn new(bytes: &[u8]) -> Result<Renderer, PipelineError> {
-        let pdf = Pdf::new(Arc::new(bytes.to_vec())).map_err(|e| {
-            PipelineError::Corrupt(format!("PDF: the renderer cannot read the file ({e:?})"))
-        })?;
-        Ok(Renderer { pdf })
+        let bytes = Arc::new(bytes.to_vec());
+        let pdf = parse(&bytes)?;
+        Ok(Renderer { bytes, pdf })
     }
 
     /// Page `index` (from 0)'s size in points as displayed (after `/Rotate`), times
@@ -66,42 +72,65 @@ impl Renderer {
         Some((w * user_unit, h * user_unit))
     }
 
-    /// Page `index` (from 0) drawn on white at `dpi`.
+    /// Page `index` (from 0) drawn on white at `dpi`, within [`RENDER_LIMIT`].
     pub(super) fn render(
         &self,
         index: usize,
         dpi: f32,
         user_unit: f32,
     ) -> Result<DynamicImage, PipelineError> {
-        let page =
-            self.pdf.pages().get(index).ok_or_else(|| {
-                PipelineError::Corrupt(format!("PDF: page {} is missing", index + 1))
-            })?;
-        let scale = dpi / 72.0 * user_unit;
-        let cache = RenderCache::new();
-        let pixmap = hayro::render(
-            page,
-            &cache,
-            &InterpreterSettings::default(),
-            &RenderSettings::default(),
-            &PixmapSettings {
-                x_scale: scale,
-                y_scale: scale,
-                bg_color: WHITE,
-            },
-        );
-        let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
-        // Drawn over opaque white, so every pixel is opaque and premultiplied equals
-        // straight: the alpha byte is dropped.
-        let rgb: Vec<u8> = pixmap
-            .data_as_u8_slice()
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect();
-        RgbImage::from_raw(w, h, rgb)
-            .map(DynamicImage::ImageRgb8)
-            .ok_or_else(|| {
-                PipelineError::Corrupt(format!("PDF: page {} drew no pixels", index + 1))
+        let bytes = self.bytes.clone();
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("kho-render".into())
+            .spawn(move || {
+                let _ = tx.send(draw(&bytes, index, dpi / 72.0 * user_unit));
             })
+            .map_err(|e| PipelineError::Corrupt(format!("PDF: cannot start drawing: {e}")))?;
+        rx.recv_timeout(RENDER_LIMIT).unwrap_or_else(|_| {
+            Err(PipelineError::Timeout(format!(
+                "drawing page {} took over {} s",
+                index + 1,
+                RENDER_LIMIT.as_secs()
+            )))
+        })
     }
+}
+
+fn parse(bytes: &Arc<Vec<u8>>) -> Result<Pdf, PipelineError> {
+    Pdf::new(bytes.clone()).map_err(|e| {
+        PipelineError::Corrupt(format!("PDF: the renderer cannot read the file ({e:?})"))
+    })
+}
+
+/// Page `index` drawn on white at `scale` pixels per point.
+fn draw(bytes: &Arc<Vec<u8>>, index: usize, scale: f32) -> Result<DynamicImage, PipelineError> {
+    let pdf = parse(bytes)?;
+    let page = pdf
+        .pages()
+        .get(index)
+        .ok_or_else(|| PipelineError::Corrupt(format!("PDF: page {} is missing", index + 1)))?;
+    let cache = RenderCache::new();
+    let pixmap = hayro::render(
+        page,
+        &cache,
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: scale,
+            y_scale: scale,
+            bg_color: WHITE,
+        },
+    );
+    let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
+    // Drawn over opaque white, so every pixel is opaque and premultiplied equals
+    // straight: the alpha byte is dropped.
+    let rgb: Vec<u8> = pixmap
+        .data_as_u8_slice()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    RgbImage::from_raw(w, h, rgb)
+        .map(DynamicImage::ImageRgb8)
+        .ok_or_else(|| PipelineError::Corrupt(format!("PDF: page {} drew no pixels", index + 1)))
 }
