@@ -420,9 +420,7 @@ both_backends!(bad_uploads_get_a_clear_4xx_and_leave_no_record_or_object);
 /// `tests/fixtures/odd_pdfs.py`'s files from the sample page, in a fresh folder.
 fn odd_files() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let python = std::env::var("KHO_TEST_PYTHON")
-        .unwrap_or_else(|_| repo_path(".venv/bin/python").to_string_lossy().into_owned());
-    let out = std::process::Command::new(python)
+    let out = std::process::Command::new(venv_tool("python"))
         .arg(repo_path("tests/fixtures/odd_pdfs.py"))
         .arg(repo_path(STRAIGHT_PAGE))
         .arg(repo_path(STRAIGHT_TRUTH))
