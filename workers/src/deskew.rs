@@ -83,8 +83,7 @@ fn dark_points(gray: &GrayImage, dpi: f32) -> Vec<(f32, f32)> {
     let (w, h) = gray.dimensions();
     let (small, small_dpi) = if w > WORK_WIDTH {
         let nh = ((h as u64 * WORK_WIDTH as u64) / w as u64).max(1) as u32;
-        let small =
-            image::imageops::resize(gray, WORK_WIDTH, nh, image::imageops::FilterType::Triangle);
+        let small = image::imageops::thumbnail(gray, WORK_WIDTH, nh);
         (small, dpi * WORK_WIDTH as f32 / w as f32)
     } else {
         (gray.clone(), dpi)
