@@ -288,3 +288,20 @@ fn a_cut_image_stream_the_renderer_would_draw_is_refused() {
     println!("{said}");
     assert!(said.contains("image object "), "{said}");
 }
+
+#[test]
+fn a_searchable_scan_keeps_its_image_and_a_page_with_visible_text_is_drawn() {
+    // Kho's own output, like a scanner's searchable PDF: the scanned JPEG under
+    // invisible text (render mode 3). The page is still its image, taken out as it is.
+    let jpeg = sample("jpeg-01.jpg");
+    let searchable = pipeline().process(&[&jpeg], None).unwrap().pdf;
+    let pages = kho_workers::decode::decode(&searchable, &Default::default()).unwrap();
+    assert!(
+        matches!(&pages[0].original, Some(kho_workers::decode::Original::Jpeg(j)) if *j == jpeg),
+        "the JPEG is kept as it came"
+    );
+    // Born-digital text is drawn: nothing to keep.
+    let pages =
+        kho_workers::decode::decode(&file("born-digital.pdf"), &Default::default()).unwrap();
+    assert!(pages[0].original.is_none());
+}

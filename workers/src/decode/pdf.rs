@@ -45,16 +45,6 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PipelineError> {
             "the file carries {what}; a scan is refused with active content"
         )));
     }
-    let signed = signatures(&doc);
-    if signed > 0 {
-        return Err(PipelineError::Signed(format!(
-            "the PDF carries {signed} digital signature{}, which digitizing it would break. \
-             An issuing agency files its signed results through issuer push \
-             (POST /api/v1/subjects/{{owner}}/documents); to check a signed file, use the \
-             verifier (/verify)",
-            if signed == 1 { "" } else { "s" }
-        )));
-    }
     Ok(doc)
 }
 
@@ -130,8 +120,21 @@ fn pages(doc: &Document, limits: &Limits) -> Result<Vec<ObjectId>, PipelineError
 }
 
 /// Pages and the size of the first page as it will be read, without decoding pixels.
+///
+/// This is the intake's door, so it also refuses a PDF that is already signed. Reading
+/// pages ([`each_page`]) does not: Kho reads its own signed PDFs for previews.
 pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(usize, u32, u32), PipelineError> {
     let doc = load(bytes, limits)?;
+    let signed = signatures(&doc);
+    if signed > 0 {
+        return Err(PipelineError::Signed(format!(
+            "the PDF carries {signed} digital signature{}, which digitizing it would break. \
+             An issuing agency files its signed results through issuer push \
+             (POST /api/v1/subjects/{{owner}}/documents); to check a signed file, use the \
+             verifier (/verify)",
+            if signed == 1 { "" } else { "s" }
+        )));
+    }
     let ids = pages(&doc, limits)?;
     check_images(&doc, limits, false)?;
     let mut renderer = None;
@@ -201,9 +204,19 @@ pub(super) fn each_page(
 fn scanned_image(doc: &Document, page_id: ObjectId) -> Option<(ObjectId, &Dictionary, &[u8])> {
     let content = doc.get_and_decode_page_content(page_id).ok()?;
     let mut paints = 0;
+    // Invisible text (render mode 3) is what scanner software and Kho itself lay over a
+    // scan to make it searchable: it draws nothing, so the page is still its image.
+    let mut invisible = false;
     for op in &content.operations {
         match op.operator.as_str() {
-            "q" | "Q" | "cm" | "gs" | "w" | "J" | "j" | "M" | "d" | "ri" | "i" => {}
+            "q" | "cm" | "gs" | "w" | "J" | "j" | "M" | "d" | "ri" | "i" => {}
+            "BT" | "ET" | "Tf" | "Td" | "TD" | "Tm" | "T*" | "Tc" | "Tw" | "Tz" | "TL" | "Ts" => {}
+            // Q may restore a visible mode set before its q.
+            "Q" => invisible = false,
+            "Tr" => {
+                invisible = op.operands.first().and_then(|o| o.as_i64().ok()) == Some(3);
+            }
+            "Tj" | "TJ" | "'" | "\"" if invisible => {}
             "Do" => paints += 1,
             _ => return None,
         }
