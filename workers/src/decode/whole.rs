@@ -148,7 +148,7 @@ mod tests {
     use super::*;
     use image::{ImageFormat, RgbImage};
 
-    fn jpeg(progressive_like_trailer: bool) -> Vec<u8> {
+    fn jpeg(with_trailer: bool) -> Vec<u8> {
         let img = RgbImage::from_fn(320, 480, |x, y| {
             image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
         });
@@ -156,7 +156,7 @@ mod tests {
         DynamicImage::ImageRgb8(img)
             .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
             .unwrap();
-        if progressive_like_trailer {
+        if with_trailer {
             out.extend_from_slice(b"a camera's trailer after the image");
         }
         out
