@@ -322,11 +322,7 @@ fn tiff_err(e: tiff::TiffError) -> PipelineError {
         }
         tiff::TiffError::UnsupportedError(u) => PipelineError::Unsupported(format!("TIFF: {u}")),
         tiff::TiffError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            PipelineError::Corrupt(
-                "TIFF: the image data ends early (the file is cut short); part of the page is \
-                 missing — scan it again"
-                    .into(),
-            )
+            PipelineError::Corrupt(whole::cut_reason("TIFF", None))
         }
         other => PipelineError::Corrupt(format!("TIFF: {other}")),
     }

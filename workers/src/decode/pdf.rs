@@ -48,24 +48,43 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, PipelineError> {
     Ok(doc)
 }
 
+/// Every dictionary in the file, a stream's included, however deeply it is nested in
+/// another object (references are not followed: each object is visited once).
+fn dictionaries(doc: &Document) -> impl Iterator<Item = &Dictionary> {
+    let mut todo: Vec<&Object> = doc.objects.values().collect();
+    std::iter::from_fn(move || {
+        while let Some(object) = todo.pop() {
+            match object {
+                Object::Dictionary(d) => {
+                    todo.extend(d.iter().map(|(_, v)| v));
+                    return Some(d);
+                }
+                Object::Stream(s) => {
+                    todo.extend(s.dict.iter().map(|(_, v)| v));
+                    return Some(&s.dict);
+                }
+                Object::Array(items) => todo.extend(items),
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+fn name_is(dict: &Dictionary, key: &[u8], value: &[u8]) -> bool {
+    dict.get(key)
+        .and_then(Object::as_name)
+        .is_ok_and(|n| n == value)
+}
+
 /// Signature dictionaries (a signature or a document timestamp: a /ByteRange with its
 /// /Contents, or /Type /Sig or /DocTimeStamp) anywhere in the file.
 fn signatures(doc: &Document) -> usize {
-    doc.objects
-        .values()
-        .chain(doc.objects.values().flat_map(|o| match o {
-            // Signature values written inline in their field.
-            Object::Dictionary(d) => d.get(b"V").ok().into_iter().collect::<Vec<_>>(),
-            _ => vec![],
-        }))
-        .filter(|o| {
-            let Ok(d) = o.as_dict() else {
-                return false;
-            };
-            let kind = d.get(b"Type").and_then(Object::as_name).ok();
+    dictionaries(doc)
+        .filter(|d| {
             (d.has(b"ByteRange") && d.has(b"Contents"))
-                || kind == Some(b"Sig".as_slice())
-                || kind == Some(b"DocTimeStamp".as_slice())
+                || name_is(d, b"Type", b"Sig")
+                || name_is(d, b"Type", b"DocTimeStamp")
         })
         .count()
 }
@@ -74,34 +93,17 @@ fn signatures(doc: &Document) -> usize {
 /// Kho never runs or copies them (the PDF it files is written afresh), but a scan that
 /// holds them is not what a scanner makes, so it is refused rather than half-trusted.
 fn active_content(doc: &Document) -> Option<&'static str> {
-    let mut todo: Vec<&Object> = doc.objects.values().collect();
-    while let Some(object) = todo.pop() {
-        let dict = match object {
-            Object::Dictionary(d) => d,
-            Object::Stream(s) => &s.dict,
-            Object::Array(items) => {
-                todo.extend(items);
-                continue;
-            }
-            _ => continue,
-        };
-        let name_is = |key: &[u8], value: &[u8]| {
-            dict.get(key)
-                .and_then(Object::as_name)
-                .is_ok_and(|n| n == value)
-        };
-        if dict.has(b"JS") || dict.has(b"JavaScript") || name_is(b"S", b"JavaScript") {
-            return Some("JavaScript");
+    dictionaries(doc).find_map(|d| {
+        if d.has(b"JS") || d.has(b"JavaScript") || name_is(d, b"S", b"JavaScript") {
+            Some("JavaScript")
+        } else if name_is(d, b"S", b"Launch") {
+            Some("a launch action")
+        } else if d.has(b"EmbeddedFiles") || name_is(d, b"Type", b"EmbeddedFile") {
+            Some("embedded files")
+        } else {
+            None
         }
-        if name_is(b"S", b"Launch") {
-            return Some("a launch action");
-        }
-        if dict.has(b"EmbeddedFiles") || name_is(b"Type", b"EmbeddedFile") {
-            return Some("embedded files");
-        }
-        todo.extend(dict.iter().map(|(_, v)| v));
-    }
-    None
+    })
 }
 
 /// The page ids in order, within the page limit.
@@ -267,10 +269,7 @@ fn check_images(doc: &Document, limits: &Limits, samples: bool) -> Result<(), Pi
                 image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
                     .ok()
                     .filter(|i| (i.width(), i.height()) == (w, h));
-            let reason = match whole::jpeg_cut_short(decoded.as_ref()) {
-                PipelineError::Corrupt(m) => m,
-                other => other.to_string(),
-            };
+            let reason = whole::jpeg_cut_reason(decoded.as_ref());
             return Err(corrupt(format!("image object {}: {reason}", id.0)));
         }
         let flate = matches!(filters.as_slice(), [f] if [b"FlateDecode".as_slice(), b"Fl", b"LZWDecode", b"LZW"].contains(&f.as_slice()));
@@ -326,11 +325,7 @@ fn samples_whole(
         })?;
     let rows = data.len() as u64 / row.max(1);
     if rows < h as u64 {
-        let reason = super::whole::cut_short("image", Some((rows as u32, h)));
-        return Err(match reason {
-            PipelineError::Corrupt(m) => m,
-            other => other.to_string(),
-        });
+        return Err(whole::cut_reason("image", Some((rows as u32, h))));
     }
     Ok(())
 }

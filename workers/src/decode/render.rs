@@ -53,15 +53,16 @@ pub(super) const RENDER_LIMIT: Duration = Duration::from_secs(60);
 
 /// A parsed file whose pages can be rendered one at a time.
 pub(super) struct Renderer {
-    bytes: Arc<Vec<u8>>,
-    pdf: Pdf,
+    /// Parsed once; shared with the thread that draws a page.
+    pdf: Arc<Pdf>,
 }
 
 impl Renderer {
     pub(super) fn new(bytes: &[u8]) -> Result<Renderer, PipelineError> {
-        let bytes = Arc::new(bytes.to_vec());
-        let pdf = parse(&bytes)?;
-        Ok(Renderer { bytes, pdf })
+        let pdf = Pdf::new(Arc::new(bytes.to_vec())).map_err(|e| {
+            PipelineError::Corrupt(format!("PDF: the renderer cannot read the file ({e:?})"))
+        })?;
+        Ok(Renderer { pdf: Arc::new(pdf) })
     }
 
     /// Page `index` (from 0)'s size in points as displayed (after `/Rotate`), times
@@ -79,12 +80,12 @@ impl Renderer {
         dpi: f32,
         user_unit: f32,
     ) -> Result<DynamicImage, PipelineError> {
-        let bytes = self.bytes.clone();
+        let pdf = self.pdf.clone();
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("kho-render".into())
             .spawn(move || {
-                let _ = tx.send(draw(&bytes, index, dpi / 72.0 * user_unit));
+                let _ = tx.send(draw(&pdf, index, dpi / 72.0 * user_unit));
             })
             .map_err(|e| PipelineError::Corrupt(format!("PDF: cannot start drawing: {e}")))?;
         rx.recv_timeout(RENDER_LIMIT).unwrap_or_else(|_| {
@@ -97,15 +98,8 @@ impl Renderer {
     }
 }
 
-fn parse(bytes: &Arc<Vec<u8>>) -> Result<Pdf, PipelineError> {
-    Pdf::new(bytes.clone()).map_err(|e| {
-        PipelineError::Corrupt(format!("PDF: the renderer cannot read the file ({e:?})"))
-    })
-}
-
 /// Page `index` drawn on white at `scale` pixels per point.
-fn draw(bytes: &Arc<Vec<u8>>, index: usize, scale: f32) -> Result<DynamicImage, PipelineError> {
-    let pdf = parse(bytes)?;
+fn draw(pdf: &Pdf, index: usize, scale: f32) -> Result<DynamicImage, PipelineError> {
     let page = pdf
         .pages()
         .get(index)

@@ -69,9 +69,14 @@ pub(crate) fn jpeg_complete(bytes: &[u8]) -> bool {
     }
 }
 
-/// The reason an incomplete JPEG is refused. With the decoded image at hand, the row its
-/// data reaches: the rows after it are the decoder's uniform mid-grey fill.
+/// An incomplete JPEG refused with [`jpeg_cut_reason`].
 pub(crate) fn jpeg_cut_short(decoded: Option<&DynamicImage>) -> PipelineError {
+    PipelineError::Corrupt(jpeg_cut_reason(decoded))
+}
+
+/// Why an incomplete JPEG is refused. With the decoded image at hand, the row its data
+/// reaches: the rows after it are the decoder's uniform mid-grey fill.
+pub(crate) fn jpeg_cut_reason(decoded: Option<&DynamicImage>) -> String {
     let rows = decoded.and_then(|image| {
         let rgb = image.to_rgb8();
         let (w, h) = rgb.dimensions();
@@ -82,7 +87,7 @@ pub(crate) fn jpeg_cut_short(decoded: Option<&DynamicImage>) -> PipelineError {
         }
         (last < h).then_some((last, h))
     });
-    cut_short("JPEG", rows)
+    cut_reason("JPEG", rows)
 }
 
 /// True when the PNG's chunks run whole up to `IEND`.
@@ -114,11 +119,12 @@ pub(crate) fn png_cut_short(bytes: &[u8]) -> PipelineError {
             (read, height)
         })
         .filter(|(read, height)| read < height);
-    cut_short("PNG", rows)
+    PipelineError::Corrupt(cut_reason("PNG", rows))
 }
 
-pub(crate) fn cut_short(format: &str, rows: Option<(u32, u32)>) -> PipelineError {
-    PipelineError::Corrupt(match rows {
+/// Why a `format` image whose data ends early is refused: at which row, when known.
+pub(crate) fn cut_reason(format: &str, rows: Option<(u32, u32)>) -> String {
+    match rows {
         Some((last, h)) => format!(
             "{format}: the image data ends at row {} of {}; the rest of the page is missing — scan it again",
             thousands(last),
@@ -127,7 +133,7 @@ pub(crate) fn cut_short(format: &str, rows: Option<(u32, u32)>) -> PipelineError
         None => format!(
             "{format}: the image data ends early (the file is cut short); part of the page is missing — scan it again"
         ),
-    })
+    }
 }
 
 /// 3508 → "3,508".
