@@ -45,7 +45,8 @@ pub use app::App;
 pub use config::Config;
 
 /// The one direction of dependency (docs/ARCHITECTURE.md): `domain` imports only
-/// itself, `db` (the store) only itself and `domain`. A new upward import fails here.
+/// itself, `db` (the store) only itself and `domain`. A new upward import fails here, and
+/// so does page markup built with `format!` instead of a template.
 #[cfg(test)]
 mod layering {
     use std::path::Path;
@@ -118,6 +119,53 @@ mod layering {
             upward("db", &["db", "domain"]).is_empty(),
             "{:#?}",
             upward("db", &["db", "domain"])
+        );
+    }
+
+    /// The markup `format!` builds in `text`: the first string argument of each call,
+    /// when it holds a tag (`<p`, `</td`, `<!doctype`).
+    fn formatted_markup(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (at, _) in text.match_indices("format!(") {
+            let rest = text[at + "format!(".len()..].trim_start();
+            let literal = if let Some(raw) = rest.strip_prefix("r#\"") {
+                raw.split("\"#").next().unwrap_or("")
+            } else if let Some(plain) = rest.strip_prefix('"') {
+                plain.split('"').next().unwrap_or("")
+            } else {
+                continue;
+            };
+            let tag = literal.as_bytes().windows(2).any(|w| {
+                w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!')
+            });
+            if tag {
+                out.push(literal.chars().take(60).collect());
+            }
+        }
+        out
+    }
+
+    /// Pages come from templates (templates/), escaped by default: no page markup is
+    /// built with `format!` in the HTTP layer.
+    #[test]
+    fn no_page_markup_is_built_with_format() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&root.join("web"), &mut all);
+        files(&root.join("api"), &mut all);
+        let bad: Vec<String> = all
+            .iter()
+            .flat_map(|f| {
+                let text = std::fs::read_to_string(f).unwrap();
+                formatted_markup(&text)
+                    .into_iter()
+                    .map(move |m| format!("{}: {m}", f.display()))
+            })
+            .collect();
+        assert!(bad.is_empty(), "{bad:#?}");
+        assert_eq!(
+            formatted_markup(r##"let a = format!("{x} MB"); let b = format!(r#"<td>{y}</td>"#);"##),
+            ["<td>{y}</td>"]
         );
     }
 

@@ -457,3 +457,58 @@ async fn a_refused_file_is_kept_and_retried_with_its_owner(backend: Backend) {
 }
 
 both_backends!(a_refused_file_is_kept_and_retried_with_its_owner);
+
+/// A database failure while a batch's document is submitted is logged, never stored or
+/// sent: the item says an internal error stopped it and where the cause is, and holds
+/// no word of the database's own message.
+async fn a_database_failure_in_a_batch_reaches_neither_the_item_nor_the_answer(backend: Backend) {
+    let t = TestApp::spawn(backend, 1, &[]).await;
+    let staff = t.staff_token.clone();
+    let id = new_batch(
+        &t,
+        &staff,
+        serde_json::json!({"name": "Hộp 19", "owner": CITIZEN}),
+    )
+    .await;
+    // The job table is away while the document is submitted: its insert fails.
+    sqlx::query("ALTER TABLE jobs RENAME TO jobs_away")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())
+            .file_name("trang-1.png"),
+    );
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/batches/{id}/files")))
+        .bearer_auth(&staff)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let answer = r.text().await.unwrap();
+    sqlx::query("ALTER TABLE jobs_away RENAME TO jobs")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, 202, "{answer}");
+    let progress = get_json_with(&t.client, t.url(&format!("/api/v1/batches/{id}")), &staff).await;
+    let doc = &progress["report"]["documents"][0];
+    assert_eq!(doc["state"], "refused", "{progress}");
+    let reason = doc["reasons"].to_string();
+    assert!(reason.contains("server's log"), "{progress}");
+    for said in [answer.as_str(), reason.as_str(), &progress.to_string()] {
+        let lower = said.to_lowercase();
+        for leak in [
+            "jobs", "table", "relation", "sqlite", "postgres", "database", "sqlx",
+        ] {
+            assert!(!lower.contains(leak), "{leak:?} in {said}");
+        }
+    }
+    t.finish().await;
+}
+
+both_backends!(a_database_failure_in_a_batch_reaches_neither_the_item_nor_the_answer);

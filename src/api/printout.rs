@@ -15,7 +15,7 @@ use super::error::{ApiError, ErrorBody};
 use crate::app::App;
 use crate::db::documents;
 use crate::web::LangQuery;
-use crate::web::{Lang, esc, layout};
+use crate::web::{Lang, layout};
 
 /// The vault's public record of a document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,6 +113,17 @@ pub async fn verify_qr(
         .ok_or(ApiError::NotFound("document"))
 }
 
+/// The public status page (templates/pages/status.html): the status in capitals and
+/// what the document is, or that there is no such document.
+#[derive(askama::Template)]
+#[template(path = "pages/status.html")]
+struct StatusPage {
+    l: Lang,
+    status: Option<String>,
+    valid: bool,
+    rows: Vec<(&'static str, String)>,
+}
+
 /// The public status page of a document.
 #[utoipa::path(get, path = "/v/{id}", tag = "verify",
     params(("id" = String, Path), ("lang" = Option<String>, Query, description = "`en` for English")),
@@ -124,44 +135,46 @@ pub async fn status_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
     let l = Lang::from_query(q.lang.as_deref());
-    let path = format!("/v/{}", esc(&id));
+    let path = format!("/v/{id}");
     let Some(r) = record(&app, &id).await? else {
-        let body = format!(
-            "<p class=\"bad\" id=\"status\">{}</p>",
-            l.t(
-                "Không có văn bản này trong kho dữ liệu.",
-                "No such document in the vault."
-            )
-        );
+        let body = crate::web::render(&StatusPage {
+            l,
+            status: None,
+            valid: false,
+            rows: vec![],
+        });
         let html = layout(l, &path, l.t("Không tìm thấy", "Not found"), &body);
         return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
     };
-    let class = if r.status == crate::domain::Status::Valid {
-        "good"
-    } else {
-        "bad"
-    };
-    let label = crate::web::status_label(l, r.status).to_uppercase();
-    let row = |k: &str, v: Option<&str>| {
-        format!("<tr><th>{k}</th><td>{}</td></tr>", esc(v.unwrap_or("—")))
-    };
-    let mut body = format!("<p class=\"{class}\" id=\"status\">{label}</p><table>");
-    body.push_str(&row(l.t("Văn bản", "Document"), r.title.as_deref()));
-    body.push_str(&row(l.t("Loại", "Type"), r.doc_type.as_deref()));
-    body.push_str(&row(l.t("Số, ký hiệu", "Number"), r.number.as_deref()));
-    body.push_str(&row(
-        l.t("Ngày ban hành", "Issued on"),
-        r.issued_on.as_deref(),
-    ));
-    body.push_str(&row(l.t("Chủ sở hữu", "Owner"), Some(&r.owner_masked)));
-    body.push_str(&row(l.t("Mã kết quả", "Result code"), Some(&r.document_id)));
+    let mut rows = vec![
+        (l.t("Văn bản", "Document"), r.title.clone()),
+        (l.t("Loại", "Type"), r.doc_type.clone()),
+        (l.t("Số, ký hiệu", "Number"), r.number.clone()),
+        (
+            l.t("Ngày ban hành", "Issued on"),
+            r.issued_on.as_deref().map(crate::web::day_first),
+        ),
+        (l.t("Chủ sở hữu", "Owner"), Some(r.owner_masked.clone())),
+        (
+            l.t("Mã kết quả", "Result code"),
+            Some(r.document_id.clone()),
+        ),
+    ];
     if r.revocation_reason.is_some() {
-        body.push_str(&row(
+        rows.push((
             l.t("Lý do thu hồi", "Reason for revocation"),
-            r.revocation_reason.as_deref(),
+            r.revocation_reason.clone(),
         ));
     }
-    body.push_str("</table>");
+    let body = crate::web::render(&StatusPage {
+        l,
+        status: Some(crate::web::status_label(l, r.status).to_uppercase()),
+        valid: r.status == crate::domain::Status::Valid,
+        rows: rows
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_else(|| "—".into())))
+            .collect(),
+    });
     let title = l.t("Tra cứu văn bản", "Document status");
     Ok(Html(layout(l, &path, title, &body)).into_response())
 }

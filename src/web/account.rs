@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Lang, MaybeSession, esc, layout, same_origin};
+use super::{Lang, MaybeSession, layout, render, same_origin};
 use crate::accounts::{self, AccountError};
 use crate::app::App;
 
@@ -65,27 +65,22 @@ pub(crate) fn client_address(
 }
 
 /// The sign-in form; after a refusal it keeps the username typed (never the password).
-fn form(l: Lang, next: &str, username: &str, error: Option<&str>) -> String {
-    let lang = if l == Lang::En { "en" } else { "vi" };
-    format!(
-        r#"{err}<form method="post" action="/login">
-<input type="hidden" name="next" value="{next}">
-<input type="hidden" name="lang" value="{lang}">
-<label for="username">{user}</label>
-<input id="username" name="username" autocomplete="username" required maxlength="64" value="{typed}" autofocus>
-<label for="password">{pass}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
-<p><button id="sign-in" type="submit">{go}</button></p>
-</form>"#,
-        err = error
-            .map(|e| format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)))
-            .unwrap_or_default(),
-        next = esc(next),
-        typed = esc(username),
-        user = l.t("Tên đăng nhập", "Username"),
-        pass = l.t("Mật khẩu", "Password"),
-        go = l.t("Đăng nhập", "Sign in"),
-    )
+#[derive(askama::Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage<'a> {
+    l: Lang,
+    next: &'a str,
+    typed: &'a str,
+    error: Option<&'a str>,
+}
+
+fn form(l: Lang, next: &str, typed: &str, error: Option<&str>) -> String {
+    render(&LoginPage {
+        l,
+        next,
+        typed,
+        error,
+    })
 }
 
 /// `GET /login`: the sign-in form.
@@ -219,7 +214,8 @@ pub async fn logout(
 ) -> Response {
     if let Some(s) = s {
         if f.csrf != s.csrf {
-            return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+            let l = Lang::from_query(None);
+            return super::error_page(l, &s, StatusCode::FORBIDDEN, super::messages::stale_form(l));
         }
         if let Some(v) = crate::api::caller::session_cookie(&headers)
             && let Err(e) =

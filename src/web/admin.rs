@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Lang, MaybeSession, Session, esc, ms_to_time, page, same_origin, to_login};
+use super::{Lang, MaybeSession, Session, ms_to_time, page, same_origin, to_login};
 use crate::accounts::{self, AccountError};
 use crate::app::App;
 use crate::auth::Role;
@@ -160,7 +160,12 @@ fn admin_form(
 ) -> Result<Session, Response> {
     let s = admin(l, s)?;
     if csrf != s.csrf || !same_origin(headers, &app.config.public_url) {
-        return Err((StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response());
+        return Err(super::error_page(
+            l,
+            &s,
+            StatusCode::FORBIDDEN,
+            super::messages::stale_form(l),
+        ));
     }
     Ok(s)
 }
@@ -204,7 +209,7 @@ pub async fn admin_page(
         }),
         _ => None,
     };
-    render(
+    show(
         &app,
         l,
         &s,
@@ -216,7 +221,60 @@ pub async fn admin_page(
     .await
 }
 
-async fn render(
+/// An account or an API token on the admin page.
+struct Row {
+    /// The token's id (tokens); empty for accounts.
+    id: String,
+    /// The account's username and name (accounts); empty for tokens.
+    username: String,
+    name: String,
+    role: &'static str,
+    bound: String,
+    created: String,
+    state: String,
+    /// Whether it can still be disabled or revoked here.
+    can_act: bool,
+}
+
+/// A requester system on the admin page.
+struct RequesterView<'a> {
+    id: &'a str,
+    name: &'a str,
+    uris: &'a [String],
+    created: String,
+    state: String,
+    can_act: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/admin.html")]
+struct AdminPage<'a> {
+    l: Lang,
+    csrf: &'a str,
+    notice: Option<&'a str>,
+    /// The figures part (rendered by its own template).
+    overview: String,
+    accounts: Vec<Row>,
+    error: Option<&'a str>,
+    typed: &'a AccountForm,
+    roles: [(&'static str, &'static str); 5],
+    agencies: Vec<(&'a str, &'a str)>,
+    org_roles: [(&'static str, &'static str); 3],
+    tokens: Vec<Row>,
+    /// A requester just registered: its client id and secret, shown this once.
+    issued: Option<(&'a str, &'a str)>,
+    requester_error: Option<&'a str>,
+    requesters: Vec<RequesterView<'a>>,
+    req_name: &'a str,
+    req_uris: &'a str,
+}
+
+/// What an account or token is bound to: its subject or its agency, or a dash.
+fn bound(subject: Option<&str>, agency: Option<&str>) -> String {
+    subject.or(agency).unwrap_or("—").to_owned()
+}
+
+async fn show(
     app: &App,
     l: Lang,
     s: &Session,
@@ -245,258 +303,94 @@ async fn render(
                 "The overview could not be read; reload the page in a few minutes.",
             ))
         });
-    let lang = if l == Lang::En { "en" } else { "vi" };
-    let hidden = format!(
-        r#"<input type="hidden" name="csrf" value="{}"><input type="hidden" name="lang" value="{lang}">"#,
-        esc(&s.csrf)
-    );
-    let mut rows = String::new();
-    for a in &accounts {
-        let u = &a.user;
-        let bound = u
-            .subject_id
-            .as_deref()
-            .or(u.agency.as_deref())
-            .unwrap_or("—");
-        let state = match a.disabled_at {
-            Some(ms) => format!("{} {}", l.t("Đã khóa", "Disabled"), ms_to_time(ms)),
-            None => l.t("Đang hoạt động", "Active").to_owned(),
-        };
-        let action = if a.disabled_at.is_none() && u.id != s.user.id {
-            format!(
-                r#"<form method="post" action="/admin/accounts/disable" class="inline">{hidden}<input type="hidden" name="target" value="{name}"><button type="submit" aria-label="{label} {name}">{label}</button></form>"#,
-                name = esc(&u.username),
-                label = l.t("Khóa", "Disable"),
-            )
-        } else {
-            String::new()
-        };
-        rows.push_str(&format!(
-            "<tr><td>{user}</td><td>{name}</td><td>{role}</td><td>{bound}</td><td>{created}</td><td>{state}</td><td>{action}</td></tr>\n",
-            user = esc(&u.username),
-            name = esc(u.display_name.as_deref().unwrap_or("—")),
-            role = role_label(l, u.role.as_str()),
-            bound = esc(bound),
-            created = ms_to_time(a.created_at),
-        ));
-    }
-    let mut token_rows = String::new();
-    for t in &tokens {
-        let state = match (t.revoked_at, t.expires_at) {
-            (Some(ms), _) => format!("{} {}", l.t("Đã thu hồi", "Revoked"), ms_to_time(ms)),
-            (None, Some(ms)) if ms <= crate::db::now_ms() => {
-                format!("{} {}", l.t("Hết hạn", "Expired"), ms_to_time(ms))
-            }
-            (None, Some(ms)) => {
-                format!("{} {}", l.t("Hiệu lực đến", "Valid until"), ms_to_time(ms))
-            }
-            (None, None) => l.t("Còn hiệu lực", "Valid").to_owned(),
-        };
-        let action = if t.revoked_at.is_none() {
-            format!(
-                r#"<form method="post" action="/admin/tokens/revoke" class="inline">{hidden}<input type="hidden" name="target" value="{id}"><button type="submit">{label}</button></form>"#,
-                id = esc(&t.id),
-                label = l.t("Thu hồi", "Revoke"),
-            )
-        } else {
-            String::new()
-        };
-        token_rows.push_str(&format!(
-            "<tr><td>{role}</td><td>{bound}</td><td>{created}</td><td>{state}</td><td>{action}</td></tr>\n",
-            role = role_label(l, &t.role),
-            bound = esc(t.subject_id.as_deref().or(t.agency.as_deref()).unwrap_or("—")),
-            created = ms_to_time(t.created_at),
-        ));
-    }
-    let mut requester_rows = String::new();
-    for r in &requesters {
-        let state = match r.disabled_at {
-            Some(ms) => format!("{} {}", l.t("Đã khóa", "Disabled"), ms_to_time(ms)),
-            None => l.t("Đang hoạt động", "Active").to_owned(),
-        };
-        let action = if r.disabled_at.is_none() {
-            format!(
-                r#"<form method="post" action="/admin/requesters/disable" class="inline">{hidden}<input type="hidden" name="target" value="{id}"><button type="submit" aria-label="{label} {name}">{label}</button></form>"#,
-                id = esc(&r.client_id),
-                name = esc(&r.name),
-                label = l.t("Khóa", "Disable"),
-            )
-        } else {
-            String::new()
-        };
-        requester_rows.push_str(&format!(
-            "<tr><td>{name}</td><td><code>{id}</code></td><td>{uris}</td><td>{created}</td><td>{state}</td><td>{action}</td></tr>\n",
-            name = esc(&r.name),
-            id = esc(&r.client_id),
-            uris = r
-                .redirect_uris
-                .iter()
-                .map(|u| esc(u))
-                .collect::<Vec<_>>()
-                .join("<br>"),
-            created = ms_to_time(r.created_at),
-        ));
-    }
-    let requester_notice = match (&requester.issued, &requester.error) {
-        (Some((id, secret)), _) => format!(
-            r#"<div class="good" role="status" id="issued"><p>{said}</p><p>client_id: <code>{id}</code><br>client_secret: <code>{secret}</code></p></div>"#,
-            said = l.t(
-                "Đã đăng ký hệ thống khai thác. Hãy sao chép khóa bí mật (client_secret) ngay: nó chỉ hiện một lần này, Kho chỉ giữ bản băm.",
-                "Requester registered. Copy the client secret now: it is shown this once; Kho keeps only its hash.",
-            ),
-            id = esc(id),
-            secret = esc(secret),
-        ),
-        (None, Some(e)) => format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)),
-        (None, None) => String::new(),
-    };
-    let role_options: String = ROLES
+    let state = |label: &str, at: i64| format!("{label} {}", ms_to_time(at));
+    let accounts = accounts
         .iter()
-        .map(|r| {
-            format!(
-                r#"<option value="{r}"{sel}>{label}</option>"#,
-                sel = if typed.role == *r { " selected" } else { "" },
-                label = role_label(l, r),
-            )
+        .map(|a| {
+            let u = &a.user;
+            Row {
+                id: String::new(),
+                username: u.username.clone(),
+                name: u.display_name.clone().unwrap_or_else(|| "—".into()),
+                role: role_label(l, u.role.as_str()),
+                bound: bound(u.subject_id.as_deref(), u.agency.as_deref()),
+                created: ms_to_time(a.created_at),
+                state: match a.disabled_at {
+                    Some(ms) => state(l.t("Đã khóa", "Disabled"), ms),
+                    None => l.t("Đang hoạt động", "Active").to_owned(),
+                },
+                can_act: a.disabled_at.is_none() && u.id != s.user.id,
+            }
         })
         .collect();
-    let agency_options: String = std::iter::once(format!(
-        r#"<option value="">{}</option>"#,
-        l.t("(không thuộc cơ quan nào)", "(no agency)")
-    ))
-    .chain(app.config.agencies.0.iter().map(|a| {
-        format!(
-            r#"<option value="{code}"{sel}>{name}</option>"#,
-            code = esc(&a.code),
-            sel = if typed.agency == a.code {
-                " selected"
-            } else {
-                ""
+    let now = crate::db::now_ms();
+    let tokens = tokens
+        .iter()
+        .map(|t| Row {
+            id: t.id.clone(),
+            username: String::new(),
+            name: String::new(),
+            role: role_label(l, &t.role),
+            bound: bound(t.subject_id.as_deref(), t.agency.as_deref()),
+            created: ms_to_time(t.created_at),
+            state: match (t.revoked_at, t.expires_at) {
+                (Some(ms), _) => state(l.t("Đã thu hồi", "Revoked"), ms),
+                (None, Some(ms)) if ms <= now => state(l.t("Hết hạn", "Expired"), ms),
+                (None, Some(ms)) => state(l.t("Hiệu lực đến", "Valid until"), ms),
+                (None, None) => l.t("Còn hiệu lực", "Valid").to_owned(),
             },
-            name = esc(&a.name),
-        )
-    }))
-    .collect();
-    let org_options: String = [
-        ("", l.t("(không)", "(none)")),
-        ("member", l.t("Thành viên", "Member")),
-        ("admin", l.t("Quản trị của tổ chức", "Organization admin")),
-    ]
-    .iter()
-    .map(|(v, label)| {
-        format!(
-            r#"<option value="{v}"{sel}>{label}</option>"#,
-            sel = if typed.org_role == *v {
-                " selected"
-            } else {
-                ""
-            }
-        )
-    })
-    .collect();
-    let body = format!(
-        r#"{notice}{overview}<h2 id="accounts">{accounts_h}</h2>
-<div class="scroll" tabindex="0"><table><thead><tr><th>{user_h}</th><th>{name_h}</th><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
-<tbody>
-{rows}</tbody></table></div>
-<h2 id="new-account">{new_h}</h2>
-{err}<form method="post" action="/admin/accounts">{hidden}
-<label for="username">{user_h}</label>
-<input id="username" name="username" required minlength="3" maxlength="64" autocomplete="off" value="{username}">
-<label for="name">{name_h}</label>
-<input id="name" name="name" maxlength="200" value="{name}">
-<label for="role">{role_h}</label>
-<select id="role" name="role">{role_options}</select>
-<label for="subject">{subject_l}</label>
-<input id="subject" name="subject" inputmode="numeric" maxlength="14" value="{subject}" aria-describedby="subject-help">
-<small id="subject-help">{subject_help}</small>
-<label for="agency">{agency_l}</label>
-<select id="agency" name="agency" aria-describedby="agency-help">{agency_options}</select>
-<small id="agency-help">{agency_help}</small>
-<label for="org_role">{org_l}</label>
-<select id="org_role" name="org_role">{org_options}</select>
-<label for="password">{pass_l}</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
-<label for="confirm">{again_l}</label>
-<input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
-<p><button id="create-account" type="submit">{create}</button></p>
-</form>
-<h2 id="tokens">{tokens_h}</h2>
-<p>{tokens_p}</p>
-<div class="scroll" tabindex="0"><table><thead><tr><th>{role_h}</th><th>{bound_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
-<tbody>
-{token_rows}</tbody></table></div>
-<h2 id="requesters">{requesters_h}</h2>
-<p>{requesters_p}</p>
-{requester_notice}<div class="scroll" tabindex="0"><table><thead><tr><th>{req_name_h}</th><th>client_id</th><th>{uris_h}</th><th>{created_h}</th><th>{state_h}</th><th><span class="sr">{action_h}</span></th></tr></thead>
-<tbody>
-{requester_rows}</tbody></table></div>
-<h3 id="new-requester">{new_req_h}</h3>
-<form method="post" action="/admin/requesters">{hidden}
-<label for="req-name">{req_name_h}</label>
-<input id="req-name" name="name" required maxlength="200" value="{req_name}">
-<label for="req-uris">{uris_l}</label>
-<textarea id="req-uris" name="redirect_uris" required rows="3" cols="50" aria-describedby="req-uris-help">{req_uris}</textarea>
-<small id="req-uris-help">{uris_help}</small>
-<p><button id="create-requester" type="submit">{register}</button></p>
-</form>"#,
-        notice = notice
-            .map(|n| format!(r#"<p class="good" role="status">{}</p>"#, esc(n)))
-            .unwrap_or_default(),
-        err = error
-            .map(|e| format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)))
-            .unwrap_or_default(),
-        accounts_h = l.t("Tài khoản", "Accounts"),
-        user_h = l.t("Tên đăng nhập", "Username"),
-        name_h = l.t("Họ và tên", "Full name"),
-        role_h = l.t("Vai trò", "Role"),
-        bound_h = l.t("Gắn với", "Bound to"),
-        created_h = l.t("Ngày tạo", "Created"),
-        state_h = l.t("Trạng thái", "State"),
-        action_h = l.t("Thao tác", "Action"),
-        new_h = l.t("Tạo tài khoản", "New account"),
-        username = esc(typed.username.trim()),
-        name = esc(typed.name.trim()),
-        subject = esc(typed.subject.trim()),
-        subject_l = l.t("Số định danh cá nhân / mã số thuế", "Personal ID / tax code"),
-        subject_help = l.t(
-            "Chỉ cho công dân (12 chữ số) và thành viên tổ chức (mã số thuế).",
-            "Only for citizens (12 digits) and organization members (tax code).",
-        ),
-        agency_l = l.t("Cơ quan", "Agency"),
-        agency_help = l.t(
-            "Bắt buộc với cán bộ số hóa; cán bộ được cấp chứng thư cá nhân của cơ quan.",
-            "Required for records staff, who get a personal certificate of the agency.",
-        ),
-        org_l = l.t("Vai trò trong tổ chức", "Role in the organization"),
-        pass_l = l.t("Mật khẩu (10 đến 256 ký tự)", "Password (10 to 256 characters)"),
-        again_l = l.t("Nhập lại mật khẩu", "Password again"),
-        create = l.t("Tạo tài khoản", "Create account"),
-        requesters_h = l.t("Hệ thống khai thác dữ liệu", "Requester systems"),
-        requesters_p = l.t(
-            "Các cổng dịch vụ công và ứng dụng được công dân, tổ chức cho phép đọc văn bản của mình (OAuth). Khóa một hệ thống thì các mã truy cập của nó hết hiệu lực ngay.",
-            "Public-service portals and applications that citizens and organizations let read their documents (OAuth). Disabling one ends its access tokens at once.",
-        ),
-        req_name_h = l.t("Tên hiển thị cho công dân", "Name citizens see"),
-        uris_h = l.t("Địa chỉ chuyển hướng", "Redirect URIs"),
-        uris_l = l.t(
-            "Địa chỉ chuyển hướng (mỗi dòng một địa chỉ)",
-            "Redirect URIs (one per line)"
-        ),
-        uris_help = l.t(
-            "Từ 1 đến 10 địa chỉ chính xác, dùng https (http chỉ cho 127.0.0.1/localhost), không có phần #.",
-            "1 to 10 exact URIs, https (http only on 127.0.0.1/localhost), without a #fragment.",
-        ),
-        new_req_h = l.t("Đăng ký hệ thống khai thác", "Register a requester"),
-        register = l.t("Đăng ký", "Register"),
-        req_name = esc(requester.typed.map_or("", |t| t.name.trim())),
-        req_uris = esc(requester.typed.map_or("", |t| t.redirect_uris.trim())),
-        tokens_h = l.t("Mã truy cập API", "API tokens"),
-        tokens_p = l.t(
-            "Mã truy cập cho hệ thống được tạo bằng dòng lệnh kho tokens create; tại đây có thể thu hồi.",
-            "Tokens for systems are made with kho tokens create; they can be revoked here.",
-        ),
-    );
+            can_act: t.revoked_at.is_none(),
+        })
+        .collect();
+    let requesters = requesters
+        .iter()
+        .map(|r| RequesterView {
+            id: &r.client_id,
+            name: &r.name,
+            uris: &r.redirect_uris,
+            created: ms_to_time(r.created_at),
+            state: match r.disabled_at {
+                Some(ms) => state(l.t("Đã khóa", "Disabled"), ms),
+                None => l.t("Đang hoạt động", "Active").to_owned(),
+            },
+            can_act: r.disabled_at.is_none(),
+        })
+        .collect();
+    let body = super::render(&AdminPage {
+        l,
+        csrf: &s.csrf,
+        notice,
+        overview,
+        accounts,
+        error,
+        typed,
+        roles: ROLES.map(|r| (r, role_label(l, r))),
+        agencies: app
+            .config
+            .agencies
+            .0
+            .iter()
+            .map(|a| (a.code.as_str(), a.name.as_str()))
+            .collect(),
+        org_roles: [
+            ("", l.t("(không)", "(none)")),
+            ("member", l.t("Thành viên", "Member")),
+            ("admin", l.t("Quản trị của tổ chức", "Organization admin")),
+        ],
+        tokens,
+        issued: requester
+            .issued
+            .as_ref()
+            .map(|(a, b)| (a.as_str(), b.as_str())),
+        requester_error: if requester.issued.is_none() {
+            requester.error.as_deref()
+        } else {
+            None
+        },
+        requesters,
+        req_name: requester.typed.map_or("", |t| t.name.trim()),
+        req_uris: requester.typed.map_or("", |t| t.redirect_uris.trim()),
+    });
     Ok((status, Html(page(l, "/admin", title(l), &body, Some(s)))).into_response())
 }
 
@@ -579,7 +473,7 @@ pub async fn create_account(
         }
     };
     // The page again, with what to change and what was typed (never the password).
-    render(
+    show(
         &app,
         l,
         &s,
@@ -772,7 +666,7 @@ pub async fn create_requester(
     } else {
         StatusCode::OK
     };
-    render(
+    show(
         &app,
         l,
         &s,

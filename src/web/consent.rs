@@ -10,7 +10,7 @@ use axum::extract::{Query, RawForm, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::{Lang, MaybeSession, Session, esc, page, same_origin, to_login};
+use super::{Alert, Lang, MaybeSession, Session, page, render, same_origin, to_login};
 use crate::api::caller::principal;
 use crate::app::App;
 use crate::auth;
@@ -18,8 +18,37 @@ use crate::consent::{self, AuthorizeError, AuthorizeParams};
 use crate::db::documents;
 use crate::search::fold;
 
+/// A document the owner may tick on the consent page.
+struct Choice<'a> {
+    id: &'a str,
+    checked: bool,
+    title: &'a str,
+    typ: &'a str,
+    number: &'a str,
+    date: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/consent.html")]
+struct ConsentPage<'a> {
+    l: Lang,
+    requester: &'a str,
+    purpose: &'a str,
+    /// The document types asked for, or empty: the owner chooses.
+    asked: String,
+    until: String,
+    days: i64,
+    /// The authorization request's parameters, posted back with the decision.
+    hidden: Vec<(String, String)>,
+    csrf: &'a str,
+    boxes: Vec<Choice<'a>>,
+}
+
 fn problem(l: Lang, s: Option<&Session>, status: StatusCode, msg: &str) -> Response {
-    let body = format!(r#"<p class="err" role="alert">{}</p>"#, esc(msg));
+    let body = render(&Alert {
+        text: msg,
+        link: None,
+    });
     (
         status,
         Html(page(
@@ -63,7 +92,15 @@ fn refused(l: Lang, s: Option<&Session>, e: AuthorizeError) -> Response {
         .into_response(),
         AuthorizeError::Db(e) => {
             tracing::error!(error = ?e, "authorize");
-            problem(l, s, StatusCode::SERVICE_UNAVAILABLE, "internal error")
+            problem(
+                l,
+                s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                l.t(
+                    "Hệ thống tạm thời không xử lý được. Vui lòng thử lại sau ít phút.",
+                    "The service cannot do this just now. Please try again in a few minutes.",
+                ),
+            )
         }
     }
 }
@@ -110,78 +147,35 @@ pub async fn authorize_page(
         Err(e) => return refused(l, Some(&s), AuthorizeError::Db(e)),
     };
     let asked: Vec<String> = a.asked.iter().map(|t| fold(t)).collect();
-    let mut boxes = String::new();
-    for d in docs
+    let boxes: Vec<Choice> = docs
         .iter()
         .filter(|d| d.status == crate::domain::Status::Valid)
-    {
-        let typ = d.doc_type.as_deref().unwrap_or("");
-        let checked = !asked.is_empty() && asked.iter().any(|t| *t == fold(typ));
-        boxes.push_str(&format!(
-            r#"<label><input type="checkbox" name="document" value="{id}"{c}> {title} <small>{typ} {num} {date}</small></label>"#,
-            id = esc(&d.id),
-            c = if checked { " checked" } else { "" },
-            title = esc(d.title.as_deref().unwrap_or("—")),
-            typ = esc(typ),
-            num = esc(d.number.as_deref().unwrap_or("")),
-            date = esc(&super::day_first(d.issued_on.as_deref().unwrap_or(""))),
-        ));
-    }
-    if boxes.is_empty() {
-        boxes = format!(
-            "<p>{}</p>",
-            l.t(
-                "Bạn chưa có văn bản còn hiệu lực nào để chia sẻ.",
-                "You have no valid documents to share."
-            )
-        );
-    }
-    let mut hidden = String::new();
+        .map(|d| {
+            let typ = d.doc_type.as_deref().unwrap_or("");
+            Choice {
+                id: &d.id,
+                checked: !asked.is_empty() && asked.iter().any(|t| *t == fold(typ)),
+                title: d.title.as_deref().unwrap_or("—"),
+                typ,
+                number: d.number.as_deref().unwrap_or(""),
+                date: super::day_first(d.issued_on.as_deref().unwrap_or("")),
+            }
+        })
+        .collect();
     let pairs = serde_urlencoded::to_string(&p).unwrap_or_default();
-    for (k, v) in url::form_urlencoded::parse(pairs.as_bytes()) {
-        hidden.push_str(&format!(
-            r#"<input type="hidden" name="{}" value="{}">"#,
-            esc(&k),
-            esc(&v)
-        ));
-    }
-    let until = super::local_time(crate::db::now_ms() / 1000 + a.days * 86400);
-    let body = format!(
-        r#"<p id="requester"><strong>{req}</strong> {asks}</p>
-<table><tr><th>{purpose_l}</th><td id="purpose">{purpose}</td></tr>
-<tr><th>{asked_l}</th><td id="asked">{asked}</td></tr>
-<tr><th>{until_l}</th><td id="until">{until} ({days} {days_l})</td></tr></table>
-<form method="post" action="/oauth/authorize">
-{hidden}<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="lang" value="{lang}">
-<fieldset><legend>{pick}</legend>{boxes}</fieldset>
-<p><button id="allow" type="submit" name="decision" value="allow">{allow}</button>
-<button id="deny" type="submit" name="decision" value="deny">{deny}</button></p>
-</form>"#,
-        req = esc(&a.requester.name),
-        asks = l.t(
-            "đề nghị được sử dụng hồ sơ của bạn.",
-            "asks to use your documents."
-        ),
-        purpose_l = l.t("Mục đích", "Purpose"),
-        purpose = esc(&a.purpose),
-        asked_l = l.t("Văn bản đề nghị", "Documents asked for"),
-        asked = if a.asked.is_empty() {
-            l.t("do bạn chọn", "your choice").to_owned()
-        } else {
-            esc(&a.asked.join(", "))
-        },
-        until_l = l.t("Thời hạn chia sẻ đến", "Consent lasts until"),
-        days = a.days,
-        days_l = l.t("ngày", "days"),
-        csrf = s.csrf,
-        lang = if l == Lang::En { "en" } else { "vi" },
-        pick = l.t(
-            "Chọn văn bản bạn đồng ý chia sẻ",
-            "Choose the documents you release"
-        ),
-        allow = l.t("Đồng ý chia sẻ", "Allow"),
-        deny = l.t("Từ chối", "Deny"),
-    );
+    let body = render(&ConsentPage {
+        l,
+        requester: &a.requester.name,
+        purpose: &a.purpose,
+        asked: a.asked.join(", "),
+        until: super::local_time(crate::db::now_ms() / 1000 + a.days * 86400),
+        days: a.days,
+        hidden: url::form_urlencoded::parse(pairs.as_bytes())
+            .into_owned()
+            .collect(),
+        csrf: &s.csrf,
+        boxes,
+    });
     let path = uri
         .to_string()
         .replace("&lang=en", "")
@@ -222,7 +216,7 @@ pub async fn decide(
             l,
             Some(&s),
             StatusCode::FORBIDDEN,
-            "missing or wrong CSRF token",
+            super::messages::stale_form(l),
         );
     }
     let p = AuthorizeParams {

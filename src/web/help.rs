@@ -5,7 +5,7 @@
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::{Lang, LangQuery, MaybeSession, lang_q, page};
+use super::{Lang, LangQuery, MaybeSession, page, render};
 use crate::auth::Role;
 
 /// One role's help: its anchor, heading and steps.
@@ -118,6 +118,13 @@ fn own(role: Role) -> Option<&'static str> {
     }
 }
 
+#[derive(askama::Template)]
+#[template(path = "pages/help.html")]
+struct HelpPage {
+    l: Lang,
+    sections: [&'static Section; 4],
+}
+
 /// `GET /help`: what each role does here, the reader's own role first.
 #[utoipa::path(get, path = "/help", tag = "pages",
     params(("lang" = Option<String>, Query, description = "`en` for English")),
@@ -128,36 +135,6 @@ pub async fn help_page(MaybeSession(s): MaybeSession, Query(q): Query<LangQuery>
     if let Some(first) = s.as_ref().and_then(|s| own(s.user.role)) {
         sections.sort_by_key(|x| x.id != first);
     }
-    let toc: String = sections
-        .iter()
-        .map(|x| {
-            format!(
-                r##"<li><a href="#{}">{}</a></li>"##,
-                x.id,
-                l.t(x.heading.0, x.heading.1)
-            )
-        })
-        .collect();
-    let body: String = sections
-        .iter()
-        .map(|x| {
-            let steps: String = x
-                .steps
-                .iter()
-                .map(|(vi, en)| format!("<li>{}</li>", super::esc(l.t(vi, en))))
-                .collect();
-            format!(
-                r#"<section id="{id}"><h2>{h}</h2><ol>{steps}</ol></section>"#,
-                id = x.id,
-                h = l.t(x.heading.0, x.heading.1)
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<nav aria-label="{on_page}"><ul>{toc}</ul></nav>{body}<p><a href="/{q}">{home}</a></p>"#,
-        on_page = l.t("Trên trang này", "On this page"),
-        q = lang_q(l),
-        home = l.t("Về trang chủ", "Go to the home page"),
-    );
+    let body = render(&HelpPage { l, sections });
     Html(page(l, "/help", l.t("Trợ giúp", "Help"), &body, s.as_ref())).into_response()
 }

@@ -9,9 +9,24 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::{Lang, LangQuery, MaybeSession, esc, home, lang_q, page};
+use super::{Lang, LangQuery, MaybeSession, home, lang_q, page, render};
 use crate::api::error::ApiError;
 use crate::app::App;
+
+#[derive(askama::Template)]
+#[template(path = "pages/home.html")]
+struct HomePage<'a> {
+    l: Lang,
+    deployment: &'a str,
+    signed_in: bool,
+    agencies: Vec<&'a str>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/not_found.html")]
+struct NotFoundPage {
+    l: Lang,
+}
 
 /// `GET /`: what this deployment is and the ways in; a signed-in user goes home.
 #[utoipa::path(get, path = "/", tag = "pages",
@@ -29,56 +44,18 @@ pub async fn home_page(
     {
         return Redirect::to(&format!("{}{}", home(&s.user), lang_q(l))).into_response();
     }
-    let agencies: String = app
-        .config
-        .agencies
-        .0
-        .iter()
-        .map(|a| format!("<li>{}</li>", esc(&a.name)))
-        .collect();
-    let q = lang_q(l);
-    let sign_in = if s.is_none() {
-        format!(
-            r#"<li><a href="/login{q}">{}</a> — {}</li>"#,
-            l.t("Đăng nhập", "Sign in"),
-            l.t(
-                "công dân, tổ chức xem và chia sẻ hồ sơ của mình; cán bộ văn thư số hóa và duyệt văn bản",
-                "citizens and organizations see and share their records; records staff digitize and review"
-            ),
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        r#"<p>{what}</p>
-<p>{runs}: <strong>{name}</strong></p>
-<h2>{ways}</h2>
-<ul class="ways">
-{sign_in}
-<li><a href="/verify{q}">{verify_pdf}</a> — {verify_pdf_how}</li>
-<li><a href="/verify/qr{q}">{verify_qr}</a> — {verify_qr_how}</li>
-</ul>
-<h2>{issuers}</h2>
-<ul>{agencies}</ul>"#,
-        what = l.t(
-            "Kho lưu giữ bản số hóa có ký số của kết quả thủ tục hành chính, để công dân và tổ chức dùng lại khi làm thủ tục trực tuyến thay cho bản giấy.",
-            "Kho keeps signed digital copies of the results of administrative procedures, so citizens and organizations can reuse them online instead of bringing paper copies."
-        ),
-        runs = l.t("Đơn vị vận hành", "Run by"),
-        name = esc(&app.config.deployment_name),
-        ways = l.t("Bạn muốn làm gì?", "What would you like to do?"),
-        verify_pdf = l.t("Kiểm tra tệp PDF có ký số", "Check a signed PDF"),
-        verify_pdf_how = l.t(
-            "tải tệp lên để biết chữ ký có hợp lệ và văn bản có bị sửa không",
-            "upload the file to learn whether its signatures are valid and it is unchanged"
-        ),
-        verify_qr = l.t("Kiểm tra mã QR trên bản in", "Check a printout's QR code"),
-        verify_qr_how = l.t(
-            "chụp ảnh mã QR để xem văn bản gốc và tình trạng hiệu lực",
-            "photograph the QR code to see the original record and whether it is in force"
-        ),
-        issuers = l.t("Cơ quan ban hành tại đây", "Issuing agencies here"),
-    );
+    let body = render(&HomePage {
+        l,
+        deployment: &app.config.deployment_name,
+        signed_in: s.is_some(),
+        agencies: app
+            .config
+            .agencies
+            .0
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect(),
+    });
     Html(page(l, "/", l.t("Trang chủ", "Home"), &body, s.as_ref())).into_response()
 }
 
@@ -92,15 +69,7 @@ pub async fn not_found(
         return ApiError::NotFound("route").into_response();
     }
     let l = Lang::from_query(q.lang.as_deref());
-    let body = format!(
-        r#"<p class="err">{}</p><p><a href="/{}">{}</a></p>"#,
-        l.t(
-            "Không có trang này. Địa chỉ có thể đã gõ sai hoặc trang đã được chuyển.",
-            "There is no such page. The address may be mistyped, or the page has moved."
-        ),
-        lang_q(l),
-        l.t("Về trang chủ", "Go to the home page"),
-    );
+    let body = render(&NotFoundPage { l });
     (
         StatusCode::NOT_FOUND,
         // The language switch leads home: the unknown path is not echoed into the page.

@@ -225,6 +225,14 @@ fn as_json(catalogue: &[(&str, &str, &str)], l: Lang) -> serde_json::Value {
         .into()
 }
 
+/// A form whose CSRF token is missing or stale, or that came from another site.
+pub fn stale_form(l: Lang) -> &'static str {
+    l.t(
+        "Biểu mẫu đã hết hạn hoặc không gửi từ trang này. Hãy mở lại trang và thử lại.",
+        "The form has expired or was not sent from this site. Open the page again and retry.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,15 +78,15 @@ pub fn to_login(lang: Lang, back: &str) -> Response {
     Redirect::to(&format!("/login?{}", u.finish())).into_response()
 }
 
-/// A time for people, from Unix milliseconds.
-pub fn ms_to_time(ms: i64) -> String {
-    local_time(ms.div_euclid(1000))
+/// A time for people, from Unix milliseconds. (`Borrow`: templates pass references.)
+pub fn ms_to_time(ms: impl std::borrow::Borrow<i64>) -> String {
+    local_time(ms.borrow().div_euclid(1000))
 }
 
 /// Vietnam's time (UTC+7 all year, no daylight saving), as people write it:
 /// `dd/mm/yyyy HH:MM`. The pages show every time this way.
-pub fn local_time(unix: i64) -> String {
-    let (y, mo, d, h, mi, _) = crate::domain::civil(unix + 7 * 3600);
+pub fn local_time(unix: impl std::borrow::Borrow<i64>) -> String {
+    let (y, mo, d, h, mi, _) = crate::domain::civil(unix.borrow() + 7 * 3600);
     format!("{d:02}/{mo:02}/{y:04} {h:02}:{mi:02}")
 }
 
@@ -107,18 +107,31 @@ pub fn day_first(iso: &str) -> String {
     }
 }
 
-/// `table`, or when it has no rows (`rows` is empty) what the person can do instead.
-pub fn or_empty(rows: &str, table: String, empty: &str) -> String {
-    if rows.is_empty() {
-        empty_state(empty)
-    } else {
-        table
-    }
-}
-
 /// An empty list's place: what the person can do.
 pub fn empty_state(text: &str) -> String {
-    format!(r#"<p class="empty" role="status">{}</p>"#, esc(text))
+    render(&Note {
+        class: "empty",
+        text,
+    })
+}
+
+/// One paragraph of text: an error, or an empty list's place.
+#[derive(askama::Template)]
+#[template(
+    source = r#"<p class="{{ class }}"{% if class == "empty" %} role="status"{% endif %}>{{ text }}</p>"#,
+    ext = "html"
+)]
+pub struct Note<'a> {
+    pub class: &'static str,
+    pub text: &'a str,
+}
+
+/// An alert (`role="alert"`), and the way on when there is one (address, words).
+#[derive(askama::Template)]
+#[template(path = "parts/alert.html")]
+pub struct Alert<'a> {
+    pub text: &'a str,
+    pub link: Option<(&'a str, &'a str)>,
 }
 
 /// An error page for a signed-in account.
@@ -129,7 +142,10 @@ pub fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Respon
             l,
             home(&s.user),
             l.t("Lỗi", "Error"),
-            &format!(r#"<p class="err">{}</p>"#, esc(msg)),
+            &render(&Note {
+                class: "err",
+                text: msg,
+            }),
             Some(s),
         )),
     )
@@ -208,47 +224,85 @@ pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
 
 /// A page with the signed-in navigation.
 pub fn page(lang: Lang, path: &str, title: &str, body: &str, s: Option<&Session>) -> String {
-    let nav = match s {
-        None => String::new(),
-        Some(s) => {
-            let q = if lang == Lang::En { "?lang=en" } else { "" };
-            let links: Vec<(&str, &str)> = match s.user.role {
-                crate::auth::Role::Staff => vec![
-                    ("/staff", lang.t("Tổng quan", "Overview")),
-                    ("/staff/batches", lang.t("Lô số hóa", "Batches")),
-                    ("/staff/reviews", lang.t("Hàng chờ duyệt", "Review queue")),
-                ],
-                crate::auth::Role::Citizen | crate::auth::Role::OrgMember => vec![
-                    ("/me", lang.t("Hồ sơ của tôi", "My documents")),
-                    ("/me/grants", lang.t("Chia sẻ", "Consents")),
-                    ("/me/access-log", lang.t("Nhật ký truy cập", "Access log")),
-                ],
-                crate::auth::Role::Admin => vec![
-                    ("/admin", lang.t("Quản trị", "Administration")),
-                    ("/verify", lang.t("Kiểm tra văn bản", "Verify")),
-                ],
-                crate::auth::Role::Officer => vec![
-                    ("/verify", lang.t("Kiểm tra tệp PDF", "Verify a PDF")),
-                    ("/verify/qr", lang.t("Kiểm tra mã QR", "Verify a QR code")),
-                ],
-                _ => vec![],
-            };
-            let links: String = links
-                .iter()
-                .map(|(href, label)| format!(r#"<a href="{href}{q}">{label}</a>"#))
-                .collect();
-            format!(
-                r#"<nav class="user" aria-label="{menu}">{links}
-<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{out} ({who})</button></form></nav>
-"#,
-                menu = lang.t("Tài khoản", "Account"),
-                out = lang.t("Đăng xuất", "Sign out"),
-                who = esc(s.user.display_name.as_deref().unwrap_or(&s.user.username)),
-                csrf = s.csrf,
-            )
+    let nav = s.map(|s| Nav {
+        links: match s.user.role {
+            crate::auth::Role::Staff => vec![
+                ("/staff", lang.t("Tổng quan", "Overview")),
+                ("/staff/batches", lang.t("Lô số hóa", "Batches")),
+                ("/staff/reviews", lang.t("Hàng chờ duyệt", "Review queue")),
+            ],
+            crate::auth::Role::Citizen | crate::auth::Role::OrgMember => vec![
+                ("/me", lang.t("Hồ sơ của tôi", "My documents")),
+                ("/me/grants", lang.t("Chia sẻ", "Consents")),
+                ("/me/access-log", lang.t("Nhật ký truy cập", "Access log")),
+            ],
+            crate::auth::Role::Admin => vec![
+                ("/admin", lang.t("Quản trị", "Administration")),
+                ("/verify", lang.t("Kiểm tra văn bản", "Verify")),
+            ],
+            crate::auth::Role::Officer => vec![
+                ("/verify", lang.t("Kiểm tra tệp PDF", "Verify a PDF")),
+                ("/verify/qr", lang.t("Kiểm tra mã QR", "Verify a QR code")),
+            ],
+            _ => vec![],
+        },
+        csrf: &s.csrf,
+        who: s.user.display_name.as_deref().unwrap_or(&s.user.username),
+    });
+    render(&Layout::new(lang, path, title, body, nav))
+}
+
+/// The signed-in navigation: the role's pages and the sign-out button.
+struct Nav<'a> {
+    links: Vec<(&'static str, &'static str)>,
+    csrf: &'a str,
+    who: &'a str,
+}
+
+/// The shared layout (templates/layout.html): header with the site name, the language
+/// switch and help, the navigation when signed in, the page's body.
+#[derive(askama::Template)]
+#[template(path = "layout.html")]
+struct Layout<'a> {
+    l: Lang,
+    code: &'static str,
+    other: &'static str,
+    other_label: &'static str,
+    path: &'a str,
+    sep: char,
+    title: &'a str,
+    nav: Option<Nav<'a>>,
+    /// Markup rendered by a page's own template (escaped there).
+    body: &'a str,
+}
+
+impl<'a> Layout<'a> {
+    fn new(l: Lang, path: &'a str, title: &'a str, body: &'a str, nav: Option<Nav<'a>>) -> Self {
+        let (code, other, other_label) = match l {
+            Lang::Vi => ("vi", "en", "English"),
+            Lang::En => ("en", "vi", "Tiếng Việt"),
+        };
+        Layout {
+            l,
+            code,
+            other,
+            other_label,
+            path,
+            sep: if path.contains('?') { '&' } else { '?' },
+            title,
+            nav,
+            body,
         }
-    };
-    layout(lang, path, title, &format!("{nav}{body}"))
+    }
+}
+
+/// A template's markup. Rendering fails only when a value's `Display` fails, which
+/// none of the pages' values do; such a failure is logged and leaves the part empty.
+pub fn render(t: &impl askama::Template) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "rendering a page");
+        String::new()
+    })
 }
 
 /// A page's `?lang=` query (`en` for English).
@@ -274,6 +328,11 @@ impl Lang {
         if q == Some("en") { Lang::En } else { Lang::Vi }
     }
 
+    /// The query that keeps this language on a link (see [`lang_q`]).
+    pub fn q(self) -> &'static str {
+        lang_q(self)
+    }
+
     /// The Vietnamese or the English text.
     pub fn t<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -284,8 +343,11 @@ impl Lang {
 }
 
 /// A document's status in words, for the pages (the printout page writes it in capitals).
-pub fn status_label(l: Lang, status: crate::domain::Status) -> &'static str {
-    match status {
+pub fn status_label(
+    l: Lang,
+    status: impl std::borrow::Borrow<crate::domain::Status>,
+) -> &'static str {
+    match status.borrow() {
         crate::domain::Status::Valid => l.t("Còn hiệu lực", "Valid"),
         crate::domain::Status::Expired => l.t("Hết hiệu lực", "Expired"),
         crate::domain::Status::Revoked => l.t("Đã thu hồi", "Revoked"),
@@ -293,68 +355,9 @@ pub fn status_label(l: Lang, status: crate::domain::Status) -> &'static str {
     }
 }
 
-/// Escape text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// The shared layout: header with the site name and the language switch, main content.
+/// The shared layout without the signed-in navigation (the printout page).
 pub fn layout(lang: Lang, path: &str, title: &str, body: &str) -> String {
-    let (code, other, other_label) = match lang {
-        Lang::Vi => ("vi", "en", "English"),
-        Lang::En => ("en", "vi", "Tiếng Việt"),
-    };
-    format!(
-        r#"<!doctype html>
-<html lang="{code}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t} · Kho</title>
-<style>
-body{{font-family:system-ui,sans-serif;max-width:44rem;margin:0 auto;padding:0 1rem;line-height:1.45}}
-header{{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ccc}}
-nav a{{margin-left:1rem}}
-.good{{color:#0a6b2d;font-weight:bold}} .bad{{color:#a4161a;font-weight:bold}} .warn{{color:#7a4a00;font-weight:bold}}
-th{{text-align:left;padding-right:1rem;vertical-align:top}}
-button,input{{font-size:1rem;margin:.25rem 0}}
-a:focus,button:focus,input:focus{{outline:3px solid #1d4ed8}}
-nav.user{{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.5rem 0}} nav.user a{{margin:0}}
-form.inline{{display:inline}} table{{border-collapse:collapse;width:100%}} td,th{{padding:.25rem .5rem .25rem 0;border-bottom:1px solid #eee}}
-.err{{color:#a4161a}} label{{display:block;margin-top:.5rem}} fieldset{{margin:.5rem 0}}
-select{{font-size:1rem;margin:.25rem 0}} .scroll{{overflow-x:auto;position:relative}}
-.preview{{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;width:min(72rem,calc(100vw - 2rem));position:relative;left:50%;transform:translateX(-50%)}}
-.preview iframe{{width:100%;height:80vh;border:1px solid #ccc}}
-@media (max-width:700px){{.preview{{grid-template-columns:minmax(0,1fr)}}.preview iframe{{height:60vh}}}}
-.tiles{{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.5rem;margin:1rem 0}}
-.tile{{border:1px solid #ccc;border-radius:.25rem;padding:.5rem}} .tile dt{{font-size:.9rem}} .tile dd{{margin:0;font-size:1.5rem}} .tile small{{display:block;font-size:.8rem}}
-.chart{{width:100%;max-width:30rem;height:auto}} .chart .bar{{fill:#1d4ed8}} .chart .axis{{font-size:10px;fill:#333}} .chart .axis-line{{stroke:#333}}
-a.button{{display:inline-block;padding:.5rem .75rem;border:1px solid #1d4ed8;border-radius:.25rem;margin:.25rem .25rem .25rem 0;text-decoration:none}}
-textarea{{max-width:100%;box-sizing:border-box;font-size:1rem}} #document td{{overflow-wrap:anywhere}}
-@media (max-width:600px){{table.cards thead{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
-table.cards tr{{display:block;border-bottom:1px solid #ccc;padding:.5rem 0}} table.cards td{{display:block;border:0;padding:.15rem 0}}
-table.cards td[data-label]::before{{content:attr(data-label) ": ";font-weight:bold}} table.cards a,table.cards button{{display:inline-block;min-height:44px;line-height:44px}}}}
-.thumb{{float:left;margin:0 .5rem .25rem 0;border:1px solid #ccc;height:auto}}
-.sr{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
-</style>
-</head>
-<body>
-<header><h1>Kho — {t}</h1><nav><a href="{path}{sep}lang={other}" lang="{other}">{other_label}</a><a href="/help{help_q}">{help}</a></nav></header>
-<main>
-{body}
-</main>
-</body>
-</html>"#,
-        t = esc(title),
-        help_q = lang_q(lang),
-        help = lang.t("Trợ giúp", "Help"),
-        sep = if path.contains('?') { '&' } else { '?' },
-        path = esc(path),
-    )
+    render(&Layout::new(lang, path, title, body, None))
 }
 
 #[cfg(test)]
@@ -364,6 +367,78 @@ mod tests {
         // 2026-12-04T20:30:00Z is 03:30 the next morning in Hà Nội.
         assert_eq!(super::local_time(1_796_416_200), "05/12/2026 03:30");
         assert_eq!(super::ms_to_time(0), "01/01/1970 07:00");
+    }
+
+    use super::{Lang, Session};
+
+    fn session(display_name: &str) -> Session {
+        Session {
+            user: crate::db::accounts::User {
+                id: "u1".into(),
+                username: "canbo".into(),
+                password_hash: String::new(),
+                role: crate::auth::Role::Staff,
+                subject_id: None,
+                agency: Some("HCM".into()),
+                org_role: None,
+                display_name: Some(display_name.into()),
+            },
+            csrf: "tok\"en".into(),
+        }
+    }
+
+    /// The layout escapes every value it is given (title, path, the account's name, the
+    /// CSRF token) and inserts only the body a page's template rendered.
+    #[test]
+    fn the_layout_escapes_what_it_is_given() {
+        let html = super::page(
+            Lang::En,
+            "/x\"><script>alert(1)</script>",
+            "<b>Title</b>",
+            "<p id=\"body\">rendered</p>",
+            Some(&session("<img src=x onerror=alert(2)>")),
+        );
+        assert!(!html.contains("<script>alert(1)"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(!html.contains("<b>Title"), "{html}");
+        assert!(
+            html.contains("&#60;b&#62;Title&#60;/b&#62; · Kho</title>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&#60;img src=x onerror=alert(2)&#62;"),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="tok&#34;en""#), "{html}");
+        assert!(html.contains(r#"<p id="body">rendered</p>"#), "{html}");
+        // The structure: English, one main, the hashed stylesheet, the staff's links.
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<main>").count(), 1);
+        assert!(
+            html.contains(r#"<link rel="stylesheet" href="/assets/kho.css?v="#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="/staff/reviews?lang=en">Review queue</a>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"lang="vi">Tiếng Việt</a>"#), "{html}");
+    }
+
+    /// Signed out, the layout has no account navigation, and Vietnamese is the default.
+    #[test]
+    fn a_signed_out_page_has_no_account_navigation() {
+        let html = super::layout(Lang::Vi, "/verify", "Kiểm tra", "<p>x</p>");
+        assert!(html.contains(r#"<html lang="vi">"#), "{html}");
+        assert!(!html.contains("/logout"), "{html}");
+        assert!(
+            html.contains(r#"<a href="/verify?lang=en" lang="en">English</a>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<a href="/help">Trợ giúp</a>"#), "{html}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Lang, esc, lang_q, layout, same_origin};
+use super::{Alert, Lang, lang_q, layout, render, same_origin};
 use crate::app::App;
 use crate::setup::{self, SetupError};
 
@@ -36,41 +36,22 @@ struct Typed<'a> {
     name: &'a str,
 }
 
+#[derive(askama::Template)]
+#[template(path = "pages/setup.html")]
+struct SetupPage<'a> {
+    l: Lang,
+    token: &'a str,
+    typed: &'a Typed<'a>,
+    error: Option<&'a str>,
+}
+
 fn form(l: Lang, token: &str, typed: &Typed, error: Option<&str>) -> String {
-    format!(
-        r#"<p>{intro}</p>
-{err}<form method="post" action="/setup">
-<input type="hidden" name="token" value="{token}">
-<input type="hidden" name="lang" value="{lang}">
-<label for="username">{user}</label>
-<input id="username" name="username" autocomplete="username" required minlength="3" maxlength="64" value="{username}" autofocus>
-<label for="name">{name_label}</label>
-<input id="name" name="name" autocomplete="name" maxlength="200" value="{name}">
-<label for="password">{pass}</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="256" aria-describedby="password-rule">
-<small id="password-rule">{rule}</small>
-<label for="confirm">{again}</label>
-<input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
-<p><button id="create-admin" type="submit">{go}</button></p>
-</form>"#,
-        intro = l.t(
-            "Kho chưa có tài khoản quản trị. Tạo tài khoản quản trị đầu tiên; sau đó quản trị viên tạo tài khoản cho cán bộ, công dân và tổ chức.",
-            "Kho has no admin account yet. Create the first admin; the admin then creates accounts for staff, citizens and organizations."
-        ),
-        err = error
-            .map(|e| format!(r#"<p class="err" role="alert">{}</p>"#, esc(e)))
-            .unwrap_or_default(),
-        token = esc(token),
-        lang = if l == Lang::En { "en" } else { "vi" },
-        user = l.t("Tên đăng nhập", "Username"),
-        username = esc(typed.username),
-        name_label = l.t("Họ và tên", "Full name"),
-        name = esc(typed.name),
-        pass = l.t("Mật khẩu", "Password"),
-        rule = l.t("Từ 10 đến 256 ký tự.", "10 to 256 characters."),
-        again = l.t("Nhập lại mật khẩu", "Password again"),
-        go = l.t("Tạo tài khoản quản trị", "Create the admin account"),
-    )
+    render(&SetupPage {
+        l,
+        token,
+        typed,
+        error,
+    })
 }
 
 fn title(l: Lang) -> &'static str {
@@ -79,15 +60,14 @@ fn title(l: Lang) -> &'static str {
 
 /// The page for a link that does not (or no longer) work: 404, with the way on.
 fn closed(l: Lang) -> Response {
-    let body = format!(
-        r#"<p class="err" role="alert">{msg}</p><p><a href="/login{q}">{login}</a></p>"#,
-        msg = l.t(
+    let login = format!("/login{}", lang_q(l));
+    let body = render(&Alert {
+        text: l.t(
             "Liên kết thiết lập này không dùng được: sai, đã dùng, đã quá một giờ, hoặc hệ thống đã có quản trị viên. Người vận hành khởi động lại kho serve để nhận liên kết mới khi chưa có quản trị viên.",
             "This setup link does not work: it is wrong, used, over an hour old, or the deployment has an admin already. Restarting kho serve prints a new link while no admin exists."
         ),
-        q = lang_q(l),
-        login = l.t("Đăng nhập", "Sign in"),
-    );
+        link: Some((&login, l.t("Đăng nhập", "Sign in"))),
+    });
     (
         StatusCode::NOT_FOUND,
         Html(layout(l, "/setup", title(l), &body)),
@@ -114,7 +94,10 @@ fn elsewhere(l: Lang) -> Response {
             l,
             "/setup",
             title(l),
-            &format!(r#"<p class="err" role="alert">{}</p>"#, esc(msg)),
+            &render(&Alert {
+                text: msg,
+                link: None,
+            }),
         )),
     )
         .into_response()
