@@ -8,22 +8,15 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::{api, queue};
 
-/// Serve the API on `addr` with `workers` in-process workers.
+/// Serve the API on `addr` with `workers` in-process workers, until SIGINT or SIGTERM.
 pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut worker_set = queue::spawn_workers(&app, workers, stop_rx.clone());
     // Signals are taken from here on: a SIGTERM right after the line below stops the
     // server gracefully, not by the default action.
     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let signal = tokio::spawn(async move {
-        shutdown_signal_with(term).await;
-        tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
-    });
     // Printed on stdout so scripts and tests can find the port when it was 0.
     println!("Kho is serving on http://{local}  (workers: {workers}; stop with Ctrl-C)");
     tracing::info!(%local, workers, "serving");
@@ -56,17 +49,44 @@ pub async fn serve(app: App, addr: &str, workers: usize) -> anyhow::Result<()> {
             "No admin account yet. Create the first within an hour at: {base}/setup?token={token}"
         );
     }
-    let checkpoints = tokio::spawn(sign_checkpoints(app.clone(), stop_rx.clone()));
-    let mut stop_http = stop_rx.clone();
-    let service = api::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
-        let _ = stop_http.wait_for(|s| *s).await;
-    });
-    server.await?;
-    while worker_set.join_next().await.is_some() {}
-    signal.abort();
-    checkpoints.abort();
-    Ok(())
+    app.run_until_stopped(listener, workers, async move {
+        shutdown_signal_with(term).await;
+        tracing::info!("shutting down");
+    })
+    .await
+}
+
+impl App {
+    /// Serve the HTTP surface on `listener` with `workers` in-process workers and the
+    /// audit checkpoint loop, until `stopped` resolves; then stop gracefully: finish
+    /// in-flight requests, stop claiming jobs, hand running jobs back, and return when
+    /// all of it has ended. `kho serve` passes the signals; tests pass their own future.
+    pub async fn run_until_stopped(
+        self,
+        listener: TcpListener,
+        workers: usize,
+        stopped: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut worker_set = queue::spawn_workers(&self, workers, stop_rx.clone());
+        let signal = tokio::spawn(async move {
+            stopped.await;
+            let _ = stop_tx.send(true);
+        });
+        let checkpoints = tokio::spawn(sign_checkpoints(self.clone(), stop_rx.clone()));
+        let mut stop_http = stop_rx.clone();
+        let service =
+            api::router(self).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+            let _ = stop_http.wait_for(|s| *s).await;
+        });
+        server.await?;
+        while worker_set.join_next().await.is_some() {}
+        signal.abort();
+        // The loop ends on the same stop; a checkpoint being signed is let finish.
+        let _ = checkpoints.await;
+        Ok(())
+    }
 }
 
 /// Sign the audit trail's head every `--audit-checkpoint-secs` until stopped (several

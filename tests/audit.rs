@@ -440,3 +440,64 @@ async fn an_action_without_its_event_does_not_happen(backend: Backend) {
 }
 
 both_backends!(an_action_without_its_event_does_not_happen);
+
+/// The server as `kho serve` runs it, in this process: its checkpoint loop signs the
+/// trail's head once it moved, and a stop lets a request in flight finish before the
+/// port closes.
+async fn the_running_server_signs_checkpoints_and_stops_gracefully(backend: Backend) {
+    let t = TestApp::spawn(backend, 0, &["--audit-checkpoint-secs", "1"]).await;
+    // An audited action moves the head.
+    let r = t
+        .upload(
+            CITIZEN,
+            &[("page.png", std::fs::read(repo_path(STRAIGHT_PAGE)).unwrap())],
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let head: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    // Within a few ticks of the loop, the moved head is signed (a checkpoint of the
+    // head before the upload may come first, at start).
+    let mut published = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (status, now) = t.get_json("/api/v1/audit/checkpoints").await;
+        assert_eq!(status, 200);
+        published = now;
+        let last = published["checkpoints"].as_array().and_then(|c| c.last());
+        if last.is_some_and(|c| c["seq"] == head) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let last = &published["checkpoints"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["seq"], head, "{published}");
+    // A request in flight when the stop comes (its body half sent) is answered in full.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = t.addr.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let body = b"%PDF-1.7 and nothing more";
+    let head = format!(
+        "POST /api/v1/verify HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/pdf\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body[..8]).await.unwrap();
+    // Let the server take the connection and read the request's head.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let finish_request = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        conn.write_all(&body[8..]).await.unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).await.unwrap();
+        answer
+    };
+    let (answer, ()) = tokio::join!(finish_request, t.stop_server());
+    // The verifier's whole verdict on the broken file, after the stop was given.
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""verdict""#), "{answer}");
+    t.finish().await;
+}
+
+both_backends!(the_running_server_signs_checkpoints_and_stops_gracefully);

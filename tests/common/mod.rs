@@ -160,7 +160,13 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: watch::Sender<bool>,
     workers: Option<tokio::task::JoinSet<()>>,
-    server: tokio::task::JoinHandle<()>,
+    server: std::sync::Mutex<Option<Server>>,
+}
+
+/// The running server and the sender that stops it.
+struct Server {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 /// A consent and its authorization code (stored as `code_hash`, PKCE `challenge`), as
@@ -233,11 +239,13 @@ impl TestApp {
         }
         args.extend_from_slice(extra);
         let app = App::open(config(&args)).await.expect("app opens");
-        let router = kho::api::router(app.clone());
-        let server = tokio::spawn(async move {
-            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            axum::serve(listener, service).await.unwrap()
-        });
+        // The server as `kho serve` runs it (the HTTP surface and the checkpoint loop),
+        // stopped gracefully by `stop_server`; the workers are the test's to start
+        // and stop.
+        let (stop_http, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.clone().run_until_stopped(listener, 0, async move {
+            let _ = stopped.await;
+        }));
         let (stop, stop_rx) = watch::channel(false);
         let workers = (workers > 0).then(|| kho::queue::spawn_workers(&app, workers, stop_rx));
         // Records staff of the default agency upload and read what they filed.
@@ -253,14 +261,27 @@ impl TestApp {
             client: reqwest::Client::new(),
             stop,
             workers,
-            server,
+            server: std::sync::Mutex::new(Some(Server {
+                stop: stop_http,
+                task: server,
+            })),
         }
     }
 
     /// Stop serving HTTP and wait until the port is closed: nothing answers at
     /// `addr` any more (the CRL URL in certificates included).
+    /// The server stops as on SIGTERM: it finishes what it is answering and returns.
     pub async fn stop_server(&self) {
-        self.server.abort();
+        let server = self.server.lock().unwrap().take();
+        if let Some(Server { stop, mut task }) = server {
+            let _ = stop.send(());
+            // A client's idle keep-alive connection must not hold the test: after a
+            // while the server is stopped outright.
+            match tokio::time::timeout(std::time::Duration::from_secs(10), &mut task).await {
+                Ok(ended) => ended.unwrap().expect("the server stops cleanly"),
+                Err(_) => task.abort(),
+            }
+        }
         while reqwest::get(self.url("/api/v1/health")).await.is_ok() {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
@@ -410,8 +431,10 @@ impl TestApp {
         (a, b, c, d, self.app.store.count().await.unwrap())
     }
 
-    /// Stop workers and drop the test database.
+    /// Stop the server (gracefully, as on SIGTERM) and the workers, and drop the test
+    /// database.
     pub async fn finish(mut self) {
+        self.stop_server().await;
         self.stop_workers().await;
         self.app.db.pool.close().await;
         self.db.drop_database().await;
