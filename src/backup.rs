@@ -84,13 +84,6 @@ async fn copy_objects(from: &ContentStore, to: &ContentStore) -> anyhow::Result<
     Ok((all, copied))
 }
 
-async fn count_documents(db: &Db) -> anyhow::Result<i64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(n)
-}
-
 fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
     let out = command
         .output()
@@ -117,9 +110,7 @@ pub async fn backup(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
     let file = match db.backend {
         Backend::Sqlite => {
             let target = std::path::absolute(&partial)?.display().to_string();
-            sqlx::query("VACUUM INTO ?")
-                .bind(target)
-                .execute(&db.pool)
+            crate::db::backup::sqlite_snapshot(&db, &target)
                 .await
                 .context("cannot snapshot the SQLite database")?;
             SQLITE_FILE
@@ -135,7 +126,7 @@ pub async fn backup(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
         }
     };
     std::fs::rename(&partial, dir.join(file))?;
-    let documents = count_documents(&db).await?;
+    let documents = crate::db::backup::count_documents(&db).await?;
     db.pool.close().await;
     let (objects, copied) = copy_objects(&store, &folder_store(dir)?).await?;
     let manifest = Manifest {
@@ -202,11 +193,7 @@ pub async fn restore(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
             let db = Db::connect(&url)
                 .await
                 .context("cannot connect to the database")?;
-            let tables: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
-            )
-            .fetch_one(&db.pool)
-            .await?;
+            let tables = crate::db::backup::postgres_tables(&db).await?;
             db.pool.close().await;
             if tables > 0 {
                 bail!("the database already has tables: restore into a fresh, empty database");
@@ -226,21 +213,14 @@ pub async fn restore(config: &Config, dir: &Path) -> anyhow::Result<Summary> {
     db.migrate()
         .await
         .context("cannot bring the restored database up to date")?;
-    let mut named: Vec<String> = sqlx::query_scalar("SELECT pdf_sha256 FROM documents")
-        .fetch_all(&db.pool)
-        .await?;
-    named.extend(
-        sqlx::query_scalar::<_, String>("SELECT sha256 FROM scan_files")
-            .fetch_all(&db.pool)
-            .await?,
-    );
+    let named = crate::db::backup::named_objects(&db).await?;
     for sha256 in &named {
         store
             .get(sha256)
             .await
             .with_context(|| format!("after the restore, object {sha256} cannot be read"))?;
     }
-    let documents = count_documents(&db).await?;
+    let documents = crate::db::backup::count_documents(&db).await?;
     Ok(Summary {
         documents,
         objects,

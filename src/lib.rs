@@ -169,6 +169,28 @@ mod layering {
         );
     }
 
+    /// All SQL lives in the store (`db/`): no query is written anywhere else.
+    #[test]
+    fn queries_are_written_only_in_the_store() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&root, &mut all);
+        // Spelt in two, so this file does not name it.
+        let query = ["sqlx", "::query"].concat();
+        let bad: Vec<String> = all
+            .iter()
+            .filter(|f| !f.starts_with(root.join("db")))
+            .filter(|f| {
+                let text = std::fs::read_to_string(f).unwrap();
+                text.lines()
+                    .map(|l| l.split("//").next().unwrap_or(""))
+                    .any(|code| code.contains(&query))
+            })
+            .map(|f| f.display().to_string())
+            .collect();
+        assert!(bad.is_empty(), "SQL outside db/: {bad:#?}");
+    }
+
     #[test]
     fn the_import_reader_sees_paths_and_groups() {
         let text = "use crate::db::Db;\nuse crate::{auth, domain::Role};\n// crate::api in a comment\nlet x = crate::search::fold(s);";

@@ -10,8 +10,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-use sqlx::Row;
-
 use crate::db::{Db, DbError, now_ms};
 
 /// Histogram bucket bounds, seconds.
@@ -66,33 +64,19 @@ impl Metrics {
 
     /// The text exposition.
     pub async fn render(&self, db: &Db) -> Result<String, DbError> {
+        let now = now_ms();
+        let held = crate::db::metrics::holdings(db, now).await?;
         let mut out = String::new();
         let w = &mut out;
-        gauge_by(
-            w,
-            "kho_jobs",
-            "Jobs by state.",
-            "state",
-            &count_by(
-                db,
-                "SELECT state AS k, COUNT(*) AS n FROM jobs GROUP BY state",
-            )
-            .await?,
-        );
-        let queued = scalar(db, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'").await?;
+        gauge_by(w, "kho_jobs", "Jobs by state.", "state", &held.jobs);
         gauge(
             w,
             "kho_queue_depth",
             "Jobs waiting for a worker.",
-            queued as f64,
+            held.queued as f64,
         );
-        let oldest = scalar(
-            db,
-            "SELECT COALESCE(MIN(created_at), 0) FROM jobs WHERE state = 'queued'",
-        )
-        .await?;
-        let age = if oldest > 0 {
-            (now_ms() - oldest) as f64 / 1000.0
+        let age = if held.oldest_queued_at > 0 {
+            (now - held.oldest_queued_at) as f64 / 1000.0
         } else {
             0.0
         };
@@ -103,8 +87,8 @@ impl Metrics {
             age,
         );
         let mut reasons = BTreeMap::new();
-        for (error, n) in count_by(db, "SELECT COALESCE(last_error, '') AS k, COUNT(*) AS n FROM jobs WHERE state = 'failed' GROUP BY last_error").await? {
-            *reasons.entry(reason_of(&error)).or_insert(0) += n;
+        for (error, n) in &held.failed {
+            *reasons.entry(reason_of(error)).or_insert(0) += n;
         }
         gauge_by(
             w,
@@ -118,43 +102,31 @@ impl Metrics {
             "kho_documents",
             "Filed documents by status.",
             "status",
-            &count_by(
-                db,
-                "SELECT status AS k, COUNT(*) AS n FROM documents GROUP BY status",
-            )
-            .await?,
+            &held.documents,
         );
-        let pages = scalar(
-            db,
-            "SELECT CAST(COALESCE(SUM(page_count), 0) AS BIGINT) FROM documents",
-        )
-        .await?;
         counter(
             w,
             "kho_pages_filed_total",
             "Pages in filed documents.",
-            pages as f64,
+            held.pages as f64,
         );
-        let open = scalar(db, "SELECT COUNT(*) FROM reviews WHERE state = 'open'").await?;
         gauge(
             w,
             "kho_reviews_open",
             "Documents waiting in the review queue.",
-            open as f64,
+            held.open_reviews as f64,
         );
-        let now = now_ms();
-        let live = scalar(
-            db,
-            &format!("SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL AND expires_at > {now}"),
-        )
-        .await?;
-        gauge(w, "kho_grants_live", "Consents in force.", live as f64);
-        let pulls = scalar(db, "SELECT COUNT(*) FROM access_log").await?;
+        gauge(
+            w,
+            "kho_grants_live",
+            "Consents in force.",
+            held.live_grants as f64,
+        );
         counter(
             w,
             "kho_pulls_total",
             "Documents read by requesters under a grant.",
-            pulls as f64,
+            held.pulls as f64,
         );
 
         let verifications: Vec<(String, i64)> = self
@@ -222,24 +194,6 @@ fn label(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-async fn scalar(db: &Db, sql: &str) -> Result<i64, DbError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_one(&db.pool)
-            .await?,
-    )
-}
-
-async fn count_by(db: &Db, sql: &str) -> Result<Vec<(String, i64)>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<String, _>("k")?, r.try_get::<i64, _>("n")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(DbError::from)
 }
 
 fn gauge(w: &mut String, name: &str, help: &str, v: f64) {

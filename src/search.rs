@@ -8,23 +8,16 @@
 //! the query's exact words first (`bán` before `bạn`). A query in double quotes is a
 //! phrase. Results are always within the caller's rights.
 
-use sqlx::{AssertSqlSafe, Row};
-
 use crate::auth::Visible;
 use crate::db::documents::{self, Document, NewDocument};
-use crate::db::{Backend, Db, DbError};
+use crate::db::{Db, DbError};
 
 pub use crate::db::search::index;
 pub use crate::domain::text::{exact, fold};
 
 /// Index the documents filed before the search index existed.
 pub async fn backfill(db: &Db) -> Result<usize, DbError> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT d.id FROM documents d LEFT JOIN search_docs s ON s.document_id = d.id
-         WHERE s.document_id IS NULL",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+    let ids = crate::db::search::unindexed(db).await?;
     for id in &ids {
         let Some(d) = documents::get(db, id).await? else {
             continue;
@@ -114,54 +107,17 @@ pub async fn search(
     filters: &Filters,
     limit: usize,
 ) -> Result<Vec<Document>, DbError> {
-    // Folded words are letters and digits only, so they cannot break the query syntax.
-    let (sql, pattern) = match db.backend {
-        Backend::Sqlite => {
-            let pattern = if query.phrase {
-                format!("\"{}\"", query.folded.join(" "))
-            } else {
-                query
-                    .folded
-                    .iter()
-                    .map(|w| format!("\"{w}\""))
-                    .collect::<Vec<_>>()
-                    .join(" AND ")
-            };
-            (
-                "SELECT s.document_id, s.exact FROM search_fts f
-                 JOIN search_docs s ON s.rowid = f.rowid
-                 JOIN documents d ON d.id = s.document_id WHERE search_fts MATCH $1",
-                pattern,
-            )
-        }
-        Backend::Postgres => {
-            let sep = if query.phrase { " <-> " } else { " & " };
-            (
-                "SELECT s.document_id, s.exact FROM search_docs s
-                 JOIN documents d ON d.id = s.document_id
-                 WHERE s.folded_tsv @@ to_tsquery('simple', $1)",
-                query.folded.join(sep),
-            )
-        }
-    };
     // The caller's rights are applied in SQL, before the cap: one owner's repository,
     // or what one agency filed — never the first matches of everyone's.
-    let (scope_clause, scope) = match visible {
+    let scope = match visible {
         Visible::Nothing => return Ok(vec![]),
-        Visible::Owner(o) => (" AND s.owner_id = $2", o),
-        Visible::Agency(a) => (" AND d.agency = $2", a),
+        Visible::Owner(o) => crate::db::search::Scope::Owner(o),
+        Visible::Agency(a) => crate::db::search::Scope::Agency(a),
     };
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "{sql}{scope_clause} LIMIT {MAX_MATCHES}"
-    )))
-    .bind(pattern)
-    .bind(scope)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows =
+        crate::db::search::candidates(db, &query.folded, query.phrase, scope, MAX_MATCHES).await?;
     let mut scored = Vec::new();
-    for r in rows {
-        let text: String = r.try_get("exact")?;
-        let id: String = r.try_get("document_id")?;
+    for (id, text) in rows {
         scored.push((score(query, &text), id));
     }
     scored.sort_by_key(|s| std::cmp::Reverse(s.0));

@@ -8,11 +8,14 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod batches;
 pub mod dashboard;
 pub mod documents;
 pub mod grants;
 pub mod jobs;
+pub mod keys;
+pub mod metrics;
 pub mod reviews;
 pub mod scans;
 pub mod search;

@@ -11,7 +11,6 @@
 
 use std::time::Duration;
 
-use sqlx::Row;
 use x509_cert::certificate::Certificate;
 
 use super::SigningError;
@@ -63,9 +62,6 @@ fn db_err(e: impl std::fmt::Display) -> SigningError {
     SigningError::Keys(e.to_string())
 }
 
-const COLUMNS: &str =
-    "id, kind, name, agency, serial, certificate_pem, created_at, retired_at, revoked_at";
-
 /// The algorithm of a certificate's key (`ed25519`, `p256`, or its OID).
 fn algorithm_of(pem: &str) -> String {
     const ID_ED25519: &str = "1.3.101.112";
@@ -84,20 +80,19 @@ fn algorithm_of(pem: &str) -> String {
     }
 }
 
-fn record(r: &sqlx::any::AnyRow) -> Result<KeyRecord, SigningError> {
-    let certificate_pem: String = r.try_get("certificate_pem").map_err(db_err)?;
-    Ok(KeyRecord {
-        id: r.try_get("id").map_err(db_err)?,
-        kind: r.try_get("kind").map_err(db_err)?,
-        name: r.try_get("name").map_err(db_err)?,
-        agency: r.try_get("agency").map_err(db_err)?,
-        serial: r.try_get("serial").map_err(db_err)?,
-        algorithm: algorithm_of(&certificate_pem),
-        certificate_pem,
-        created_at: r.try_get("created_at").map_err(db_err)?,
-        retired_at: r.try_get("retired_at").map_err(db_err)?,
-        revoked_at: r.try_get("revoked_at").map_err(db_err)?,
-    })
+fn record(r: crate::db::keys::KeyRow) -> KeyRecord {
+    KeyRecord {
+        algorithm: algorithm_of(&r.certificate_pem),
+        id: r.id,
+        kind: r.kind,
+        name: r.name,
+        agency: r.agency,
+        serial: r.serial,
+        certificate_pem: r.certificate_pem,
+        created_at: r.created_at,
+        retired_at: r.retired_at,
+        revoked_at: r.revoked_at,
+    }
 }
 
 impl Keyring {
@@ -118,13 +113,12 @@ impl Keyring {
 
     /// Every key, newest first.
     pub async fn list(&self) -> Result<Vec<KeyRecord>, SigningError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM signing_keys ORDER BY created_at DESC, id"
-        )))
-        .fetch_all(&self.db.pool)
-        .await
-        .map_err(db_err)?;
-        rows.iter().map(record).collect()
+        Ok(crate::db::keys::list(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(record)
+            .collect())
     }
 
     async fn active(
@@ -132,23 +126,10 @@ impl Keyring {
         kind: CertKind,
         agency: Option<&str>,
     ) -> Result<Option<KeyRecord>, SigningError> {
-        // COLUMNS is a constant; the agency is bound, never spliced.
-        let agency_clause = if agency.is_some() {
-            "agency = $2"
-        } else {
-            "agency IS NULL"
-        };
-        let query = format!(
-            "SELECT {COLUMNS} FROM signing_keys
-             WHERE kind = $1 AND retired_at IS NULL AND revoked_at IS NULL AND {agency_clause}
-             ORDER BY created_at DESC LIMIT 1"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(query)).bind(kind.as_str());
-        if let Some(a) = agency {
-            q = q.bind(a);
-        }
-        let row = q.fetch_optional(&self.db.pool).await.map_err(db_err)?;
-        row.as_ref().map(record).transpose()
+        Ok(crate::db::keys::active(&self.db, kind.as_str(), agency)
+            .await
+            .map_err(db_err)?
+            .map(record))
     }
 
     async fn store(
@@ -167,21 +148,20 @@ impl Keyring {
         let now = now_ms();
         // The key and its `key_create` event commit together.
         let mut tx = self.db.pool.begin().await.map_err(db_err)?;
-        sqlx::query(
-            "INSERT INTO signing_keys (id, kind, name, agency, issuer_id, serial, certificate_pem,
-                                       sealed_key, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        crate::db::keys::insert(
+            &mut tx,
+            &crate::db::keys::NewKey {
+                id: &id,
+                kind: kind.as_str(),
+                name,
+                agency,
+                issuer_id,
+                serial: &serial,
+                certificate_pem: &pem,
+                sealed_key: &sealed,
+                created_at: now,
+            },
         )
-        .bind(&id)
-        .bind(kind.as_str())
-        .bind(name)
-        .bind(agency)
-        .bind(issuer_id)
-        .bind(&serial)
-        .bind(&pem)
-        .bind(&sealed)
-        .bind(now)
-        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         let detail = serde_json::json!({
@@ -208,39 +188,26 @@ impl Keyring {
 
     /// The private key and chain of key `id`.
     pub async fn signer(&self, id: &str) -> Result<Signer, SigningError> {
-        let row = sqlx::query(
-            "SELECT name, certificate_pem, sealed_key, issuer_id FROM signing_keys WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| SigningError::Keys(format!("no key {id}")))?;
-        let sealed: String = row.try_get("sealed_key").map_err(db_err)?;
-        let secret = self.kek.open(&sealed)?;
-        let mut chain = vec![certs::from_pem(
-            &row.try_get::<String, _>("certificate_pem")
-                .map_err(db_err)?,
-        )?];
-        let mut issuer: Option<String> = row.try_get("issuer_id").map_err(db_err)?;
+        let row = crate::db::keys::sealed(&self.db, id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| SigningError::Keys(format!("no key {id}")))?;
+        let secret = self.kek.open(&row.sealed_key)?;
+        let mut chain = vec![certs::from_pem(&row.certificate_pem)?];
+        let mut issuer = row.issuer_id.clone();
         while let Some(iid) = issuer.take() {
-            let r =
-                sqlx::query("SELECT certificate_pem, issuer_id FROM signing_keys WHERE id = $1")
-                    .bind(&iid)
-                    .fetch_one(&self.db.pool)
-                    .await
-                    .map_err(db_err)?;
-            chain.push(certs::from_pem(
-                &r.try_get::<String, _>("certificate_pem").map_err(db_err)?,
-            )?);
-            issuer = r.try_get("issuer_id").map_err(db_err)?;
+            let (pem, next) = crate::db::keys::certificate_and_issuer(&self.db, &iid)
+                .await
+                .map_err(db_err)?;
+            chain.push(certs::from_pem(&pem)?);
+            issuer = next;
             if chain.len() > 4 {
                 break;
             }
         }
         Ok(Signer {
             id: id.into(),
-            name: row.try_get("name").map_err(db_err)?,
+            name: row.name,
             key: SecretKey::from_stored(&chain[0], &secret)?,
             chain,
         })
@@ -358,19 +325,13 @@ impl Keyring {
     async fn ensure_tsa(&self, created: &mut Vec<KeyRecord>) -> Result<KeyRecord, SigningError> {
         let root = self.ensure_root(created).await?;
         if let Some(tsa) = self.active(CertKind::Tsa, None).await? {
-            let issuer: Option<String> =
-                sqlx::query_scalar("SELECT issuer_id FROM signing_keys WHERE id = $1")
-                    .bind(&tsa.id)
-                    .fetch_one(&self.db.pool)
-                    .await
-                    .map_err(db_err)?;
+            let issuer = crate::db::keys::issuer_of(&self.db, &tsa.id)
+                .await
+                .map_err(db_err)?;
             if issuer.as_deref() == Some(root.id.as_str()) {
                 return Ok(tsa);
             }
-            sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE id = $2")
-                .bind(now_ms())
-                .bind(&tsa.id)
-                .execute(&self.db.pool)
+            crate::db::keys::retire(&self.db, &tsa.id, now_ms())
                 .await
                 .map_err(db_err)?;
         }
@@ -444,16 +405,9 @@ impl Keyring {
             &["agency"]
         };
         for kind in kinds {
-            sqlx::query(
-                "UPDATE signing_keys SET retired_at = $1
-                 WHERE kind = $2 AND agency = $3 AND retired_at IS NULL",
-            )
-            .bind(now_ms())
-            .bind(*kind)
-            .bind(&agency.code)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            crate::db::keys::retire_kind(&mut tx, kind, &agency.code, now_ms())
+                .await
+                .map_err(db_err)?;
         }
         let detail = serde_json::json!({
             "agency": agency.code, "algorithm": algorithm.as_str(), "office_renewed": renew_office,
@@ -516,17 +470,9 @@ impl Keyring {
     /// Revoke key `id`'s certificate (it appears in the CRL from now on).
     pub async fn revoke(&self, id: &str, reason: &str) -> Result<bool, SigningError> {
         let mut tx = self.db.pool.begin().await.map_err(db_err)?;
-        let r = sqlx::query(
-            "UPDATE signing_keys SET revoked_at = $1, revocation_reason = $2
-             WHERE id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(reason)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let done = r.rows_affected() == 1;
+        let done = crate::db::keys::revoke(&mut tx, id, reason, now_ms())
+            .await
+            .map_err(db_err)?;
         if done {
             let detail = serde_json::json!({"reason": reason});
             crate::db::audit::append(&mut tx, &Entry::new("-", Action::KeyRevoke, id, detail))
@@ -541,19 +487,11 @@ impl Keyring {
     pub async fn revoked_serials(
         &self,
     ) -> Result<std::collections::HashMap<String, i64>, SigningError> {
-        let rows =
-            sqlx::query("SELECT serial, revoked_at FROM signing_keys WHERE revoked_at IS NOT NULL")
-                .fetch_all(&self.db.pool)
-                .await
-                .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<String, _>("serial").map_err(db_err)?,
-                    r.try_get::<i64, _>("revoked_at").map_err(db_err)?,
-                ))
-            })
-            .collect()
+        Ok(crate::db::keys::revoked_serials(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .collect())
     }
 
     /// Every root certificate, active and retired, as PEM.
@@ -572,21 +510,15 @@ impl Keyring {
         let mut created = Vec::new();
         let root = self.ensure_root(&mut created).await?;
         let root_signer = self.signer(&root.id).await?;
-        let revoked = sqlx::query(
-            "SELECT certificate_pem, revoked_at FROM signing_keys WHERE revoked_at IS NOT NULL AND issuer_id = $1",
-        )
-        .bind(&root.id)
-        .fetch_all(&self.db.pool)
-        .await
-        .map_err(db_err)?;
+        let revoked = crate::db::keys::revoked_under(&self.db, &root.id)
+            .await
+            .map_err(db_err)?;
         let mut entries = Vec::new();
-        for r in &revoked {
-            let cert =
-                certs::from_pem(&r.try_get::<String, _>("certificate_pem").map_err(db_err)?)?;
-            let at: i64 = r.try_get("revoked_at").map_err(db_err)?;
+        for (pem, at) in &revoked {
+            let cert = certs::from_pem(pem)?;
             entries.push((
                 cert.tbs_certificate().serial_number().clone(),
-                std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
+                std::time::UNIX_EPOCH + Duration::from_millis((*at).max(0) as u64),
             ));
         }
         certs::crl(&root_signer.chain[0], &root_signer.key, entries, 7)
