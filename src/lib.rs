@@ -35,6 +35,7 @@ pub mod separator;
 pub mod server;
 pub mod setup;
 pub mod signing;
+pub mod stack;
 pub mod storage;
 pub mod vault;
 pub mod verify;
@@ -189,6 +190,67 @@ mod layering {
             .map(|f| f.display().to_string())
             .collect();
         assert!(bad.is_empty(), "SQL outside db/: {bad:#?}");
+    }
+
+    /// The files under `src/` that match `pick` (a path relative to `src/`) and name one
+    /// of `forbidden` outside their tests.
+    fn naming(pick: impl Fn(&str) -> bool, forbidden: &[&str]) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&root, &mut all);
+        let mut bad = Vec::new();
+        for f in all {
+            let rel = f.strip_prefix(&root).unwrap().display().to_string();
+            if !pick(&rel) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for m in imports(code) {
+                if forbidden.contains(&m.as_str()) {
+                    bad.push(format!("{rel} imports crate::{m}"));
+                }
+            }
+        }
+        bad
+    }
+
+    /// The use cases (the crate's own modules beside the layers' folders) serve the HTTP
+    /// layer, the job runner and the command line and import none of them; the API's
+    /// resources draw no pages and run no command; the pages run no command. (The
+    /// router in `api/mod.rs` routes the pages too.)
+    #[test]
+    fn services_and_the_http_layer_import_nothing_above_them() {
+        let top = ["api", "web", "cli", "ingest", "watch", "server", "main"];
+        let entry = [
+            "lib.rs",
+            "main.rs",
+            "cli.rs",
+            "ingest.rs",
+            "watch.rs",
+            "server.rs",
+            "app.rs",
+        ];
+        let services = naming(
+            |rel| {
+                !["api/", "web/", "db/", "domain/"]
+                    .iter()
+                    .any(|d| rel.starts_with(d))
+                    && !entry.contains(&rel)
+            },
+            &top,
+        );
+        assert!(services.is_empty(), "{services:#?}");
+        let api = naming(
+            |rel| rel.starts_with("api/") && rel != "api/mod.rs",
+            &["web", "cli", "ingest", "watch", "server", "main"],
+        );
+        assert!(api.is_empty(), "{api:#?}");
+        let web = naming(
+            |rel| rel.starts_with("web/"),
+            &["cli", "ingest", "watch", "server", "main"],
+        );
+        assert!(web.is_empty(), "{web:#?}");
     }
 
     #[test]

@@ -198,7 +198,10 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     interval: std::time::Duration::from_millis(interval_ms.max(50)),
                     settle: std::time::Duration::from_millis(settle_ms),
                     once,
-                    manifest: manifest.as_deref().map(ingest::read_manifest).transpose()?,
+                    manifest: manifest
+                        .as_deref()
+                        .map(kho::stack::read_manifest)
+                        .transpose()?,
                     uploader,
                 },
             )
@@ -391,7 +394,10 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             wait,
             agency,
         } => {
-            let manifest = manifest.as_deref().map(ingest::read_manifest).transpose()?;
+            let manifest = manifest
+                .as_deref()
+                .map(kho::stack::read_manifest)
+                .transpose()?;
             let owner = owner.as_deref().map(parse_owner).transpose()?;
             let uploader = cli
                 .config
@@ -399,11 +405,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 .map_err(anyhow::Error::msg)?;
             let app = App::open(cli.config).await?;
             let how = if split {
-                ingest::Grouping::Split
+                kho::stack::Grouping::Split
             } else if one_document {
-                ingest::Grouping::OneDocument
+                kho::stack::Grouping::OneDocument
             } else {
-                ingest::Grouping::FilePerDocument
+                kho::stack::Grouping::FilePerDocument
             };
             let failed = ingest::run(
                 app,

@@ -140,3 +140,58 @@ async fn add_vault_view(app: &App, report: &mut Report, given: &[u8]) -> anyhow:
     }
     Ok(())
 }
+
+/// The vault's public record of a document.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicRecord {
+    pub document_id: String,
+    pub status: crate::domain::Status,
+    pub title: Option<String>,
+    pub doc_type: Option<String>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
+    /// The owner's identifier with all but the last three characters hidden.
+    pub owner_masked: String,
+    pub revocation_reason: Option<String>,
+    pub superseded_by: Option<String>,
+    /// The verification URL the QR code carries.
+    pub verify_url: String,
+}
+
+fn mask(id: &str) -> String {
+    let n = id.chars().count();
+    id.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 3 < n { '•' } else { c })
+        .collect()
+}
+
+/// The public record of document `id` (none for an id that is not a document's).
+pub async fn public_record(
+    app: &App,
+    id: &str,
+) -> Result<Option<PublicRecord>, crate::db::DbError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Ok(None);
+    }
+    let Some(doc) = documents::get(&app.db, id).await? else {
+        return Ok(None);
+    };
+    let rev = documents::revocation(&app.db, id).await?;
+    Ok(Some(PublicRecord {
+        verify_url: format!(
+            "{}/v/{}",
+            app.config.public_url.trim_end_matches('/'),
+            doc.id
+        ),
+        document_id: doc.id,
+        status: doc.status,
+        title: doc.title,
+        doc_type: doc.doc_type,
+        number: doc.number,
+        issued_on: doc.issued_on,
+        owner_masked: mask(&doc.owner_id),
+        revocation_reason: rev.reason,
+        superseded_by: rev.superseded_by,
+    }))
+}

@@ -104,14 +104,14 @@ async fn take(app: &App, file: &Path, o: &Options) -> anyhow::Result<bool> {
     let quiet = ProgressBar::hidden();
     let mut problems = Vec::new();
     let mut jobs = Vec::new();
-    let files = ingest::Files::Paths(vec![file.to_path_buf()]);
-    let mut docs = ingest::documents(app, &label, files, o.owner.as_ref(), o.split).await;
+    let files = crate::stack::Files::Paths(vec![file.to_path_buf()]);
+    let mut docs = crate::stack::documents(app, &label, files, o.owner.as_ref(), o.split).await;
     while let Some(doc) = docs.next(o.manifest.as_ref()).await {
         match doc {
             Err(why) => problems.push(format!("{label}: {why}")),
             Ok(doc) => {
                 let doc_label = doc.label.clone();
-                match ingest::submit(app, doc, &o.uploader).await {
+                match crate::stack::submit(app, doc, &o.uploader).await {
                     Ok((job_id, _)) => jobs.push((doc_label, job_id)),
                     Err(why) => problems.push(format!("{doc_label}: {why}")),
                 }

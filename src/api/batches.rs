@@ -216,7 +216,7 @@ pub async fn add_files(
             .unwrap_or_else(|| format!("file {}", items.len() + 1));
         // A ZIP is a folder of scans: each of its files is a document (or a stack).
         let zip = bytes.starts_with(b"PK\x03\x04");
-        let groups: Vec<(String, crate::ingest::Files)> = if zip {
+        let groups: Vec<(String, crate::stack::Files)> = if zip {
             match unzip(&app, &label, bytes.clone()).await {
                 Ok((unpacked, paths)) => {
                     _unpacked.push(unpacked);
@@ -225,7 +225,7 @@ pub async fn add_files(
                         .map(|p| {
                             let name = p.file_name().unwrap_or_default().to_string_lossy();
                             let label = format!("{label}: {name}");
-                            (label, crate::ingest::Files::Paths(vec![p]))
+                            (label, crate::stack::Files::Paths(vec![p]))
                         })
                         .collect()
                 }
@@ -239,7 +239,7 @@ pub async fn add_files(
                 }
             }
         } else {
-            let files = crate::ingest::Files::Memory(vec![Incoming {
+            let files = crate::stack::Files::Memory(vec![Incoming {
                 filename: filename.clone(),
                 bytes: bytes.clone(),
             }]);
@@ -367,7 +367,7 @@ pub async fn retry(
     let _permit = app.heavy.admit()?;
     let manifest = manifest_of(&batch)?;
     let bytes = app.store.get(&kept.sha256).await?;
-    let files = crate::ingest::Files::Memory(vec![Incoming {
+    let files = crate::stack::Files::Memory(vec![Incoming {
         filename: kept.filename.clone(),
         bytes,
     }]);
@@ -411,11 +411,11 @@ async fn unzip(
     app: &App,
     label: &str,
     bytes: bytes::Bytes,
-) -> Result<(crate::ingest::Unpacked, Vec<std::path::PathBuf>), String> {
+) -> Result<(crate::stack::Unpacked, Vec<std::path::PathBuf>), String> {
     let max_entry = app.config.max_upload_bytes as u64;
     let label = label.to_owned();
     tokio::task::spawn_blocking(move || {
-        let unpacked = crate::ingest::Unpacked::new(max_entry)?;
+        let unpacked = crate::stack::Unpacked::new(max_entry)?;
         let paths = unpacked.unpack(std::io::Cursor::new(bytes), &label)?;
         anyhow::ensure!(!paths.is_empty(), "{label}: the ZIP holds no files");
         Ok((unpacked, paths))
@@ -435,16 +435,16 @@ async fn add_group(
     manifest: Option<&crate::manifest::Manifest>,
     owner: Option<&SubjectId>,
     label: String,
-    files: crate::ingest::Files,
+    files: crate::stack::Files,
     items: &mut Vec<Item>,
 ) {
-    let mut docs = crate::ingest::documents(app, &label, files, owner, batch.split).await;
+    let mut docs = crate::stack::documents(app, &label, files, owner, batch.split).await;
     while let Some(doc) = docs.next(manifest).await {
         let (label, job_id, reason) = match doc {
             Err(why) => (label.clone(), None, Some(why)),
             Ok(doc) => {
                 let label = doc.label.clone();
-                match crate::ingest::submit(app, doc, uploader).await {
+                match crate::stack::submit(app, doc, uploader).await {
                     Ok((job_id, _)) => (label, Some(job_id), None),
                     Err(why) => (label, None, Some(why)),
                 }

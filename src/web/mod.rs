@@ -6,7 +6,7 @@
 //! |---|---|
 //! | [`home`] | `GET /` (what this deployment is, the ways in; signed in: to the account's home), the 404 page of every unknown path outside `/api/` |
 //! | [`help`] | `GET /help`: what each role does here, the reader's own role first; linked from every page's header |
-//! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code) |
+//! | [`verify`] | `GET /verify` (an officer checks a signed PDF), `GET /verify/qr` (a printout's QR code), `GET /v/{id}` (the public status page a printout's QR code leads to) |
 //! | [`account`] | `GET/POST /login`, `POST /logout` |
 //! | [`setup`] | `GET/POST /setup`: the first admin, through the one-time link `kho serve` prints while none exists |
 //! | [`admin`] | `GET /admin` (accounts, API tokens, requester systems), `POST /admin/accounts` (create), `POST /admin/accounts/disable`, `POST /admin/tokens/revoke`, `POST /admin/requesters` (register), `POST /admin/requesters/disable` |

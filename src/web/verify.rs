@@ -6,8 +6,11 @@
 //! (the English originals under the technical details); the verdict's code stays in
 //! `data-verdict` for programs.
 
-use axum::extract::Query;
-use axum::response::Html;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::app::App;
 
 use super::{Lang, LangQuery, layout, render};
 
@@ -201,4 +204,73 @@ pub async fn qr_page(Query(q): Query<LangQuery>) -> Html<String> {
         l.t("Kiểm tra bản in", "Verify a printout"),
         &body,
     ))
+}
+
+/// The public status page (templates/pages/status.html): the status in capitals and
+/// what the document is, or that there is no such document.
+#[derive(askama::Template)]
+#[template(path = "pages/status.html")]
+struct StatusPage {
+    l: Lang,
+    status: Option<String>,
+    valid: bool,
+    rows: Vec<(&'static str, String)>,
+}
+
+/// The public status page of a document.
+#[utoipa::path(get, path = "/v/{id}", tag = "verify",
+    params(("id" = String, Path), ("lang" = Option<String>, Query, description = "`en` for English")),
+    responses((status = 200, description = "HTML status page", content_type = "text/html"),
+              (status = 404, description = "HTML page: no such document", content_type = "text/html")))]
+pub async fn status_page(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, crate::api::error::ApiError> {
+    let l = Lang::from_query(q.lang.as_deref());
+    let path = format!("/v/{id}");
+    let Some(r) = crate::vault::public_record(&app, &id)
+        .await
+        .map_err(crate::api::error::ApiError::from)?
+    else {
+        let body = super::render(&StatusPage {
+            l,
+            status: None,
+            valid: false,
+            rows: vec![],
+        });
+        let html = layout(l, &path, l.t("Không tìm thấy", "Not found"), &body);
+        return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
+    };
+    let mut rows = vec![
+        (l.t("Văn bản", "Document"), r.title.clone()),
+        (l.t("Loại", "Type"), r.doc_type.clone()),
+        (l.t("Số, ký hiệu", "Number"), r.number.clone()),
+        (
+            l.t("Ngày ban hành", "Issued on"),
+            r.issued_on.as_deref().map(super::day_first),
+        ),
+        (l.t("Chủ sở hữu", "Owner"), Some(r.owner_masked.clone())),
+        (
+            l.t("Mã kết quả", "Result code"),
+            Some(r.document_id.clone()),
+        ),
+    ];
+    if r.revocation_reason.is_some() {
+        rows.push((
+            l.t("Lý do thu hồi", "Reason for revocation"),
+            r.revocation_reason.clone(),
+        ));
+    }
+    let body = super::render(&StatusPage {
+        l,
+        status: Some(super::status_label(l, r.status).to_uppercase()),
+        valid: r.status == crate::domain::Status::Valid,
+        rows: rows
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_else(|| "—".into())))
+            .collect(),
+    });
+    let title = l.t("Tra cứu văn bản", "Document status");
+    Ok(Html(layout(l, &path, title, &body)).into_response())
 }
