@@ -166,19 +166,6 @@ pub async fn session(db: &Db, value: &str) -> Result<Option<(User, String)>, DbE
     accounts::session(db, &crate::db::tokens::hash(value)).await
 }
 
-/// The `Set-Cookie` value for a session (or, with an empty value, its removal).
-pub fn session_cookie(value: &str, secure: bool) -> String {
-    let max_age = if value.is_empty() {
-        0
-    } else {
-        SESSION_MS / 1000
-    };
-    format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    )
-}
-
 /// Should cookies carry `Secure` for this public URL? Yes for https and for loopback
 /// (browsers treat http://127.0.0.1 and localhost as secure contexts); no for plain
 /// http elsewhere, where the browser would drop them.

@@ -817,6 +817,42 @@ async fn sign_in_is_rate_limited_and_sessions_need_csrf(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // With the session's token (from any of its pages), signing out ends the session
+    // and drops the cookie.
+    let page = client
+        .get(t.url("/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries the session's CSRF token")
+        .to_owned();
+    let r = client
+        .post(t.url("/logout"))
+        .header("cookie", &session)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let dropped = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in ["kho_session=", "Max-Age=0", "Path=/"] {
+        assert!(dropped.contains(part), "{dropped}");
+    }
+    let r = client
+        .get(t.url(&format!("/api/v1/documents/{}", w.a1)))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the ended session reads nothing");
     // Another site's sign-in form.
     let r = client
         .post(t.url("/login"))

@@ -5,6 +5,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use super::{Lang, MaybeSession, layout, render, same_origin};
@@ -138,16 +139,9 @@ pub async fn login(
     {
         Ok(user) => match accounts::start_session(&app.db, &user).await {
             Ok((value, _)) => {
-                let cookie = accounts::session_cookie(
-                    &value,
-                    accounts::secure_cookies(&app.config.public_url),
-                );
                 let to = back.as_deref().unwrap_or(super::home(&user));
-                let mut r = Redirect::to(to).into_response();
-                if let Ok(v) = HeaderValue::from_str(&cookie) {
-                    r.headers_mut().insert(header::SET_COOKIE, v);
-                }
-                r
+                let jar = CookieJar::default().add(session_cookie(value, &app));
+                (jar, Redirect::to(to)).into_response()
             }
             Err(e) => {
                 tracing::error!(error = ?e, "start session");
@@ -224,14 +218,24 @@ pub async fn logout(
             tracing::error!(error = ?e, "end session");
         }
     }
-    let mut r = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&accounts::session_cookie(
-        "",
-        accounts::secure_cookies(&app.config.public_url),
-    )) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
+    // A removal (empty, expired) for the same path, so the browser drops the cookie.
+    let mut removal = session_cookie(String::new(), &app);
+    removal.make_removal();
+    let jar = CookieJar::default().add(removal);
+    (jar, Redirect::to("/login")).into_response()
+}
+
+/// The session cookie carrying `value`: for the whole site, out of scripts' reach, not
+/// sent on cross-site requests, `Secure` where the browser keeps it
+/// ([`accounts::secure_cookies`]), for the session's lifetime.
+fn session_cookie(value: String, app: &App) -> Cookie<'static> {
+    Cookie::build((accounts::SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(accounts::secure_cookies(&app.config.public_url))
+        .max_age(time::Duration::milliseconds(accounts::SESSION_MS))
+        .build()
 }
 
 #[cfg(test)]
