@@ -104,14 +104,10 @@ fn staff_agency(caller: &TokenOwner) -> Result<String, ApiError> {
 }
 
 /// The batch, if it is this staff member's agency's.
-pub(crate) async fn batch_of(app: &App, caller: &TokenOwner, id: &str) -> Result<Batch, ApiError> {
+async fn batch_of(app: &App, caller: &TokenOwner, id: &str) -> Result<Batch, ApiError> {
     let agency = staff_agency(caller)?;
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(ApiError::NotFound("batch"));
-    }
-    batches::get(&app.db, id)
+    crate::batch::of_agency(&app.db, &agency, id)
         .await?
-        .filter(|b| b.agency == agency)
         .ok_or(ApiError::NotFound("batch"))
 }
 
@@ -473,8 +469,8 @@ pub async fn list(
 }
 
 /// An agency's batches, newest first.
-pub async fn list_of(app: &App, agency: &str) -> Result<Vec<BatchSummary>, ApiError> {
-    Ok(batches::list(&app.db, agency, 200)
+async fn list_of(app: &App, agency: &str) -> Result<Vec<BatchSummary>, ApiError> {
+    Ok(crate::batch::of(&app.db, agency)
         .await?
         .into_iter()
         .map(|(b, documents)| BatchSummary {

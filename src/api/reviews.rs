@@ -104,27 +104,16 @@ impl From<&Review> for ReviewSummary {
 
 /// The review, if this caller is records staff of the agency that digitized it (anyone
 /// else: 403 for other roles, 404 for other agencies' reviews).
-pub(crate) async fn reviewable(
-    app: &App,
-    caller: &TokenOwner,
-    id: &str,
-) -> Result<Review, ApiError> {
+async fn reviewable(app: &App, caller: &TokenOwner, id: &str) -> Result<Review, ApiError> {
     if caller.role != Role::Staff {
         return Err(ApiError::Forbidden);
     }
-    if uuid::Uuid::parse_str(id).is_err() {
+    let Some(agency) = caller.agency.as_deref() else {
         return Err(ApiError::NotFound("review"));
-    }
-    let review = reviews::get(&app.db, id)
+    };
+    crate::review::of_agency(app, agency, id)
         .await?
-        .ok_or(ApiError::NotFound("review"))?;
-    let agency = digitize::filing_agency(app, &review.draft.scan_id).await?;
-    if caller.agency.is_none()
-        || caller.agency.as_deref() != agency.as_ref().map(|(a, _)| a.code.as_str())
-    {
-        return Err(ApiError::NotFound("review"));
-    }
-    Ok(review)
+        .ok_or(ApiError::NotFound("review"))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -174,21 +163,18 @@ pub async fn list(
 }
 
 /// A page of an agency's reviews in `state`, oldest first.
-pub(crate) async fn queue(
+async fn queue(
     app: &App,
     agency: &str,
     state: &str,
     after: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<ReviewList, ApiError> {
-    let (page, total) = reviews::list(&app.db, agency, state, after, limit).await?;
-    let next = (page.len() as i64 == limit)
-        .then(|| page.last().map(|r| format!("{}:{}", r.created_at, r.id)))
-        .flatten();
+    let q = crate::review::queue(&app.db, agency, state, after, limit).await?;
     Ok(ReviewList {
-        reviews: page.iter().map(ReviewSummary::from).collect(),
-        total,
-        next,
+        reviews: q.reviews.iter().map(ReviewSummary::from).collect(),
+        total: q.total,
+        next: q.next,
     })
 }
 

@@ -4,8 +4,9 @@
 //!
 //! The pages are rendered here; what they change goes through the JSON API with the
 //! session cookie and the session's CSRF token in `X-CSRF-Token` (batches, files,
-//! approve, reject), so the rules live in one place ([`crate::api::batches`],
-//! [`crate::api::reviews`]). Progress arrives as server-sent events
+//! approve, reject), so the rules live in one place; what they read comes from the same
+//! services as the API's ([`crate::batch`], [`crate::review`]). Progress arrives as
+//! server-sent events
 //! (`/api/v1/batches/{id}/events`).
 
 // The error side of these helpers is the page to send instead.
@@ -17,9 +18,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::{
     Lang, LangQuery, MaybeSession, Session, error_page, ms_to_time, page, render, signed_in,
+    unavailable,
 };
-use crate::api::caller::principal;
-use crate::api::error::ApiError;
 use crate::app::App;
 use crate::auth::Role;
 
@@ -40,47 +40,29 @@ pub(super) fn staff(l: Lang, s: &Session) -> Result<String, Response> {
 }
 
 /// For a page about one thing (`PREFIX/ID`): its path (to come back to after signing
-/// in), the staff member's session and their rights as an API caller.
+/// in), the staff member's session and agency.
 fn staff_at(
     l: Lang,
     s: Option<Session>,
     prefix: &str,
     id: &str,
-) -> Result<(String, Session, crate::db::tokens::TokenOwner), Response> {
+) -> Result<(String, Session, String), Response> {
     let back = format!(
         "{prefix}/{}",
         url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
     );
-    let (s, _) = signed_in(l, s, &back, staff)?;
-    let caller = principal(&s.user);
-    Ok((back, s, caller))
+    let (s, agency) = signed_in(l, s, &back, staff)?;
+    Ok((back, s, agency))
 }
 
-/// An API failure as a page: not found, forbidden, or an internal error (logged).
-fn api_failure(l: Lang, s: &Session) -> impl FnOnce(ApiError) -> Response + '_ {
-    move |e| match e {
-        ApiError::NotFound(_) => error_page(
-            l,
-            s,
-            StatusCode::NOT_FOUND,
-            l.t("Không tìm thấy.", "Not found."),
-        ),
-        ApiError::Forbidden => error_page(
-            l,
-            s,
-            StatusCode::FORBIDDEN,
-            l.t("Không có quyền.", "Not allowed."),
-        ),
-        other => {
-            tracing::error!(error = ?other, "staff pages");
-            error_page(
-                l,
-                s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                l.t("Lỗi hệ thống.", "Internal error."),
-            )
-        }
-    }
+/// The page for a batch or review that is not the agency's (or none at all).
+fn not_found(l: Lang, s: &Session) -> Response {
+    error_page(
+        l,
+        s,
+        StatusCode::NOT_FOUND,
+        l.t("Không tìm thấy.", "Not found."),
+    )
 }
 
 /// What the page scripts need: the CSRF token for API writes and the texts they show.
@@ -122,7 +104,8 @@ fn script_data(l: Lang, s: &Session) -> serde_json::Value {
 #[template(path = "pages/staff_batches.html")]
 struct BatchesPage {
     l: Lang,
-    batches: Vec<crate::api::batches::BatchSummary>,
+    /// Each batch with its documents so far.
+    batches: Vec<(crate::db::batches::Batch, i64)>,
     data: serde_json::Value,
 }
 
@@ -223,9 +206,9 @@ pub async fn batches_page(
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
     let (s, agency) = signed_in(l, s, "/staff/batches", staff)?;
-    let list = crate::api::batches::list_of(&app, &agency)
+    let list = crate::batch::of(&app.db, &agency)
         .await
-        .map_err(api_failure(l, &s))?;
+        .map_err(unavailable(l, &s))?;
     let body = render(&BatchesPage {
         l,
         batches: list,
@@ -254,10 +237,11 @@ pub async fn batch_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let (back, s, caller) = staff_at(l, s, "/staff/batches", &id)?;
-    let batch = crate::api::batches::batch_of(&app, &caller, &id)
+    let (back, s, agency) = staff_at(l, s, "/staff/batches", &id)?;
+    let batch = crate::batch::of_agency(&app.db, &agency, &id)
         .await
-        .map_err(api_failure(l, &s))?;
+        .map_err(unavailable(l, &s))?
+        .ok_or_else(|| not_found(l, &s))?;
     let body = render(&BatchPage {
         l,
         id: &batch.id,
@@ -279,18 +263,23 @@ pub async fn reviews_page(
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
     let (s, agency) = signed_in(l, s, "/staff/reviews", staff)?;
-    let queue = crate::api::reviews::queue(&app, &agency, "open", None, 500)
+    let queue = crate::review::queue(&app.db, &agency, "open", None, 500)
         .await
-        .map_err(api_failure(l, &s))?;
+        .map_err(unavailable(l, &s))?;
     let rows = queue
         .reviews
         .iter()
         .map(|r| QueueRow {
             id: &r.id,
-            title: r.title.as_deref().or(r.doc_type.as_deref()).unwrap_or("—"),
-            owner: &r.owner_id,
-            pages: r.page_count,
-            confidence: r.mean_confidence,
+            title: r
+                .draft
+                .title
+                .as_deref()
+                .or(r.draft.doc_type.as_deref())
+                .unwrap_or("—"),
+            owner: &r.draft.owner_id,
+            pages: r.draft.page_count,
+            confidence: r.draft.mean_confidence,
             reasons: r
                 .reasons
                 .iter()
@@ -330,13 +319,14 @@ pub async fn review_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, Response> {
     let l = Lang::from_query(q.lang.as_deref());
-    let (back, s, caller) = staff_at(l, s, "/staff/reviews", &id)?;
-    let r = crate::api::reviews::reviewable(&app, &caller, &id)
+    let (back, s, agency) = staff_at(l, s, "/staff/reviews", &id)?;
+    let r = crate::review::of_agency(&app, &agency, &id)
         .await
-        .map_err(api_failure(l, &s))?;
+        .map_err(unavailable(l, &s))?
+        .ok_or_else(|| not_found(l, &s))?;
     let decision = crate::db::reviews::decision(&app.db, &r.id)
         .await
-        .map_err(|e| api_failure(l, &s)(e.into()))?;
+        .map_err(unavailable(l, &s))?;
     let d = &r.draft;
     let texts: Vec<&str> = d.ocr_text.split('\u{c}').map(str::trim).collect();
     // Where each field was read, marked on its page (regions recorded at digitization).
