@@ -30,98 +30,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Worker => server::work(App::open(cli.config).await?, workers.max(1)).await?,
         Command::Tokens {
-            command:
-                TokensCommand::Create {
-                    role,
-                    subject,
-                    agency,
-                    org_role,
-                    name,
-                    expires,
-                },
-        } => {
-            if name.is_some() && role != kho::auth::Role::Staff {
-                anyhow::bail!("--name is for staff tokens (a personal signing certificate)");
-            }
-            let subject = bound(
-                role,
-                subject.as_deref(),
-                agency.as_deref(),
-                org_role.as_deref(),
-                &cli.config,
-            )?;
-            let app = App::open(cli.config).await?;
-            let new = db::tokens::NewToken {
-                role,
-                subject_id: subject.as_ref().map(|s| s.as_str()),
-                agency: agency.as_deref(),
-                org_role: org_role.as_deref(),
-                expires_at: expires,
-            };
-            let token = kho::credentials::create_token(&app.db, &new).await?;
-            if let (Some(name), Some(code)) = (name, agency.as_deref()) {
-                let agency = app
-                    .config
-                    .agencies
-                    .0
-                    .iter()
-                    .find(|a| a.code == code)
-                    .cloned()
-                    .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))?;
-                let key = app.keys.issue_staff(&name, &agency).await?;
-                db::tokens::bind_signing_key(&app.db, &token, &key.id).await?;
-                eprintln!("personal certificate for {name}: serial {}", key.serial);
-            }
-            println!("{token}");
-        }
+            command: command @ TokensCommand::Create { .. },
+        } => create_token(cli.config, command).await?,
         Command::Users {
-            command:
-                UsersCommand::Create {
-                    role,
-                    username,
-                    subject,
-                    agency,
-                    org_role,
-                    name,
-                },
-        } => {
-            // What the role is bound to is checked before the password is asked for.
-            bound(
-                role,
-                subject.as_deref(),
-                agency.as_deref(),
-                org_role.as_deref(),
-                &cli.config,
-            )?;
-            let password = match std::env::var("KHO_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
-            // The admin pages' rule: binding, username, password, a staff certificate.
-            let app = App::open(cli.config).await?;
-            let id = kho::accounts::create_account(
-                &app.db,
-                &app.keys,
-                &app.config.agencies.0,
-                "-",
-                &db::accounts::NewUser {
-                    username: &username,
-                    password_hash: "",
-                    role,
-                    subject_id: subject.as_deref(),
-                    agency: agency.as_deref(),
-                    org_role: org_role.as_deref(),
-                    display_name: name.as_deref(),
-                },
-                &password,
-            )
-            .await?;
-            println!("{id}");
-        }
+            command: command @ UsersCommand::Create { .. },
+        } => create_user(cli.config, command).await?,
         Command::Tokens {
             command: TokensCommand::List,
         } => {
@@ -173,41 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("client_id={client_id}");
             println!("client_secret={secret}");
         }
-        Command::Watch {
-            dir,
-            owner,
-            split,
-            manifest,
-            interval_ms,
-            settle_ms,
-            once,
-            agency,
-        } => {
-            let owner = owner.as_deref().map(parse_owner).transpose()?;
-            let uploader = cli
-                .config
-                .operator(agency.as_deref())
-                .map_err(anyhow::Error::msg)?;
-            let app = App::open(cli.config).await?;
-            let failed = kho::watch::run(
-                app,
-                kho::watch::Options {
-                    dir,
-                    owner,
-                    split,
-                    interval: std::time::Duration::from_millis(interval_ms.max(50)),
-                    settle: std::time::Duration::from_millis(settle_ms),
-                    once,
-                    manifest: manifest
-                        .as_deref()
-                        .map(kho::stack::read_manifest)
-                        .transpose()?,
-                    uploader,
-                },
-            )
-            .await?;
-            return Ok(if failed > 0 { 1 } else { 0 });
-        }
+        command @ Command::Watch { .. } => return watch(cli.config, command).await,
         Command::Separator {
             owner,
             doc_type,
@@ -316,114 +195,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             return Ok(if summary.failed.is_empty() { 0 } else { 1 });
         }
-        Command::Keys { command } => {
-            let agency = |code: &str| {
-                cli.config
-                    .agencies
-                    .0
-                    .iter()
-                    .find(|a| a.code == code)
-                    .cloned()
-                    .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))
-            };
-            let app = App::open(cli.config.clone()).await?;
-            match command {
-                KeysCommand::Init => {
-                    let created = app.keys.ensure(&app.config.agencies.0).await?;
-                    println!("{} keys created", created.len());
-                    println!(
-                        "key-encryption key: {}",
-                        match &app.config.kek {
-                            Some(_) => "KHO_KEK".to_owned(),
-                            None => app.config.kek_file().display().to_string(),
-                        }
-                    );
-                }
-                KeysCommand::List { pem } => {
-                    for k in app.keys.list().await? {
-                        let state = match (k.revoked_at, k.retired_at) {
-                            (Some(_), _) => "revoked",
-                            (None, Some(_)) => "retired",
-                            _ => "active",
-                        };
-                        println!(
-                            "{:<7} {:<8} {:<10} {:<8} {}  serial {}  {}",
-                            k.kind,
-                            state,
-                            k.agency.as_deref().unwrap_or("-"),
-                            k.algorithm,
-                            k.name,
-                            k.serial,
-                            k.id
-                        );
-                        if pem {
-                            print!("{}", k.certificate_pem);
-                        }
-                    }
-                }
-                KeysCommand::IssueStaff { name, agency: code } => {
-                    let k = app.keys.issue_staff(&name, &agency(&code)?).await?;
-                    println!("{}  serial {}", k.id, k.serial);
-                }
-                KeysCommand::Revoke { id, reason } => {
-                    if !app.keys.revoke(&id, &reason).await? {
-                        anyhow::bail!("no unrevoked key {id}");
-                    }
-                    println!("revoked {id}");
-                }
-                KeysCommand::Rotate {
-                    agency: code,
-                    algorithm,
-                } => {
-                    for k in app.keys.rotate_seal(&agency(&code)?, algorithm).await? {
-                        println!(
-                            "new {} key {}  {}  serial {}",
-                            k.kind, k.id, k.algorithm, k.serial
-                        );
-                    }
-                }
-            }
-        }
-        Command::Ingest {
-            paths,
-            owner,
-            split,
-            manifest,
-            report,
-            one_document,
-            wait,
-            agency,
-        } => {
-            let manifest = manifest
-                .as_deref()
-                .map(kho::stack::read_manifest)
-                .transpose()?;
-            let owner = owner.as_deref().map(parse_owner).transpose()?;
-            let uploader = cli
-                .config
-                .operator(agency.as_deref())
-                .map_err(anyhow::Error::msg)?;
-            let app = App::open(cli.config).await?;
-            let how = if split {
-                kho::stack::Grouping::Split
-            } else if one_document {
-                kho::stack::Grouping::OneDocument
-            } else {
-                kho::stack::Grouping::FilePerDocument
-            };
-            let failed = ingest::run(
-                app,
-                &uploader,
-                &paths,
-                owner.as_ref(),
-                how,
-                manifest.as_ref(),
-                wait,
-                report.as_deref(),
-            )
-            .await?;
-            return Ok(if failed > 0 { 1 } else { 0 });
-        }
+        Command::Keys { command } => keys(cli.config, command).await?,
+        command @ Command::Ingest { .. } => return ingest(cli.config, command).await,
     }
     Ok(0)
 }
@@ -466,4 +239,265 @@ fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+}
+
+/// `kho keys …`: the keyring's commands.
+async fn keys(config: kho::Config, command: KeysCommand) -> anyhow::Result<()> {
+    let agency = |code: &str| {
+        config
+            .agencies
+            .0
+            .iter()
+            .find(|a| a.code == code)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))
+    };
+    let app = App::open(config.clone()).await?;
+    match command {
+        KeysCommand::Init => {
+            let created = app.keys.ensure(&app.config.agencies.0).await?;
+            println!("{} keys created", created.len());
+            println!(
+                "key-encryption key: {}",
+                match &app.config.kek {
+                    Some(_) => "KHO_KEK".to_owned(),
+                    None => app.config.kek_file().display().to_string(),
+                }
+            );
+        }
+        KeysCommand::List { pem } => {
+            for k in app.keys.list().await? {
+                let state = match (k.revoked_at, k.retired_at) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(_)) => "retired",
+                    _ => "active",
+                };
+                println!(
+                    "{:<7} {:<8} {:<10} {:<8} {}  serial {}  {}",
+                    k.kind,
+                    state,
+                    k.agency.as_deref().unwrap_or("-"),
+                    k.algorithm,
+                    k.name,
+                    k.serial,
+                    k.id
+                );
+                if pem {
+                    print!("{}", k.certificate_pem);
+                }
+            }
+        }
+        KeysCommand::IssueStaff { name, agency: code } => {
+            let k = app.keys.issue_staff(&name, &agency(&code)?).await?;
+            println!("{}  serial {}", k.id, k.serial);
+        }
+        KeysCommand::Revoke { id, reason } => {
+            if !app.keys.revoke(&id, &reason).await? {
+                anyhow::bail!("no unrevoked key {id}");
+            }
+            println!("revoked {id}");
+        }
+        KeysCommand::Rotate {
+            agency: code,
+            algorithm,
+        } => {
+            for k in app.keys.rotate_seal(&agency(&code)?, algorithm).await? {
+                println!(
+                    "new {} key {}  {}  serial {}",
+                    k.kind, k.id, k.algorithm, k.serial
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `kho tokens create`: a token bound to what its role needs, printed once; a staff
+/// token with `--name` gets its holder's personal certificate.
+async fn create_token(config: kho::Config, command: TokensCommand) -> anyhow::Result<()> {
+    let TokensCommand::Create {
+        role,
+        subject,
+        agency,
+        org_role,
+        name,
+        expires,
+    } = command
+    else {
+        anyhow::bail!("not a token creation");
+    };
+    if name.is_some() && role != kho::auth::Role::Staff {
+        anyhow::bail!("--name is for staff tokens (a personal signing certificate)");
+    }
+    let subject = bound(
+        role,
+        subject.as_deref(),
+        agency.as_deref(),
+        org_role.as_deref(),
+        &config,
+    )?;
+    let app = App::open(config).await?;
+    let new = db::tokens::NewToken {
+        role,
+        subject_id: subject.as_ref().map(|s| s.as_str()),
+        agency: agency.as_deref(),
+        org_role: org_role.as_deref(),
+        expires_at: expires,
+    };
+    let token = kho::credentials::create_token(&app.db, &new).await?;
+    if let (Some(name), Some(code)) = (name, agency.as_deref()) {
+        let agency = app
+            .config
+            .agencies
+            .0
+            .iter()
+            .find(|a| a.code == code)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("--agency {code}: not in KHO_AGENCIES"))?;
+        let key = app.keys.issue_staff(&name, &agency).await?;
+        db::tokens::bind_signing_key(&app.db, &token, &key.id).await?;
+        eprintln!("personal certificate for {name}: serial {}", key.serial);
+    }
+    println!("{token}");
+    Ok(())
+}
+
+/// `kho users create`: an account under the admin pages' rule, its password from
+/// `KHO_PASSWORD` or standard input.
+async fn create_user(config: kho::Config, command: UsersCommand) -> anyhow::Result<()> {
+    let UsersCommand::Create {
+        role,
+        username,
+        subject,
+        agency,
+        org_role,
+        name,
+    } = command
+    else {
+        anyhow::bail!("not an account creation");
+    };
+    // What the role is bound to is checked before the password is asked for.
+    bound(
+        role,
+        subject.as_deref(),
+        agency.as_deref(),
+        org_role.as_deref(),
+        &config,
+    )?;
+    let password = match std::env::var("KHO_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    // The admin pages' rule: binding, username, password, a staff certificate.
+    let app = App::open(config).await?;
+    let id = kho::accounts::create_account(
+        &app.db,
+        &app.keys,
+        &app.config.agencies.0,
+        "-",
+        &db::accounts::NewUser {
+            username: &username,
+            password_hash: "",
+            role,
+            subject_id: subject.as_deref(),
+            agency: agency.as_deref(),
+            org_role: org_role.as_deref(),
+            display_name: name.as_deref(),
+        },
+        &password,
+    )
+    .await?;
+    println!("{id}");
+    Ok(())
+}
+
+/// `kho watch DIR`: submit each complete file once, follow its jobs; the exit code is 1
+/// when any failed.
+async fn watch(config: kho::Config, command: Command) -> anyhow::Result<i32> {
+    let Command::Watch {
+        dir,
+        owner,
+        split,
+        manifest,
+        interval_ms,
+        settle_ms,
+        once,
+        agency,
+    } = command
+    else {
+        anyhow::bail!("not `kho watch`");
+    };
+    let owner = owner.as_deref().map(parse_owner).transpose()?;
+    let uploader = config
+        .operator(agency.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let app = App::open(config).await?;
+    let failed = kho::watch::run(
+        app,
+        kho::watch::Options {
+            dir,
+            owner,
+            split,
+            interval: std::time::Duration::from_millis(interval_ms.max(50)),
+            settle: std::time::Duration::from_millis(settle_ms),
+            once,
+            manifest: manifest
+                .as_deref()
+                .map(kho::stack::read_manifest)
+                .transpose()?,
+            uploader,
+        },
+    )
+    .await?;
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// `kho ingest`: files to documents with a progress bar; the exit code is 1 when any
+/// failed.
+async fn ingest(config: kho::Config, command: Command) -> anyhow::Result<i32> {
+    let Command::Ingest {
+        paths,
+        owner,
+        split,
+        manifest,
+        report,
+        one_document,
+        wait,
+        agency,
+    } = command
+    else {
+        anyhow::bail!("not `kho ingest`");
+    };
+    let manifest = manifest
+        .as_deref()
+        .map(kho::stack::read_manifest)
+        .transpose()?;
+    let owner = owner.as_deref().map(parse_owner).transpose()?;
+    let uploader = config
+        .operator(agency.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let app = App::open(config).await?;
+    let how = if split {
+        kho::stack::Grouping::Split
+    } else if one_document {
+        kho::stack::Grouping::OneDocument
+    } else {
+        kho::stack::Grouping::FilePerDocument
+    };
+    let failed = ingest::run(
+        app,
+        &uploader,
+        &paths,
+        owner.as_ref(),
+        how,
+        manifest.as_ref(),
+        wait,
+        report.as_deref(),
+    )
+    .await?;
+    Ok(if failed > 0 { 1 } else { 0 })
 }
