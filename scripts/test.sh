@@ -2,7 +2,7 @@
 # Run the whole test suite: installs what is missing (Debian packages, PostgreSQL, the
 # test venv), makes sure PostgreSQL answers, then runs every crate's tests on both
 # database backends; then the API suites once more on the scale-out parts — PostgreSQL
-# with every object in a real S3 server on loopback (moto's, from the venv). tests/s3.rs
+# with every object in a real S3 server on loopback (moto's, from the venv). tests/it/s3.rs
 # adds several `kho serve` and `kho worker` processes sharing them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ if [ $# -eq 0 ]; then
   done
   echo "== the API suites on PostgreSQL + S3 (moto on 127.0.0.1:$port) ==" >&2
   KHO_TEST_S3_ENDPOINT="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-    AWS_REGION=us-east-1 cargo test --no-fail-fast --test api --test audit --test batches \
-    --test browser --test reuse --test search --test signing -- on_postgres || status=$?
+    AWS_REGION=us-east-1 cargo test --no-fail-fast --test it -- on_postgres \
+    --skip backup:: --skip cli:: --skip s3:: --skip security:: || status=$?
 fi
 exit $status

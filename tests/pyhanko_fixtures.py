@@ -1,4 +1,4 @@
-"""Signed PDFs as other signing systems make them, for tests/verify.rs.
+"""Signed PDFs as other signing systems make them, for tests/it/verify.rs.
 
     pyhanko_fixtures.py UNSIGNED.pdf OUT_DIR
 

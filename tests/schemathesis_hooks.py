@@ -1,4 +1,4 @@
-"""Schemathesis hooks for tests/schema.rs: a body documented as application/pdf
+"""Schemathesis hooks for tests/it/schema.rs: a body documented as application/pdf
 (POST /api/v1/verify takes any bytes) or application/timestamp-query (POST /api/v1/tsa,
 a DER request) is sent as the bytes generated for it."""
 

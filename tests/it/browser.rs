@@ -4,11 +4,9 @@
 //! printout on `/verify/qr`, and must show the right verdicts. Screenshots are kept in
 //! `target/browser-screenshots`.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 
 fn path(p: &std::path::Path) -> String {

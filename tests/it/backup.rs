@@ -2,9 +2,7 @@
 //! up, restored into a fresh one, and there every document is listed, served byte for
 //! byte as filed, and verifies VALID; the audit trail is intact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 use sha2::Digest;
 

@@ -3,11 +3,9 @@
 //! each kind of tampering done straight in the database (edit, delete, insert, reorder,
 //! cut the end, and a rewrite of the whole log that only a signed checkpoint reveals).
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 use kho::db::audit::Event;
 

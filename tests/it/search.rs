@@ -1,9 +1,7 @@
 //! Vietnamese search on both backends: without diacritics it still finds, `đ` matches
 //! `d`, exact diacritics rank first, phrases, filters, and only within the caller's rights.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 

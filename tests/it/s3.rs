@@ -3,12 +3,10 @@
 //! in the bucket, and `kho serve` serves them back; two `kho serve` and two
 //! `kho worker` processes share them while workers and an API process are killed.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 
 /// A moto S3 server on a free loopback port, killed on drop.

@@ -4,11 +4,9 @@
 //! service still answers its health check, at the end it still files a real page, and
 //! its peak resident memory stays bounded.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 

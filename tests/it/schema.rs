@@ -2,9 +2,7 @@
 //! invalid, to every operation, as records staff; no answer may be a server error, and
 //! every documented answer must match its schema and content type.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

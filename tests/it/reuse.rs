@@ -2,11 +2,9 @@
 //! authorization matrix, the consent flow driven by a real OAuth 2.0 client library
 //! (Authlib), sign-in rate limiting and CSRF, and issuer push.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::*;
+use crate::common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 

@@ -1,11 +1,9 @@
 //! The API end to end, on SQLite and on PostgreSQL: upload → job → filed document, job
 //! retries and lease takeover, refusal of bad input without leftovers, and tokens.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 

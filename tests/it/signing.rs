@@ -7,12 +7,10 @@
 //! and no private key is stored in clear. With `--seal-algorithm p256`, Poppler's
 //! `pdfsig` validates the seals as well.
 
-mod common;
-
 use std::process::Command;
 
+use crate::common::*;
 use base64::Engine as _;
-use common::*;
 use kho::db::Backend;
 
 #[test]

@@ -2,9 +2,7 @@
 //! stack, poll its progress to the end and fetch its report; the same file added again
 //! files nothing twice; other agencies and other roles see nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 

@@ -4,11 +4,9 @@
 //! parallel guesses, redirects only home, an issuer bound to its own seal and the owner
 //! the PDF names, headers, OAuth conformance, credentials that can be ended.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kho::auth::Role;
 use kho::db::Backend;
 use tokio::io::AsyncWriteExt;

@@ -1,11 +1,9 @@
 //! The `kho` binary as a user runs it: ingest a page with `--wait`, then serve and read
 //! the filed document back over the API; `--help` documents every option.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use kho::db::Backend;
 
 async fn ingest_wait_then_the_api_lists_the_document_and_serves_its_text(backend: Backend) {
@@ -996,8 +994,8 @@ both_backends!(a_zip_batch_is_ingested_and_hostile_zips_are_refused);
 /// A small scanned page (A4 at 200 dpi) with a few lines of text and none of the
 /// required fields; `n` makes each document's text its own.
 fn short_page(n: usize) -> image::GrayImage {
-    let font =
-        ab_glyph::FontRef::try_from_slice(include_bytes!("../src/assets/DejaVuSans.ttf")).unwrap();
+    let font = ab_glyph::FontRef::try_from_slice(include_bytes!("../../src/assets/DejaVuSans.ttf"))
+        .unwrap();
     let mut img = image::GrayImage::from_pixel(1654, 2339, image::Luma([250]));
     let lines = [
         format!("Hồ sơ lưu trữ số {n}"),

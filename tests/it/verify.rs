@@ -1,9 +1,7 @@
 //! The verifier against attacks built here, by construction (no third-party samples):
 //! none of them may come out VALID, and untouched signed documents must.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kho::verify::{Verdict, verify};
 use lopdf::{Document, Object};
 
