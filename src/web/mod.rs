@@ -152,29 +152,32 @@ pub fn error_page(l: Lang, s: &Session, status: StatusCode, msg: &str) -> Respon
         .into_response()
 }
 
-/// The page for a database failure: 503 when the database cannot be reached, 500 for
-/// any other failure, as the API answers; the cause is logged, never shown.
+/// A database failure for people: 503 and "try again" when the database cannot be
+/// reached, 500 for any other failure, as the API answers. The cause is logged here,
+/// never shown.
+pub fn outage(l: Lang, e: &crate::db::DbError) -> (StatusCode, &'static str) {
+    tracing::error!(error = ?e, "pages");
+    if e.is_unreachable() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            l.t(
+                "Hệ thống tạm thời không truy cập được dữ liệu. Vui lòng thử lại sau ít phút.",
+                "The service cannot reach its data just now. Please try again in a few minutes.",
+            ),
+        )
+    } else {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            l.t("Lỗi hệ thống.", "Internal error."),
+        )
+    }
+}
+
+/// The page for a database failure, for a signed-in account ([`outage`]).
 pub fn unavailable(l: Lang, s: &Session) -> impl FnOnce(crate::db::DbError) -> Response + '_ {
     move |e| {
-        tracing::error!(error = ?e, "pages");
-        if e.is_unreachable() {
-            error_page(
-                l,
-                s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                l.t(
-                    "Hệ thống tạm thời không truy cập được dữ liệu. Vui lòng thử lại sau ít phút.",
-                    "The service cannot reach its data just now. Please try again in a few minutes.",
-                ),
-            )
-        } else {
-            error_page(
-                l,
-                s,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                l.t("Lỗi hệ thống.", "Internal error."),
-            )
-        }
+        let (status, text) = outage(l, &e);
+        error_page(l, s, status, text)
     }
 }
 

@@ -221,18 +221,26 @@ struct StatusPage {
 #[utoipa::path(get, path = "/v/{id}", tag = "verify",
     params(("id" = String, Path), ("lang" = Option<String>, Query, description = "`en` for English")),
     responses((status = 200, description = "HTML status page", content_type = "text/html"),
-              (status = 404, description = "HTML page: no such document", content_type = "text/html")))]
+              (status = 404, description = "HTML page: no such document", content_type = "text/html"),
+              (status = 503, description = "HTML page: the vault's data cannot be reached just now", content_type = "text/html")))]
 pub async fn status_page(
     State(app): State<App>,
     Path(id): Path<String>,
     Query(q): Query<LangQuery>,
-) -> Result<Response, crate::api::error::ApiError> {
+) -> Response {
     let l = Lang::from_query(q.lang.as_deref());
     let path = format!("/v/{id}");
-    let Some(r) = crate::vault::public_record(&app, &id)
-        .await
-        .map_err(crate::api::error::ApiError::from)?
-    else {
+    let record = match crate::vault::public_record(&app, &id).await {
+        Ok(r) => r,
+        Err(e) => {
+            // A page for the person holding the printout; the cause goes to the log.
+            let (status, text) = super::outage(l, &e);
+            let body = super::render(&super::Alert { text, link: None });
+            let title = l.t("Tra cứu văn bản", "Document status");
+            return (status, Html(layout(l, &path, title, &body))).into_response();
+        }
+    };
+    let Some(r) = record else {
         let body = super::render(&StatusPage {
             l,
             status: None,
@@ -240,7 +248,7 @@ pub async fn status_page(
             rows: vec![],
         });
         let html = layout(l, &path, l.t("Không tìm thấy", "Not found"), &body);
-        return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
+        return (StatusCode::NOT_FOUND, Html(html)).into_response();
     };
     let mut rows = vec![
         (l.t("Văn bản", "Document"), r.title.clone()),
@@ -272,5 +280,5 @@ pub async fn status_page(
             .collect(),
     });
     let title = l.t("Tra cứu văn bản", "Document status");
-    Ok(Html(layout(l, &path, title, &body)).into_response())
+    Html(layout(l, &path, title, &body)).into_response()
 }
